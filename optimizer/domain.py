@@ -1,0 +1,217 @@
+"""The dispatcher's vocabulary: orders, vehicles, stops, routes and plans.
+
+Units used throughout lastmile:
+
+* times are whole **seconds since midnight** of the plan date (``08:00`` is ``28800``);
+* durations are whole **seconds**;
+* distances are **metres**;
+* money is in the scenario's **currency** (SEK for the default city) as ``float``;
+* loads are **parcels** (whole numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+def hhmm(seconds: int | float) -> str:
+    """Format seconds since midnight as ``HH:MM`` (``28800`` -> ``"08:00"``)."""
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def parse_hhmm(text: str) -> int:
+    """Parse ``HH:MM`` (or ``HH:MM:SS``) into seconds since midnight.
+
+    Raises ``ValueError`` with a readable message for anything else.
+    """
+    parts = str(text).strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ValueError(f"'{text}' is not a time of day; write it as HH:MM, for example 08:00")
+    h, m = int(parts[0]), int(parts[1])
+    s = int(parts[2]) if len(parts) == 3 else 0
+    if not (0 <= h <= 24 and 0 <= m < 60 and 0 <= s < 60) or (h == 24 and (m or s)):
+        raise ValueError(f"'{text}' is not a time of day between 00:00 and 24:00")
+    return h * 3600 + m * 60 + s
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A closed interval ``[start, end]`` in seconds since midnight."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"time window ends ({hhmm(self.end)}) before it starts ({hhmm(self.start)})")
+
+    def contains(self, t: float) -> bool:
+        return self.start <= t <= self.end
+
+    def intersect(self, other: TimeWindow) -> TimeWindow | None:
+        start, end = max(self.start, other.start), min(self.end, other.end)
+        return TimeWindow(start, end) if start <= end else None
+
+    def __str__(self) -> str:
+        return f"{hhmm(self.start)}-{hhmm(self.end)}"
+
+
+# Default member tiers, lowest first; a scenario may define its own.
+DEFAULT_TIERS: tuple[str, ...] = ("ordinary", "silver", "gold", "platinum")
+
+
+@dataclass(frozen=True)
+class Order:
+    """One customer's delivery for the plan date.
+
+    ``window`` is the booked slot. For an order to a pickup point (``pickup_point_id`` set)
+    the window is when the parcel must be placed in the point; the van stops at the point's
+    coordinates, given in ``lat``/``lon``.
+    ``first_choice`` records what the customer asked for first (a slot string such as
+    ``"08:00-10:00"`` or a pickup point id); it feeds the preference-match rate.
+    """
+
+    id: str
+    lat: float
+    lon: float
+    window: TimeWindow
+    parcels: int = 1
+    service_s: int = 180
+    address: str = ""
+    customer_id: str = ""
+    tier: str = "ordinary"
+    pickup_point_id: str | None = None
+    zone: str = ""
+    first_choice: str | None = None
+
+    @property
+    def slot_label(self) -> str:
+        return str(self.window)
+
+    @property
+    def got_first_choice(self) -> bool:
+        if self.first_choice is None:
+            return True
+        chosen = self.pickup_point_id if self.pickup_point_id else self.slot_label
+        return self.first_choice == chosen
+
+
+@dataclass(frozen=True)
+class Depot:
+    id: str
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A van and its driver for the day.
+
+    Costs: ``cost_per_km`` (currency per kilometre driven), ``cost_per_hour``
+    (driver wage per hour from leaving to returning to the depot, waiting included),
+    ``fixed_cost`` (currency per vehicle-day, charged only if the vehicle is used).
+    """
+
+    id: str
+    depot_id: str
+    capacity: int
+    shift: TimeWindow
+    cost_per_km: float = 4.0
+    cost_per_hour: float = 320.0
+    fixed_cost: float = 600.0
+    kind: str = "van"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A place where a van halts: one home address, or a pickup point serving several orders."""
+
+    id: str
+    lat: float
+    lon: float
+    order_ids: tuple[str, ...]
+    parcels: int
+    window: TimeWindow
+    service_s: int
+    priority: int = 0
+    pickup_point_id: str | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A stop on a route, with the re-simulated arrival and departure (seconds since midnight)."""
+
+    stop_id: str
+    order_ids: tuple[str, ...]
+    lat: float
+    lon: float
+    arrival: int
+    start: int  # service start: arrival, or the window's opening if the van waits
+    departure: int
+    load_after: int  # parcels still on board after this stop
+    address: str = ""
+    window: TimeWindow | None = None
+    pickup_point_id: str | None = None
+    parcels: int = 0
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle_id: str
+    depot_id: str
+    visits: tuple[Visit, ...]
+    start: int  # leaves the depot, seconds since midnight
+    end: int  # back at the depot
+    distance_m: int
+    load: int  # parcels loaded at the depot
+
+    @property
+    def duration_s(self) -> int:
+        return self.end - self.start
+
+
+class UnservedReason(str, Enum):
+    """Why an order could not be put on any route."""
+
+    CAPACITY = "capacity"  # more parcels than any vehicle carries
+    WINDOW_UNREACHABLE = "window_unreachable"  # no van can reach it before the window closes
+    OUTSIDE_SHIFT = "outside_shift"  # the window or the round trip falls outside every driver shift
+    FLEET_FULL = "fleet_full"  # feasible alone, but no route had room in time and parcels
+    LOCKED_CONFLICT = "locked_conflict"  # locked to a vehicle that cannot serve it
+
+    def describe(self) -> str:
+        return {
+            "capacity": "more parcels than any vehicle can carry",
+            "window_unreachable": "no vehicle can reach the address before its slot closes",
+            "outside_shift": "the slot or the round trip falls outside every driver's shift",
+            "fleet_full": "the fleet has no room left in time or parcels for this slot",
+            "locked_conflict": "it is locked to a vehicle that cannot serve it in its slot",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Unserved:
+    order_id: str
+    stop_id: str
+    reason: UnservedReason
+    detail: str = ""
+
+
+@dataclass
+class Plan:
+    """A solved day: routes, what was left out and why, and how it was found."""
+
+    date: str
+    routes: list[Route]
+    unserved: list[Unserved]
+    engine: str = "ortools"
+    objective: float = 0.0
+    solve_s: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    def served_order_ids(self) -> set[str]:
+        return {oid for r in self.routes for v in r.visits for oid in v.order_ids}

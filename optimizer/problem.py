@@ -1,0 +1,86 @@
+"""The routing problem as the engines see it: integer matrices and nodes, nothing else.
+
+A :class:`RoutingProblem` is what every engine (OR-Tools, PyVRP, the portfolio) solves and what
+the checker verifies. It knows nothing of orders, addresses or streets; the day planner maps
+stops to nodes and back.
+
+Node ``i`` is a row/column of ``duration`` and ``distance``. Depots are nodes too; each vehicle
+starts and ends at its depot node. Every non-depot node is a stop with a demand, a time
+window, a service time and either ``required`` (must be served, e.g. Solomon benchmarks) or a
+``penalty`` paid if it is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    """One vehicle of the engine model.
+
+    ``shift_start``/``shift_end`` bound the depot departure and return (seconds).
+    Costs are in integer *cost units* per metre, per second of route duration and per use; the
+    day planner chooses the unit (milli-currency) so that rounding is negligible.
+    """
+
+    depot: int
+    capacity: int
+    shift_start: int
+    shift_end: int
+    cost_per_m: int = 1
+    cost_per_s: int = 0
+    fixed_cost: int = 0
+
+
+@dataclass
+class RoutingProblem:
+    """Matrices in seconds and metres; per-node arrays indexed by node.
+
+    ``duration[i, j]`` is travel time only; service time of ``i`` is added by the engines.
+    ``penalty[i]`` is the cost of leaving stop ``i`` unserved; a negative value marks a stop that
+    must be served. ``allowed_vehicles[i]``, when given, lists the only vehicles that may serve node ``i``
+    (locked stops). ``initial_routes``, when given, is a hint: one list of stop nodes per
+    vehicle, in order.
+    """
+
+    duration: np.ndarray  # (n, n) int seconds
+    distance: np.ndarray  # (n, n) int metres
+    demand: np.ndarray  # (n,) int parcels, 0 at depots
+    service: np.ndarray  # (n,) int seconds, 0 at depots
+    tw_start: np.ndarray  # (n,) int seconds
+    tw_end: np.ndarray  # (n,) int seconds
+    vehicles: list[VehicleSpec]
+    depots: list[int]
+    penalty: np.ndarray | None = None  # (n,) int cost units; None = every stop required
+    allowed_vehicles: dict[int, list[int]] = field(default_factory=dict)
+    initial_routes: list[list[int]] | None = None
+    name: str = ""
+
+    @property
+    def n(self) -> int:
+        return int(self.duration.shape[0])
+
+    def stop_nodes(self) -> list[int]:
+        depot_set = set(self.depots)
+        return [i for i in range(self.n) if i not in depot_set]
+
+    def is_required(self, node: int) -> bool:
+        return self.penalty is None or self.penalty[node] < 0
+
+
+@dataclass
+class RoutingSolution:
+    """One route (list of stop nodes, depot excluded) per vehicle, plus dropped stops."""
+
+    routes: list[list[int]]
+    dropped: list[int]
+    objective: int
+    engine: str
+    wall_s: float
+    meta: dict = field(default_factory=dict)
+
+    def used_vehicles(self) -> int:
+        return sum(1 for r in self.routes if r)

@@ -1,0 +1,1 @@
+"""Customers, slot calendar, preferences, forecasts, slot capacity and bookings with their storage."""
