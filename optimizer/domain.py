@@ -85,6 +85,7 @@ class Order:
     pickup_point_id: str | None = None
     zone: str = ""
     first_choice: str | None = None
+    bulky: bool = False  # heavy or bulky: longer handling, already counted in ``service_s``
 
     @property
     def slot_label(self) -> str:

@@ -1,0 +1,404 @@
+"""The day's routing model: orders become stops, stops become an engine problem, and the
+engine's answer becomes a :class:`~optimizer.domain.Plan` with re-simulated times.
+
+Everything here is pure: it takes matrices (seconds, metres) that the caller built for the
+node list ``depots + stops`` and never touches the street network or storage.
+
+Money inside the engines is integer *cost units* of 1/1000 currency, so that a cost of
+4 currency per km is exactly 4 units per metre.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from optimizer.domain import (
+    Depot,
+    Order,
+    Plan,
+    Route,
+    Stop,
+    TimeWindow,
+    Unserved,
+    UnservedReason,
+    Vehicle,
+    Visit,
+    hhmm,
+)
+from optimizer.problem import RoutingProblem, RoutingSolution, VehicleSpec
+
+COST_UNITS_PER_CURRENCY = 1000
+
+# Drop penalties by member tier, in currency: what leaving one such order unserved is worth
+# avoiding. Higher tiers are the last to be dropped when the fleet runs out of room.
+DEFAULT_DROP_PENALTY: dict[str, float] = {
+    "ordinary": 2_000.0,
+    "silver": 3_000.0,
+    "gold": 5_000.0,
+    "platinum": 10_000.0,
+}
+
+
+@dataclass(frozen=True)
+class PickupStopService:
+    """Handling time at a pickup point: a fixed part (parking, opening the locker) plus per parcel."""
+
+    base_s: int = 300
+    per_parcel_s: int = 20
+
+
+def consolidate_stops(
+    orders: Sequence[Order],
+    *,
+    max_parcels: int,
+    pickup_service: PickupStopService = PickupStopService(),
+    tier_rank: Mapping[str, int] | None = None,
+) -> list[Stop]:
+    """Turn orders into stops.
+
+    A home delivery is its own stop. Orders for the same pickup point share one stop as long
+    as their booked windows overlap and the parcels fit in one van; otherwise the point gets
+    as few stops as that allows (greedy by window end). A consolidated stop's window is the
+    intersection of its orders' windows, so serving the stop in time serves each order in time.
+    """
+    tier_rank = tier_rank or {}
+    stops: list[Stop] = []
+    by_point: dict[str, list[Order]] = defaultdict(list)
+    for o in orders:
+        if o.pickup_point_id:
+            by_point[o.pickup_point_id].append(o)
+        else:
+            stops.append(
+                Stop(
+                    id=o.id,
+                    lat=o.lat,
+                    lon=o.lon,
+                    order_ids=(o.id,),
+                    parcels=o.parcels,
+                    window=o.window,
+                    service_s=o.service_s,
+                    priority=tier_rank.get(o.tier, 0),
+                    address=o.address,
+                )
+            )
+    for point_id in sorted(by_point):
+        group: list[Order] = []
+        window: TimeWindow | None = None
+        parcels = 0
+
+        def close_group() -> None:
+            if not group:
+                return
+            first = group[0]
+            stops.append(
+                Stop(
+                    id=f"{point_id}#{sum(1 for s in stops if s.pickup_point_id == point_id) + 1}",
+                    lat=first.lat,
+                    lon=first.lon,
+                    order_ids=tuple(o.id for o in group),
+                    parcels=parcels,
+                    window=window,  # type: ignore[arg-type]
+                    service_s=pickup_service.base_s + pickup_service.per_parcel_s * parcels,
+                    priority=max(tier_rank.get(o.tier, 0) for o in group),
+                    pickup_point_id=point_id,
+                    address=first.address,
+                )
+            )
+
+        for o in sorted(by_point[point_id], key=lambda o: (o.window.end, o.window.start, o.id)):
+            joined = o.window if window is None else window.intersect(o.window)
+            if group and (joined is None or parcels + o.parcels > max_parcels):
+                close_group()
+                group, window, parcels = [], None, 0
+                joined = o.window
+            group.append(o)
+            window, parcels = joined, parcels + o.parcels
+        close_group()
+    return stops
+
+
+@dataclass
+class DayModel:
+    """Everything needed to solve one day and to read the answer back.
+
+    Node ``i < len(depots)`` is a depot; node ``len(depots) + k`` is ``stops[k]``.
+    """
+
+    depots: list[Depot]
+    vehicles: list[Vehicle]
+    stops: list[Stop]
+    orders: dict[str, Order]
+    duration: np.ndarray
+    distance: np.ndarray
+    problem: RoutingProblem
+    locks: dict[str, str] = field(default_factory=dict)  # stop id -> vehicle id
+
+    def stop_node(self, k: int) -> int:
+        return len(self.depots) + k
+
+    def node_stop(self, node: int) -> Stop:
+        return self.stops[node - len(self.depots)]
+
+
+def build_day_model(
+    orders: Sequence[Order],
+    stops: Sequence[Stop],
+    vehicles: Sequence[Vehicle],
+    depots: Sequence[Depot],
+    duration: np.ndarray,
+    distance: np.ndarray,
+    *,
+    drop_penalty: Mapping[str, float] | None = None,
+    locks: Mapping[str, str] | None = None,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+) -> DayModel:
+    """Build the engine problem for one day.
+
+    ``duration``/``distance`` are square matrices over ``depots + stops`` in seconds and metres.
+    ``drop_penalty`` maps tier -> currency; a stop's penalty is the sum over its orders, so a
+    pickup-point stop carrying many orders is dropped last. ``locks`` pins stops to vehicles;
+    ``initial_routes`` (vehicle id -> stop ids in order) seeds the search, e.g. a hand-edited plan.
+    """
+    drop_penalty = {**DEFAULT_DROP_PENALTY, **(drop_penalty or {})}
+    locks = dict(locks or {})
+    n = len(depots) + len(stops)
+    if duration.shape != (n, n) or distance.shape != (n, n):
+        raise ValueError(f"matrices must be {n}x{n} (depots + stops), got {duration.shape} and {distance.shape}")
+    order_by_id = {o.id: o for o in orders}
+    depot_node = {d.id: i for i, d in enumerate(depots)}
+    vehicle_index = {v.id: i for i, v in enumerate(vehicles)}
+    stop_index = {s.id: k for k, s in enumerate(stops)}
+
+    for v in vehicles:
+        if v.depot_id not in depot_node:
+            raise ValueError(f"vehicle {v.id}: depot_id '{v.depot_id}' is not one of the depots {sorted(depot_node)}")
+    for stop_id, vehicle_id in locks.items():
+        if stop_id not in stop_index:
+            raise ValueError(f"lock: stop '{stop_id}' is not in today's stops")
+        if vehicle_id not in vehicle_index:
+            raise ValueError(f"lock: vehicle '{vehicle_id}' is not in the fleet")
+
+    demand = np.zeros(n, dtype=np.int64)
+    service = np.zeros(n, dtype=np.int64)
+    tw_start = np.zeros(n, dtype=np.int64)
+    tw_end = np.full(n, 24 * 3600, dtype=np.int64)
+    penalty = np.zeros(n, dtype=np.int64)
+    for i in range(len(depots)):
+        tw_start[i] = min((v.shift.start for v in vehicles), default=0)
+        tw_end[i] = max((v.shift.end for v in vehicles), default=24 * 3600)
+    for k, s in enumerate(stops):
+        node = len(depots) + k
+        demand[node] = s.parcels
+        service[node] = s.service_s
+        tw_start[node] = s.window.start
+        tw_end[node] = s.window.end
+        worth = sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids)
+        penalty[node] = int(round(worth * COST_UNITS_PER_CURRENCY))
+
+    specs = [
+        VehicleSpec(
+            depot=depot_node[v.depot_id],
+            capacity=v.capacity,
+            shift_start=v.shift.start,
+            shift_end=v.shift.end,
+            cost_per_m=int(round(v.cost_per_km * COST_UNITS_PER_CURRENCY / 1000)),
+            cost_per_s=int(round(v.cost_per_hour * COST_UNITS_PER_CURRENCY / 3600)),
+            fixed_cost=int(round(v.fixed_cost * COST_UNITS_PER_CURRENCY)),
+        )
+        for v in vehicles
+    ]
+    allowed = {len(depots) + stop_index[s]: [vehicle_index[v]] for s, v in locks.items()}
+    initial = None
+    if initial_routes:
+        initial = [[] for _ in vehicles]
+        for vehicle_id, stop_ids in initial_routes.items():
+            if vehicle_id in vehicle_index:
+                initial[vehicle_index[vehicle_id]] = [
+                    len(depots) + stop_index[s] for s in stop_ids if s in stop_index
+                ]
+    problem = RoutingProblem(
+        duration=np.asarray(duration, dtype=np.int64),
+        distance=np.asarray(distance, dtype=np.int64),
+        demand=demand,
+        service=service,
+        tw_start=tw_start,
+        tw_end=tw_end,
+        vehicles=specs,
+        depots=list(range(len(depots))),
+        penalty=penalty,
+        allowed_vehicles=allowed,
+        initial_routes=initial,
+        name="day",
+    )
+    return DayModel(
+        depots=list(depots),
+        vehicles=list(vehicles),
+        stops=list(stops),
+        orders=order_by_id,
+        duration=problem.duration,
+        distance=problem.distance,
+        problem=problem,
+        locks=locks,
+    )
+
+
+def _forward_pass(model: DayModel, vehicle: VehicleSpec, nodes: Sequence[int], depart: int) -> list[tuple[int, int]]:
+    """(arrival, service start) at each node, leaving the depot at ``depart`` and waiting for windows."""
+    p = model.problem
+    out = []
+    t, prev = depart, vehicle.depot
+    for node in nodes:
+        arrival = t + int(p.duration[prev, node])
+        start = max(arrival, int(p.tw_start[node]))
+        out.append((arrival, start))
+        t, prev = start + int(p.service[node]), node
+    return out
+
+
+def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) -> Route:
+    """Re-simulate a route on the matrices and return it with times.
+
+    The van leaves as late as it can without making any stop later than needed: the delay is
+    the waiting it can absorb, bounded by the forward time slack, so labour is not paid for
+    idling and no window is pushed towards its end for nothing.
+    """
+    p = model.problem
+    veh = p.vehicles[vehicle_index]
+    vehicle = model.vehicles[vehicle_index]
+    base = _forward_pass(model, veh, nodes, veh.shift_start)
+    # Forward time slack (Savelsbergh): how far departure can move without breaking a window.
+    slack = None
+    waited = 0
+    for node, (arrival, start) in zip(nodes, base):
+        waited += start - arrival
+        room = waited + int(p.tw_end[node]) - start
+        slack = room if slack is None else min(slack, room)
+    depart = veh.shift_start
+    if nodes:
+        end_base = base[-1][1] + int(p.service[nodes[-1]]) + int(p.duration[nodes[-1], veh.depot])
+        room_end = waited + veh.shift_end - end_base
+        depart += max(0, min(waited, slack if slack is not None else 0, room_end))
+    times = _forward_pass(model, veh, nodes, depart)
+
+    load = int(sum(int(p.demand[n]) for n in nodes))
+    visits = []
+    on_board = load
+    dist = 0
+    prev = veh.depot
+    for node, (arrival, start) in zip(nodes, times):
+        stop = model.node_stop(node)
+        on_board -= stop.parcels
+        dist += int(p.distance[prev, node])
+        visits.append(
+            Visit(
+                stop_id=stop.id,
+                order_ids=stop.order_ids,
+                lat=stop.lat,
+                lon=stop.lon,
+                arrival=arrival,
+                start=start,
+                departure=start + stop.service_s,
+                load_after=on_board,
+                address=stop.address,
+                window=stop.window,
+                pickup_point_id=stop.pickup_point_id,
+                parcels=stop.parcels,
+            )
+        )
+        prev = node
+    if nodes:
+        dist += int(p.distance[prev, veh.depot])
+        end = visits[-1].departure + int(p.duration[prev, veh.depot])
+    else:
+        depart = end = veh.shift_start
+    return Route(
+        vehicle_id=vehicle.id,
+        depot_id=vehicle.depot_id,
+        visits=tuple(visits),
+        start=depart,
+        end=end,
+        distance_m=dist,
+        load=load,
+    )
+
+
+def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
+    """Why a stop no route carries: checked against each vehicle on its own, cheapest test first."""
+    p = model.problem
+    node = model.stop_node(model.stops.index(stop))
+    candidates = list(range(len(model.vehicles)))
+    locked_to = model.locks.get(stop.id)
+    if locked_to is not None:
+        candidates = [i for i, v in enumerate(model.vehicles) if v.id == locked_to]
+
+    def verdict(i: int) -> UnservedReason | None:
+        veh = p.vehicles[i]
+        if stop.parcels > veh.capacity:
+            return UnservedReason.CAPACITY
+        if stop.window.end < veh.shift_start or stop.window.start > veh.shift_end:
+            return UnservedReason.OUTSIDE_SHIFT
+        arrival = veh.shift_start + int(p.duration[veh.depot, node])
+        if arrival > stop.window.end:
+            return UnservedReason.WINDOW_UNREACHABLE
+        back = max(arrival, stop.window.start) + stop.service_s + int(p.duration[node, veh.depot])
+        if back > veh.shift_end:
+            return UnservedReason.OUTSIDE_SHIFT
+        return None
+
+    verdicts = [verdict(i) for i in candidates]
+    if any(v is None for v in verdicts):
+        if locked_to is not None:
+            return UnservedReason.FLEET_FULL, f"vehicle {locked_to} (locked) has no room left for it in its slot"
+        return UnservedReason.FLEET_FULL, "every vehicle that could reach it in its slot was full or out of time"
+    if locked_to is not None:
+        return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}: {verdicts[0].describe()}"
+    # All vehicles fail: report the reason that applies to the most of them, in severity order.
+    for reason in (UnservedReason.CAPACITY, UnservedReason.OUTSIDE_SHIFT, UnservedReason.WINDOW_UNREACHABLE):
+        if all(v == reason for v in verdicts):
+            return reason, _reason_detail(model, stop, node, reason)
+    worst = max(set(verdicts), key=verdicts.count)
+    return worst, _reason_detail(model, stop, node, worst)
+
+
+def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReason) -> str:
+    p = model.problem
+    if reason is UnservedReason.CAPACITY:
+        return f"{stop.parcels} parcels, the largest vehicle carries {max(v.capacity for v in p.vehicles)}"
+    if reason is UnservedReason.WINDOW_UNREACHABLE:
+        earliest = min(v.shift_start + int(p.duration[v.depot, node]) for v in p.vehicles)
+        return f"slot {stop.window} closes before the earliest possible arrival {hhmm(earliest)}"
+    if reason is UnservedReason.OUTSIDE_SHIFT:
+        shifts = sorted({(v.shift_start, v.shift_end) for v in p.vehicles})
+        text = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in shifts)
+        return f"slot {stop.window} with the drive back does not fit the shifts {text}"
+    return reason.describe()
+
+
+def plan_from_solution(model: DayModel, solution: RoutingSolution, *, date: str) -> Plan:
+    """Read an engine solution back as a plan: routes re-simulated, every unserved order explained."""
+    routes = [
+        schedule_route(model, i, nodes) for i, nodes in enumerate(solution.routes) if nodes
+    ]
+    unserved: list[Unserved] = []
+    for node in sorted(solution.dropped):
+        stop = model.node_stop(node)
+        reason, detail = explain_unserved(model, stop)
+        unserved.extend(Unserved(order_id=o, stop_id=stop.id, reason=reason, detail=detail) for o in stop.order_ids)
+    return Plan(
+        date=date,
+        routes=routes,
+        unserved=unserved,
+        engine=solution.engine,
+        objective=solution.objective / COST_UNITS_PER_CURRENCY,
+        solve_s=solution.wall_s,
+        meta=dict(solution.meta),
+    )
+
+
+def stops_of_orders(stops: Iterable[Stop]) -> dict[str, str]:
+    """order id -> id of the stop that carries it."""
+    return {o: s.id for s in stops for o in s.order_ids}

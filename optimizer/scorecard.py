@@ -1,0 +1,129 @@
+"""How good a plan is, in the dispatcher's terms: on time, cost, use of the fleet, preferences met.
+
+The scorecard reads the routes' re-simulated times (see :func:`optimizer.dayplan.schedule_route`)
+and the booked windows of the orders; it never trusts times reported by a solver.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Mapping, Sequence
+
+from optimizer.domain import Order, Plan, Vehicle
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Key figures of one planned day.
+
+    Rates are shares in [0, 1]; ``km`` kilometres; ``driver_hours`` hours from depot departure
+    to return; costs in the scenario currency.
+    """
+
+    orders_total: int
+    orders_served: int
+    orders_unserved: int
+    unserved_by_reason: dict[str, int]
+    on_time_rate: float  # served orders whose delivery starts inside the booked window
+    late_orders: int
+    stops: int
+    vehicles_used: int
+    vehicles_available: int
+    km: float
+    driver_hours: float
+    cost_transport: float  # distance-based: fuel, wear
+    cost_labour: float  # driver time
+    cost_fixed: float  # per vehicle-day used
+    cost_total: float
+    cost_per_order: float  # total cost over orders served
+    stops_per_driver_hour: float
+    vehicle_utilization: float  # parcels carried over capacity of the vehicles used
+    preference_match_rate: float  # served orders delivered in the customer's first choice
+    pickup_share: float  # served orders delivered to a pickup point
+    currency: str = "SEK"
+    per_vehicle: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_scorecard(
+    plan: Plan,
+    orders: Sequence[Order] | Mapping[str, Order],
+    vehicles: Sequence[Vehicle],
+    *,
+    currency: str = "SEK",
+) -> Scorecard:
+    order_by_id = dict(orders) if isinstance(orders, Mapping) else {o.id: o for o in orders}
+    vehicle_by_id = {v.id: v for v in vehicles}
+    served = late = matched = pickups = stops = parcels = capacity = 0
+    km = hours = transport = labour = fixed = 0.0
+    per_vehicle = []
+    for route in plan.routes:
+        if not route.visits:
+            continue
+        v = vehicle_by_id[route.vehicle_id]
+        route_km = route.distance_m / 1000.0
+        route_h = route.duration_s / 3600.0
+        km += route_km
+        hours += route_h
+        transport += route_km * v.cost_per_km
+        labour += route_h * v.cost_per_hour
+        fixed += v.fixed_cost
+        parcels += route.load
+        capacity += v.capacity
+        stops += len(route.visits)
+        route_late = 0
+        for visit in route.visits:
+            for oid in visit.order_ids:
+                o = order_by_id[oid]
+                served += 1
+                if not o.window.contains(visit.start):
+                    late += 1
+                    route_late += 1
+                matched += o.got_first_choice
+                pickups += o.pickup_point_id is not None
+        per_vehicle.append(
+            {
+                "vehicle_id": route.vehicle_id,
+                "stops": len(route.visits),
+                "orders": sum(len(x.order_ids) for x in route.visits),
+                "parcels": route.load,
+                "capacity": v.capacity,
+                "km": round(route_km, 2),
+                "hours": round(route_h, 2),
+                "late_orders": route_late,
+                "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost, 2),
+            }
+        )
+    total = transport + labour + fixed
+    reasons = Counter(u.reason.value for u in plan.unserved)
+    return Scorecard(
+        orders_total=len(order_by_id),
+        orders_served=served,
+        orders_unserved=len(plan.unserved),
+        unserved_by_reason=dict(sorted(reasons.items())),
+        on_time_rate=_share(served - late, served),
+        late_orders=late,
+        stops=stops,
+        vehicles_used=len(per_vehicle),
+        vehicles_available=len(vehicles),
+        km=round(km, 3),
+        driver_hours=round(hours, 3),
+        cost_transport=round(transport, 2),
+        cost_labour=round(labour, 2),
+        cost_fixed=round(fixed, 2),
+        cost_total=round(total, 2),
+        cost_per_order=round(total / served, 2) if served else 0.0,
+        stops_per_driver_hour=round(stops / hours, 3) if hours else 0.0,
+        vehicle_utilization=_share(parcels, capacity),
+        preference_match_rate=_share(matched, served),
+        pickup_share=_share(pickups, served),
+        currency=currency,
+        per_vehicle=per_vehicle,
+    )
+
+
+def _share(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0

@@ -1,0 +1,194 @@
+"""Write a planned day to files: plan.json, the driver sheet CSV, route GeoJSON, scorecard.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from geo.geojson import feature_collection, line_feature, point_feature
+from geo.network import ODBL_NOTICE, RoadNetwork
+from optimizer.domain import hhmm
+from scenarios.planning import DayResult
+
+DRIVER_SHEET_COLUMNS = (
+    "vehicle_id",
+    "seq",
+    "stop_id",
+    "order_ids",
+    "address",
+    "pickup_point_id",
+    "window",
+    "arrival",
+    "departure",
+    "parcels",
+    "load_after",
+    "lat",
+    "lon",
+)
+
+
+def plan_to_dict(result: DayResult) -> dict:
+    """The plan as plain JSON data; times both as seconds since midnight and as ``HH:MM``."""
+    plan = result.plan
+    depots = {d.id: d for d in result.model.depots}
+    return {
+        "date": plan.date,
+        "engine": plan.engine,
+        "objective": round(plan.objective, 2),
+        "solve_s": round(plan.solve_s, 2),
+        "meta": plan.meta,
+        "depots": [{"id": d.id, "name": d.name, "lat": d.lat, "lon": d.lon} for d in depots.values()],
+        "vehicles": [
+            {
+                "id": v.id,
+                "depot_id": v.depot_id,
+                "capacity": v.capacity,
+                "shift_start_s": v.shift.start,
+                "shift_end_s": v.shift.end,
+                "cost_per_km": v.cost_per_km,
+                "cost_per_hour": v.cost_per_hour,
+                "fixed_cost": v.fixed_cost,
+            }
+            for v in result.model.vehicles
+        ],
+        "routes": [
+            {
+                "vehicle_id": r.vehicle_id,
+                "depot_id": r.depot_id,
+                "start_s": r.start,
+                "end_s": r.end,
+                "start": hhmm(r.start),
+                "end": hhmm(r.end),
+                "distance_m": r.distance_m,
+                "load": r.load,
+                "stops": [
+                    {
+                        "seq": k + 1,
+                        "stop_id": v.stop_id,
+                        "order_ids": list(v.order_ids),
+                        "lat": v.lat,
+                        "lon": v.lon,
+                        "address": v.address,
+                        "pickup_point_id": v.pickup_point_id,
+                        "parcels": v.parcels,
+                        "window_start_s": v.window.start if v.window else None,
+                        "window_end_s": v.window.end if v.window else None,
+                        "arrival_s": v.arrival,
+                        "start_s": v.start,
+                        "departure_s": v.departure,
+                        "arrival": hhmm(v.arrival),
+                        "departure": hhmm(v.departure),
+                        "load_after": v.load_after,
+                    }
+                    for k, v in enumerate(r.visits)
+                ],
+            }
+            for r in plan.routes
+        ],
+        "unserved": [
+            {"order_id": u.order_id, "stop_id": u.stop_id, "reason": u.reason.value, "detail": u.detail}
+            for u in plan.unserved
+        ],
+        "orders": [
+            {
+                "id": o.id,
+                "lat": o.lat,
+                "lon": o.lon,
+                "window_start_s": o.window.start,
+                "window_end_s": o.window.end,
+                "parcels": o.parcels,
+                "service_s": o.service_s,
+                "tier": o.tier,
+                "pickup_point_id": o.pickup_point_id,
+                "customer_id": o.customer_id,
+                "first_choice": o.first_choice,
+            }
+            for o in result.orders
+        ],
+    }
+
+
+def write_driver_sheet(result: DayResult, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(DRIVER_SHEET_COLUMNS)
+        for r in result.plan.routes:
+            for k, v in enumerate(r.visits, start=1):
+                w.writerow(
+                    [
+                        r.vehicle_id,
+                        k,
+                        v.stop_id,
+                        " ".join(v.order_ids),
+                        v.address,
+                        v.pickup_point_id or "",
+                        str(v.window) if v.window else "",
+                        hhmm(v.arrival),
+                        hhmm(v.departure),
+                        v.parcels,
+                        v.load_after,
+                        f"{v.lat:.6f}",
+                        f"{v.lon:.6f}",
+                    ]
+                )
+
+
+def routes_geojson(result: DayResult, network: RoadNetwork) -> dict:
+    """Each route as a line along the streets, plus its numbered stops and the depots (WGS84)."""
+    features = []
+    nodes = result.nodes
+    depot_index = {d.id: i for i, d in enumerate(result.model.depots)}
+    stop_index = {s.id: len(result.model.depots) + k for k, s in enumerate(result.model.stops)}
+    for d in result.model.depots:
+        features.append(point_feature(d.lon, d.lat, {"kind": "depot", "id": d.id, "name": d.name}))
+    for r in result.plan.routes:
+        depot_node = int(nodes[depot_index[r.depot_id]])
+        seq = [depot_node] + [int(nodes[stop_index[v.stop_id]]) for v in r.visits] + [depot_node]
+        features.append(
+            line_feature(
+                network.route_coordinates(seq),
+                {
+                    "kind": "route",
+                    "vehicle_id": r.vehicle_id,
+                    "stops": len(r.visits),
+                    "distance_m": r.distance_m,
+                    "start": hhmm(r.start),
+                    "end": hhmm(r.end),
+                },
+            )
+        )
+        for k, v in enumerate(r.visits, start=1):
+            features.append(
+                point_feature(
+                    v.lon,
+                    v.lat,
+                    {
+                        "kind": "stop",
+                        "vehicle_id": r.vehicle_id,
+                        "seq": k,
+                        "stop_id": v.stop_id,
+                        "order_ids": list(v.order_ids),
+                        "arrival": hhmm(v.arrival),
+                        "window": str(v.window) if v.window else "",
+                        "address": v.address,
+                    },
+                )
+            )
+    return feature_collection(features, attribution=ODBL_NOTICE)
+
+
+def write_plan_files(result: DayResult, network: RoadNetwork, out_dir: Path) -> dict[str, Path]:
+    """Write the four plan files into ``out_dir`` (created if needed); returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "plan": out_dir / "plan.json",
+        "driver_sheet": out_dir / "routes.csv",
+        "geojson": out_dir / "routes.geojson",
+        "scorecard": out_dir / "scorecard.json",
+    }
+    paths["plan"].write_text(json.dumps(plan_to_dict(result), indent=1), encoding="utf-8")
+    write_driver_sheet(result, paths["driver_sheet"])
+    paths["geojson"].write_text(json.dumps(routes_geojson(result, network)), encoding="utf-8")
+    paths["scorecard"].write_text(json.dumps(result.scorecard.to_dict(), indent=1), encoding="utf-8")
+    return paths

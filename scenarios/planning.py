@@ -1,0 +1,103 @@
+"""Plan a day for a scenario: snap orders to the streets, build matrices, solve, score.
+
+This is the one place where the street network meets the routing model; the CLI, the web UI
+and the simulations all plan through :func:`plan_day`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from geo.network import RoadNetwork, load_network
+from optimizer.dayplan import DayModel, PickupStopService, build_day_model, consolidate_stops, plan_from_solution
+from optimizer.domain import Order, Plan, Stop
+from optimizer.engine import solve
+from optimizer.scorecard import Scorecard, build_scorecard
+from scenarios.scenario import Scenario
+
+_NETWORKS: dict[str, RoadNetwork] = {}
+
+
+def network_for(scenario: Scenario) -> RoadNetwork:
+    """The scenario's street network, loaded once per process."""
+    src = scenario.network_source
+    if src not in _NETWORKS:
+        _NETWORKS[src] = load_network(src)
+    return _NETWORKS[src]
+
+
+@dataclass
+class DayResult:
+    plan: Plan
+    scorecard: Scorecard
+    model: DayModel
+    nodes: np.ndarray  # network node of each model node (depots, then stops)
+    orders: list[Order]
+
+
+def day_stops(scenario: Scenario, orders: Sequence[Order]) -> list[Stop]:
+    s = scenario.spec.service
+    tiers = list(scenario.spec.tiers)
+    return consolidate_stops(
+        orders,
+        max_parcels=max(v.capacity for v in scenario.vehicles()),
+        pickup_service=PickupStopService(s.pickup_base_s, s.pickup_per_parcel_s),
+        tier_rank={t: i for i, t in enumerate(tiers)},
+    )
+
+
+def snap_day(network: RoadNetwork, scenario: Scenario, stops: Sequence[Stop]) -> np.ndarray:
+    """Network nodes for depots then stops; a point too far from the streets raises ``SnapError``
+    naming the depot or the order ids at that point."""
+    depots = scenario.depots()
+    lats = [d.lat for d in depots] + [s.lat for s in stops]
+    lons = [d.lon for d in depots] + [s.lon for s in stops]
+    labels = [f"depot {d.id}" for d in depots] + [
+        f"order {', '.join(s.order_ids)}" if len(s.order_ids) <= 3 else f"pickup stop {s.id}" for s in stops
+    ]
+    return network.snap(
+        np.asarray(lats), np.asarray(lons), labels=labels, max_distance_m=scenario.spec.snap_max_distance_m
+    )
+
+
+def plan_day(
+    scenario: Scenario,
+    orders: Sequence[Order],
+    *,
+    date: str,
+    time_limit_s: float = 30.0,
+    engine: str = "auto",
+    locks: Mapping[str, str] | None = None,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+    progress: Callable[[float, int], None] | None = None,
+    network: RoadNetwork | None = None,
+) -> DayResult:
+    """Route ``orders`` with the scenario's fleet.
+
+    ``locks`` pins stops (by stop id; a home order's stop id is its order id) to vehicles, and
+    ``initial_routes`` (vehicle id -> stop ids) starts the search from a given plan, as the
+    dispatcher's re-optimize does after hand edits.
+    """
+    network = network or network_for(scenario)
+    stops = day_stops(scenario, orders)
+    nodes = snap_day(network, scenario, stops)
+    duration, distance = network.travel_matrices(nodes)
+    model = build_day_model(
+        orders,
+        stops,
+        scenario.vehicles(),
+        scenario.depots(),
+        duration,
+        distance,
+        drop_penalty=scenario.drop_penalties(),
+        locks=locks,
+        initial_routes=initial_routes,
+    )
+    solution = solve(model.problem, time_limit_s, engine=engine, progress=progress)
+    plan = plan_from_solution(model, solution, date=date)
+    plan.meta.setdefault("scenario", scenario.name)
+    scorecard = build_scorecard(plan, orders, scenario.vehicles(), currency=scenario.spec.currency)
+    return DayResult(plan=plan, scorecard=scorecard, model=model, nodes=np.asarray(nodes), orders=list(orders))

@@ -1,0 +1,334 @@
+"""A scenario: the plain-data description of one delivery operation.
+
+A scenario is a folder with ``scenario.yaml`` plus CSV files (customers, pickup points). It
+names its street network, so another city is a new folder, not new code::
+
+    name: gothenburg
+    network: gothenburg          # the embedded city, or a path to an .osm.pbf (relative to the folder)
+    depots: [...]
+    fleet: [...]
+
+Every field is validated on load; an error names the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from optimizer.domain import Depot, TimeWindow, Vehicle, parse_hhmm
+from scheduling.orders_csv import PickupPointRef, ServiceTimes
+
+BUILTIN_DIR = Path(__file__).parent / "data"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the file and the field."""
+
+
+def _window(text: str) -> TimeWindow:
+    start, sep, end = str(text).partition("-")
+    if not sep:
+        raise ValueError(f"'{text}' is not a time window; write it as HH:MM-HH:MM, for example 08:00-20:00")
+    return TimeWindow(parse_hhmm(start), parse_hhmm(end))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepotSpec(_Strict):
+    id: str
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class FleetSpec(_Strict):
+    """A group of identical vehicles: ``count`` vans named ``{id_prefix}-1`` .. ``{id_prefix}-{count}``."""
+
+    id_prefix: str
+    count: int = Field(ge=1, le=1000)
+    depot: str
+    capacity: int = Field(ge=1, description="parcels")
+    shift: str = "08:00-20:00"
+    cost_per_km: float = Field(default=4.0, ge=0)
+    cost_per_hour: float = Field(default=320.0, ge=0)
+    fixed_cost: float = Field(default=600.0, ge=0)
+    kind: str = "van"
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, v: str) -> str:
+        _window(v)
+        return v
+
+
+class TierSpec(_Strict):
+    drop_penalty: float = Field(ge=0, description="currency lost when such an order is left unserved")
+    share: float = Field(default=0.0, ge=0, le=1, description="share of generated customers in this tier")
+    fee_waiver: bool = False
+    premium_slots: bool = False
+
+
+class ServiceSpec(_Strict):
+    home_base_s: int = Field(default=120, ge=0)
+    per_parcel_s: int = Field(default=30, ge=0)
+    bulky_extra_s: int = Field(default=240, ge=0)
+    pickup_base_s: int = Field(default=300, ge=0)
+    pickup_per_parcel_s: int = Field(default=20, ge=0)
+
+
+class SlotSpec(_Strict):
+    home: list[str] = Field(min_length=1)
+    pickup: list[str] = Field(min_length=1)
+
+    @field_validator("home", "pickup")
+    @classmethod
+    def _windows(cls, v: list[str]) -> list[str]:
+        for w in v:
+            _window(w)
+        return v
+
+
+class DemandSpec(_Strict):
+    orders_per_day: int = Field(ge=0)
+    weekday_factor: list[float] = Field(default=[1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.5], min_length=7, max_length=7)
+    pickup_share: float = Field(default=0.15, ge=0, le=1)
+    first_choice_rate: float = Field(default=0.85, ge=0, le=1)
+    bulky_share: float = Field(default=0.05, ge=0, le=1)
+    parcels: dict[int, float] = Field(default={1: 0.6, 2: 0.25, 3: 0.1, 5: 0.05})
+
+
+class ScenarioSpec(_Strict):
+    name: str
+    description: str = ""
+    network: str = "gothenburg"
+    currency: str = "SEK"
+    seed: int = 0
+    snap_max_distance_m: float = Field(default=500.0, gt=0)
+    depots: list[DepotSpec] = Field(min_length=1)
+    fleet: list[FleetSpec] = Field(min_length=1)
+    tiers: dict[str, TierSpec]
+    service: ServiceSpec = ServiceSpec()
+    slots: SlotSpec
+    demand: DemandSpec
+    customers: str = "customers.csv"
+    pickup_points: str = "pickup_points.csv"
+    choice: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self) -> "ScenarioSpec":
+        depot_ids = {d.id for d in self.depots}
+        for i, f in enumerate(self.fleet):
+            if f.depot not in depot_ids:
+                raise ValueError(f"fleet.{i}.depot: '{f.depot}' is not a depot id; use one of {sorted(depot_ids)}")
+        if "ordinary" not in self.tiers:
+            raise ValueError("tiers: an 'ordinary' tier is required (the default for orders without a tier)")
+        return self
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    lat: float
+    lon: float
+    address: str
+    zone: str
+    tier: str
+    preferred_slot: str  # e.g. "18:00-20:00"
+    pickup_affinity: float  # probability of choosing a pickup point when one is near
+    preferred_pickup_point: str  # nearest open point within walking reach, or ""
+
+
+@dataclass(frozen=True)
+class PickupPoint:
+    """A parcel locker or partner counter. Capacity in parcels per day; daily cost in currency."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kind: str
+    capacity: int
+    opens: int
+    closes: int
+    daily_cost: float
+    active: bool
+
+    def ref(self) -> PickupPointRef:
+        return PickupPointRef(self.id, self.lat, self.lon, self.name)
+
+
+@dataclass
+class Scenario:
+    spec: ScenarioSpec
+    folder: Path
+    customers: list[Customer] = field(default_factory=list)
+    pickup_points: list[PickupPoint] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def network_source(self) -> str:
+        """The embedded city name, or an absolute path to the network file."""
+        src = self.spec.network
+        if src == "gothenburg":
+            return src
+        path = Path(src)
+        return str(path if path.is_absolute() else (self.folder / path).resolve())
+
+    def depots(self) -> list[Depot]:
+        return [Depot(d.id, d.name, d.lat, d.lon) for d in self.spec.depots]
+
+    def vehicles(self) -> list[Vehicle]:
+        out = []
+        for f in self.spec.fleet:
+            for k in range(1, f.count + 1):
+                out.append(
+                    Vehicle(
+                        id=f"{f.id_prefix}-{k}",
+                        depot_id=f.depot,
+                        capacity=f.capacity,
+                        shift=_window(f.shift),
+                        cost_per_km=f.cost_per_km,
+                        cost_per_hour=f.cost_per_hour,
+                        fixed_cost=f.fixed_cost,
+                        kind=f.kind,
+                    )
+                )
+        return out
+
+    def home_slots(self) -> list[TimeWindow]:
+        return [_window(w) for w in self.spec.slots.home]
+
+    def pickup_slots(self) -> list[TimeWindow]:
+        return [_window(w) for w in self.spec.slots.pickup]
+
+    def service_times(self) -> ServiceTimes:
+        s = self.spec.service
+        return ServiceTimes(s.home_base_s, s.per_parcel_s, s.bulky_extra_s)
+
+    def drop_penalties(self) -> dict[str, float]:
+        return {name: t.drop_penalty for name, t in self.spec.tiers.items()}
+
+    def tier_names(self) -> tuple[str, ...]:
+        return tuple(self.spec.tiers)
+
+    def active_pickup_points(self) -> list[PickupPoint]:
+        return [p for p in self.pickup_points if p.active]
+
+    def pickup_refs(self) -> dict[str, PickupPointRef]:
+        return {p.id: p.ref() for p in self.pickup_points}
+
+
+def builtin_scenarios() -> list[str]:
+    return sorted(p.name for p in BUILTIN_DIR.iterdir() if (p / "scenario.yaml").is_file())
+
+
+def resolve_scenario_dir(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    if (path / "scenario.yaml").is_file():
+        return path
+    if path.name == "scenario.yaml" and path.is_file():
+        return path.parent
+    builtin = BUILTIN_DIR / str(name_or_path)
+    if (builtin / "scenario.yaml").is_file():
+        return builtin
+    raise ScenarioError(
+        f"scenario '{name_or_path}' not found: give a built-in name ({', '.join(builtin_scenarios())}) "
+        "or a folder containing scenario.yaml"
+    )
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    folder = resolve_scenario_dir(name_or_path)
+    yaml_path = folder / "scenario.yaml"
+    try:
+        raw: Any = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{yaml_path}: not valid YAML: {exc}") from exc
+    try:
+        spec = ScenarioSpec.model_validate(raw or {})
+    except ValidationError as exc:
+        lines = [
+            f"{yaml_path}: field {'.'.join(str(x) for x in e['loc']) or '(top)'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+        raise ScenarioError("\n".join(lines)) from exc
+    scenario = Scenario(spec=spec, folder=folder)
+    customers_path = folder / spec.customers
+    if customers_path.is_file():
+        scenario.customers = _read_customers(customers_path, spec)
+    points_path = folder / spec.pickup_points
+    if points_path.is_file():
+        scenario.pickup_points = _read_pickup_points(points_path)
+    return scenario
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ScenarioError(f"{path}: missing column(s) {', '.join(missing)}")
+        return list(reader)
+
+
+def _read_customers(path: Path, spec: ScenarioSpec) -> list[Customer]:
+    cols = ("customer_id", "lat", "lon", "address", "zone", "tier", "preferred_slot", "pickup_affinity", "preferred_pickup_point")
+    out = []
+    for line, r in enumerate(_read_csv(path, cols), start=2):
+        try:
+            if r["tier"] not in spec.tiers:
+                raise ValueError(f"unknown tier '{r['tier']}'")
+            out.append(
+                Customer(
+                    id=r["customer_id"],
+                    lat=float(r["lat"]),
+                    lon=float(r["lon"]),
+                    address=r["address"],
+                    zone=r["zone"],
+                    tier=r["tier"],
+                    preferred_slot=r["preferred_slot"],
+                    pickup_affinity=float(r["pickup_affinity"]),
+                    preferred_pickup_point=r["preferred_pickup_point"],
+                )
+            )
+        except ValueError as exc:
+            raise ScenarioError(f"{path} line {line}: {exc}") from exc
+    return out
+
+
+def _read_pickup_points(path: Path) -> list[PickupPoint]:
+    cols = ("id", "name", "lat", "lon", "kind", "capacity", "opens", "closes", "daily_cost", "active")
+    out = []
+    for line, r in enumerate(_read_csv(path, cols), start=2):
+        try:
+            capacity = int(r["capacity"])
+            if capacity < 0:
+                raise ValueError(f"capacity {capacity} is negative; give parcels per day >= 0")
+            out.append(
+                PickupPoint(
+                    id=r["id"],
+                    name=r["name"],
+                    lat=float(r["lat"]),
+                    lon=float(r["lon"]),
+                    kind=r["kind"],
+                    capacity=capacity,
+                    opens=parse_hhmm(r["opens"]),
+                    closes=parse_hhmm(r["closes"]),
+                    daily_cost=float(r["daily_cost"]),
+                    active=r["active"].strip().lower() in ("yes", "true", "1"),
+                )
+            )
+        except ValueError as exc:
+            raise ScenarioError(f"{path} line {line}: {exc}") from exc
+    return out

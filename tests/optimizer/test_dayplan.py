@@ -1,0 +1,179 @@
+"""The day model: how orders become stops and how a route's times are re-simulated."""
+
+import numpy as np
+import pytest
+
+from optimizer.dayplan import (
+    COST_UNITS_PER_CURRENCY,
+    build_day_model,
+    consolidate_stops,
+    explain_unserved,
+    plan_from_solution,
+    schedule_route,
+)
+from optimizer.domain import Depot, Order, TimeWindow, UnservedReason, Vehicle, parse_hhmm
+from optimizer.problem import RoutingSolution
+
+H = 3600
+
+
+def order(oid, window=(8, 10), parcels=1, point=None, tier="ordinary", service=180):
+    return Order(
+        id=oid,
+        lat=57.7,
+        lon=11.9,
+        window=TimeWindow(window[0] * H, window[1] * H),
+        parcels=parcels,
+        service_s=service,
+        pickup_point_id=point,
+        tier=tier,
+    )
+
+
+def van(vid="van-1", capacity=10, shift=(8, 20)):
+    return Vehicle(id=vid, depot_id="d", capacity=capacity, shift=TimeWindow(shift[0] * H, shift[1] * H))
+
+
+DEPOT = Depot("d", "Depot", 57.7, 11.9)
+
+
+def line_matrices(n, step_s=600, step_m=5000):
+    """Nodes on a line, ``step_s`` seconds and ``step_m`` metres apart."""
+    idx = np.arange(n)
+    gap = np.abs(idx[:, None] - idx[None, :])
+    return gap * step_s, gap * step_m
+
+
+class TestConsolidateStops:
+    def test_each_home_order_is_its_own_stop(self):
+        stops = consolidate_stops([order("a"), order("b")], max_parcels=10)
+        assert [s.order_ids for s in stops] == [("a",), ("b",)]
+
+    def test_orders_for_one_pickup_point_share_a_stop_with_the_window_intersection(self):
+        stops = consolidate_stops(
+            [order("a", (8, 12), point="pp1"), order("b", (9, 13), point="pp1", parcels=2)], max_parcels=10
+        )
+        assert len(stops) == 1
+        assert set(stops[0].order_ids) == {"a", "b"}
+        assert stops[0].window == TimeWindow(9 * H, 12 * H)
+        assert stops[0].parcels == 3
+
+    def test_pickup_orders_with_disjoint_windows_get_separate_stops(self):
+        stops = consolidate_stops(
+            [order("a", (8, 10), point="pp1"), order("b", (12, 14), point="pp1")], max_parcels=10
+        )
+        assert sorted(s.order_ids for s in stops) == [("a",), ("b",)]
+
+    def test_a_pickup_stop_never_holds_more_than_a_van_carries(self):
+        orders = [order(f"o{i}", (8, 12), point="pp1", parcels=4) for i in range(5)]
+        stops = consolidate_stops(orders, max_parcels=10)
+        assert all(s.parcels <= 10 for s in stops)
+        assert sum(len(s.order_ids) for s in stops) == 5
+
+    def test_pickup_stop_takes_the_highest_tier_of_its_orders(self):
+        stops = consolidate_stops(
+            [order("a", point="pp1"), order("b", point="pp1", tier="gold")],
+            max_parcels=10,
+            tier_rank={"ordinary": 0, "gold": 2},
+        )
+        assert stops[0].priority == 2
+
+
+class TestScheduleRoute:
+    def test_times_follow_the_matrix_and_service(self):
+        orders = [order("a", (8, 20)), order("b", (8, 20))]
+        stops = consolidate_stops(orders, max_parcels=10)
+        dur, dist = line_matrices(3)
+        model = build_day_model(orders, stops, [van()], [DEPOT], dur, dist)
+        route = schedule_route(model, 0, [1, 2])
+        a, b = route.visits
+        assert a.arrival == route.start + 600
+        assert b.arrival == a.departure + 600
+        assert a.departure == a.start + 180
+        assert route.end == b.departure + 1200
+        assert route.distance_m == 5000 + 5000 + 10000
+        assert route.load == 2 and b.load_after == 0
+
+    def test_van_leaves_late_instead_of_waiting_at_the_first_stop(self):
+        orders = [order("a", (12, 14))]
+        stops = consolidate_stops(orders, max_parcels=10)
+        dur, dist = line_matrices(2)
+        model = build_day_model(orders, stops, [van()], [DEPOT], dur, dist)
+        route = schedule_route(model, 0, [1])
+        assert route.visits[0].arrival == 12 * H
+        assert route.start == 12 * H - 600
+
+
+class TestExplainUnserved:
+    def build(self, orders, vehicles, step_s=600):
+        stops = consolidate_stops(orders, max_parcels=max(v.capacity for v in vehicles))
+        dur, dist = line_matrices(len(stops) + 1, step_s=step_s)
+        return build_day_model(orders, stops, vehicles, [DEPOT], dur, dist)
+
+    def test_too_many_parcels_is_capacity(self):
+        model = self.build([order("a", parcels=50)], [van(capacity=10)])
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.CAPACITY
+        assert "50 parcels" in detail
+
+    def test_window_closing_before_any_van_arrives_is_unreachable(self):
+        model = self.build([order("a", (8, 9))], [van()], step_s=2 * H)
+        reason, _ = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.WINDOW_UNREACHABLE
+
+    def test_window_before_every_shift_is_outside_shift(self):
+        model = self.build([order("a", (5, 7))], [van(shift=(8, 20))])
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.OUTSIDE_SHIFT
+        assert "08:00-20:00" in detail
+
+    def test_reachable_stop_left_out_means_the_fleet_was_full(self):
+        model = self.build([order("a", (8, 20))], [van()])
+        reason, _ = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.FLEET_FULL
+
+
+def test_plan_from_solution_lists_every_order_of_a_dropped_pickup_stop():
+    orders = [order("a", point="pp1"), order("b", point="pp1"), order("c")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(len(stops) + 1)
+    model = build_day_model(orders, stops, [van()], [DEPOT], dur, dist)
+    pickup_node = next(model.stop_node(k) for k, s in enumerate(stops) if s.pickup_point_id)
+    home_node = next(model.stop_node(k) for k, s in enumerate(stops) if not s.pickup_point_id)
+    plan = plan_from_solution(
+        model,
+        RoutingSolution(routes=[[home_node]], dropped=[pickup_node], objective=1234 * COST_UNITS_PER_CURRENCY, engine="test", wall_s=0.1),
+        date="2026-11-24",
+    )
+    assert {u.order_id for u in plan.unserved} == {"a", "b"}
+    assert plan.served_order_ids() == {"c"}
+    assert plan.objective == pytest.approx(1234)
+
+
+def test_drop_penalty_grows_with_tier_and_with_orders_at_a_stop():
+    orders = [order("a"), order("b", tier="platinum"), order("p1", point="pp"), order("p2", point="pp")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(len(stops) + 1)
+    model = build_day_model(orders, stops, [van()], [DEPOT], dur, dist, drop_penalty={"ordinary": 100, "platinum": 1000})
+    pen = {s.id: model.problem.penalty[model.stop_node(k)] for k, s in enumerate(stops)}
+    assert pen["b"] == 10 * pen["a"]
+    assert pen["pp#1"] == 2 * pen["a"]
+
+
+def test_locks_become_allowed_vehicles_and_unknown_locks_are_refused():
+    orders = [order("a"), order("b")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(3)
+    model = build_day_model(orders, stops, [van("v1"), van("v2")], [DEPOT], dur, dist, locks={"b": "v2"})
+    assert model.problem.allowed_vehicles == {2: [1]}
+    with pytest.raises(ValueError, match="vehicle 'v9'"):
+        build_day_model(orders, stops, [van("v1")], [DEPOT], dur, dist, locks={"a": "v9"})
+
+
+def test_vehicle_costs_become_integer_cost_units():
+    orders = [order("a")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(2)
+    v = Vehicle("v", "d", 10, TimeWindow(parse_hhmm("08:00"), parse_hhmm("20:00")), cost_per_km=4.0, cost_per_hour=360.0, fixed_cost=600.0)
+    spec = build_day_model(orders, stops, [v], [DEPOT], dur, dist).problem.vehicles[0]
+    assert (spec.cost_per_m, spec.cost_per_s, spec.fixed_cost) == (4, 100, 600_000)

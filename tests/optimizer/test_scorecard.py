@@ -1,0 +1,48 @@
+"""The scorecard: on-time rate from re-simulated times, cost split, preference match."""
+
+import pytest
+
+from optimizer.domain import Order, Plan, Route, TimeWindow, Unserved, UnservedReason, Vehicle, Visit
+from optimizer.scorecard import build_scorecard
+
+H = 3600
+
+
+def visit(oid, start, window=(8, 10)):
+    return Visit(
+        stop_id=oid, order_ids=(oid,), lat=0, lon=0, arrival=start, start=start, departure=start + 120,
+        load_after=0, window=TimeWindow(window[0] * H, window[1] * H), parcels=1,
+    )
+
+
+def test_scorecard_counts_late_orders_costs_and_first_choices():
+    vehicles = [Vehicle("v1", "d", 10, TimeWindow(8 * H, 20 * H), cost_per_km=4, cost_per_hour=300, fixed_cost=500),
+                Vehicle("v2", "d", 10, TimeWindow(8 * H, 20 * H))]
+    orders = [
+        Order("a", 0, 0, TimeWindow(8 * H, 10 * H), first_choice="08:00-10:00"),
+        Order("b", 0, 0, TimeWindow(8 * H, 10 * H), first_choice="10:00-12:00"),
+        Order("c", 0, 0, TimeWindow(8 * H, 10 * H)),
+    ]
+    route = Route("v1", "d", (visit("a", 9 * H), visit("b", 10 * H + 60)), start=8 * H, end=10 * H, distance_m=25_000, load=2)
+    plan = Plan("2026-11-24", [route], [Unserved("c", "c", UnservedReason.FLEET_FULL)])
+    sc = build_scorecard(plan, orders, vehicles)
+    assert sc.orders_served == 2 and sc.orders_unserved == 1
+    assert sc.on_time_rate == pytest.approx(0.5)  # b starts one minute after its window
+    assert sc.late_orders == 1
+    assert sc.km == pytest.approx(25.0)
+    assert sc.driver_hours == pytest.approx(2.0)
+    assert sc.cost_transport == pytest.approx(100.0)
+    assert sc.cost_labour == pytest.approx(600.0)
+    assert sc.cost_fixed == pytest.approx(500.0)
+    assert sc.cost_total == pytest.approx(1200.0)
+    assert sc.cost_per_order == pytest.approx(600.0)
+    assert sc.vehicles_used == 1 and sc.vehicles_available == 2
+    assert sc.vehicle_utilization == pytest.approx(0.2)
+    assert sc.preference_match_rate == pytest.approx(0.5)  # b did not get 10:00-12:00
+    assert sc.unserved_by_reason == {"fleet_full": 1}
+    assert sc.stops_per_driver_hour == pytest.approx(1.0)
+
+
+def test_empty_plan_has_zero_rates_not_errors():
+    sc = build_scorecard(Plan("2026-11-24", [], []), [], [])
+    assert sc.on_time_rate == 0.0 and sc.cost_per_order == 0.0

@@ -1,0 +1,276 @@
+"""The ``lastmile`` command line: a thin shell over scenarios, optimizer and the web app.
+
+Exit status: 0 success, 2 bad input (the message names the file, line and column), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(Exception):
+    """Input the user must fix; ``lines`` are printed one per problem."""
+
+    def __init__(self, lines: Sequence[str] | str):
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("\n".join(self.lines))
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as YYYY-MM-DD, for example 2026-11-24")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds")
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the time limit must be more than 0 seconds")
+    return value
+
+
+def tomorrow() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _solve_with_progress(run: Callable[[], object], time_limit_s: float, quiet: bool, label: str) -> object:
+    """Run ``run()`` while a progress bar shows the time spent against the limit."""
+    if quiet:
+        return run()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
+    ) as progress:
+        task = progress.add_task(label, total=time_limit_s)
+
+        def tick() -> None:
+            start = time.monotonic()
+            while not done.wait(0.25):
+                progress.update(task, completed=min(time.monotonic() - start, time_limit_s))
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            return run()
+        finally:
+            done.set()
+            ticker.join()
+
+
+def _load_orders(args: argparse.Namespace, scenario, network) -> list:
+    from geo.snap import SnapError
+    from scenarios.dayorders import generate_day
+    from scheduling.orders_csv import OrderFileError, parse_orders
+
+    if args.orders is None:
+        return generate_day(scenario, args.date)
+    try:
+        orders = parse_orders(
+            Path(args.orders),
+            tiers=scenario.tier_names(),
+            pickup_points=scenario.pickup_refs(),
+            service=scenario.service_times(),
+        )
+    except OrderFileError as exc:
+        raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
+    labels = [f"{args.orders}: line {k + 2}, columns lat/lon (order {o.id})" for k, o in enumerate(orders)]
+    try:
+        network.snap(
+            [o.lat for o in orders],
+            [o.lon for o in orders],
+            labels=labels,
+            max_distance_m=scenario.spec.snap_max_distance_m,
+        )
+    except SnapError as exc:
+        raise BadInput(exc.problems + ["nothing was imported"])
+    return orders
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from scenarios.export import write_plan_files
+    from scenarios.planning import network_for, plan_day
+    from scenarios.scenario import ScenarioError, load_scenario
+
+    console = Console(stderr=False)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        raise BadInput(str(exc).splitlines())
+    network = network_for(scenario)
+    orders = _load_orders(args, scenario, network)
+    if not orders:
+        raise BadInput(f"no orders for {args.date}: nothing to plan")
+    if not args.quiet:
+        console.print(
+            f"Planning [bold]{len(orders)}[/] orders for {args.date} "
+            f"({scenario.name}, {len(scenario.vehicles())} vehicles, engine {args.engine}, {args.time_limit:g} s)"
+        )
+    result = _solve_with_progress(
+        lambda: plan_day(
+            scenario,
+            orders,
+            date=args.date.isoformat(),
+            time_limit_s=args.time_limit,
+            engine=args.engine,
+            network=network,
+        ),
+        args.time_limit,
+        args.quiet,
+        "Solving",
+    )
+    out = Path(args.out) if args.out else Path("out") / f"plan-{args.date}"
+    paths = write_plan_files(result, network, out)
+    print_scorecard(result, console)
+    console.print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def print_scorecard(result, console) -> None:
+    from rich.table import Table
+
+    sc = result.scorecard
+    table = Table(title=f"Scorecard {result.plan.date} (engine {result.plan.engine})", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    cur = sc.currency
+    rows = [
+        ("Orders served", f"{sc.orders_served} / {sc.orders_total}"),
+        ("On-time rate", f"{sc.on_time_rate:.1%}"),
+        ("Vehicles used", f"{sc.vehicles_used} / {sc.vehicles_available}"),
+        ("Stops", f"{sc.stops}"),
+        ("Distance", f"{sc.km:,.1f} km"),
+        ("Driver hours", f"{sc.driver_hours:,.1f} h"),
+        ("Cost: transport", f"{sc.cost_transport:,.0f} {cur}"),
+        ("Cost: labour", f"{sc.cost_labour:,.0f} {cur}"),
+        ("Cost: vehicles", f"{sc.cost_fixed:,.0f} {cur}"),
+        ("Cost: total", f"{sc.cost_total:,.0f} {cur}"),
+        ("Cost per order", f"{sc.cost_per_order:,.2f} {cur}"),
+        ("Stops per driver hour", f"{sc.stops_per_driver_hour:.2f}"),
+        ("Vehicle utilization", f"{sc.vehicle_utilization:.1%}"),
+        ("Preference match", f"{sc.preference_match_rate:.1%}"),
+        ("Pickup-point share", f"{sc.pickup_share:.1%}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    if result.plan.unserved:
+        console.print(f"[yellow]{len(result.plan.unserved)} order(s) unserved:[/]")
+        for u in result.plan.unserved[:20]:
+            console.print(f"  {u.order_id}: {u.reason.value} ({u.detail})")
+        if len(result.plan.unserved) > 20:
+            console.print(f"  ... and {len(result.plan.unserved) - 20} more in plan.json")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    args.scenario = "gothenburg"
+    args.orders = None
+    args.engine = "auto"
+    args.out = args.out or "out/demo"
+    return cmd_plan(args)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+def cmd_scenario_build(args: argparse.Namespace) -> int:
+    from scenarios.build import build_scenario_files
+    from scenarios.planning import network_for
+    from scenarios.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        raise BadInput(str(exc).splitlines())
+    paths = build_scenario_files(scenario, network_for(scenario), n_customers=args.customers)
+    print("Wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+# --------------------------------------------------------------------------- bench
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from optimizer import bench
+
+    argv = [args.kind, *args.files, "--time-limit", str(args.time_limit), "--engine", args.engine]
+    if args.json:
+        argv.append("--json")
+    return bench.main(argv)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lastmile", description="Plan personalized last-mile delivery.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_plan_options(p: argparse.ArgumentParser, time_limit: float) -> None:
+        p.add_argument("--date", type=_date, default=tomorrow(), help="plan date YYYY-MM-DD (default: tomorrow)")
+        p.add_argument("--time-limit", type=_positive_seconds, default=time_limit, help=f"solver wall-clock seconds (default {time_limit:g})")
+        p.add_argument("--out", default=None, help="folder for plan.json, routes.csv, routes.geojson, scorecard.json")
+        p.add_argument("--quiet", action="store_true", help="no progress display")
+
+    p = sub.add_parser("plan", help="plan a day's routes and print the scorecard")
+    p.add_argument("--scenario", default="gothenburg", help="built-in scenario name or folder (default gothenburg)")
+    p.add_argument("--orders", default=None, help="plan this order CSV instead of the scenario's generated day")
+    p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto", help="search engine (default auto)")
+    add_plan_options(p, 30.0)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("demo", help="plan tomorrow in the default Gothenburg scenario with a short time limit")
+    add_plan_options(p, 20.0)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("scenario", help="scenario tools")
+    ssub = p.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    b = ssub.add_parser("build", help="(re)write a scenario's customers.csv and pickup_points.csv from its network")
+    b.add_argument("scenario", help="built-in scenario name or folder")
+    b.add_argument("--customers", type=int, default=4000, help="how many customers to place (default 4000)")
+    b.set_defaults(func=cmd_scenario_build)
+
+    p = sub.add_parser("bench", help="benchmark the routing engine on standard instances")
+    p.add_argument("kind", choices=("vrptw",), help="instance family")
+    p.add_argument("files", nargs="+", help="VRPLIB instance files")
+    p.add_argument("--time-limit", type=_positive_seconds, default=10.0)
+    p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON list")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BadInput as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
