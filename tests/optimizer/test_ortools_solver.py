@@ -146,3 +146,22 @@ def test_evaluate_in_ortools_accepts_feasible_routes_and_rejects_broken_ones():
     assert evaluate_in_ortools(problem, [[1, 2]])[0] is False  # stop 2 served too late
     feasible, objective = evaluate_in_ortools(problem, [[2]])  # stop 1 left out
     assert feasible is False and objective > 600
+
+
+def test_ortools_objective_equals_the_checker_price_on_random_problems():
+    import numpy as np
+
+    from optimizer.checker import check_solution
+
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        n = 9
+        coords = [tuple(p) for p in rng.integers(0, 1000, size=(n, 2))]
+        starts = rng.integers(0, 3000, size=n)
+        windows = [OPEN] + [(int(s), int(s) + 1500) for s in starts[1:]]
+        vans = [VehicleSpec(0, 4, 0, 8000, cost_per_m=3, cost_per_s=2, fixed_cost=500)] * 3
+        problem = make_problem(coords, vehicles=vans, windows=windows, service=[0] + [60] * (n - 1))
+        solution = solve_ortools(problem, 0.3)
+        report = check_solution(problem, solution)
+        assert report.feasible, report.violations
+        assert report.objective == solution.objective
