@@ -253,6 +253,33 @@ def solve_ortools(
     )
 
 
+def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int | None:
+    """OR-Tools objective of ``routes`` in the model of record, or None if it rejects them.
+
+    Rejection means the routes are not a valid assignment (window, shift, capacity, lock, or a
+    node twice). Stops on no route count as dropped and pay their penalty
+    (``required_drop_penalty`` for required stops).
+    """
+    model = build_model(problem)
+    routing = model.routing
+    routing.CloseModelWithParameters(_evaluation_parameters())
+    routes = list(routes) + [[] for _ in range(len(problem.vehicles) - len(routes))]
+    try:
+        assignment = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, routes), True)
+    except Exception:
+        assignment = None
+    if assignment is None:
+        return None
+    # The restored assignment's cumuls come from propagation; one greedy-descent pass with a
+    # solution limit of one lets the finalizers and cumul optimizer settle the span costs.
+    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters())
+    final = solved if solved is not None else assignment
+    got, _ = read_routes(model, final)
+    if [list(r) for r in got] != [[int(n) for n in r] for r in routes]:
+        return None
+    return int(final.ObjectiveValue())
+
+
 def evaluate_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> tuple[bool, int]:
     """Express ``routes`` in the OR-Tools model: (feasible, OR-Tools objective).
 
@@ -261,24 +288,15 @@ def evaluate_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]
     stops (``required_drop_penalty`` per dropped required stop). Returns ``(False, -1)`` when
     the routes are not a valid assignment.
     """
-    model = build_model(problem)
-    routing = model.routing
-    routing.CloseModelWithParameters(search_parameters(1.0))
-    try:
-        assignment = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, routes), True)
-    except Exception:
-        assignment = None
-    if assignment is None:
+    objective = read_in_ortools(problem, routes)
+    if objective is None:
         return False, -1
-    # ReadAssignmentFromRoutes assigns cumuls by propagation; let the solver finalize the costs.
-    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters())
-    final = solved if solved is not None else assignment
-    got_routes, dropped = read_routes(model, final)
-    same = [list(r) for r in got_routes] == [list(r) for r in routes] + [
-        [] for _ in range(len(problem.vehicles) - len(routes))
+    on_route = {int(n) for r in routes for n in r}
+    vehicle_depots = {v.depot for v in problem.vehicles}
+    missing_required = [
+        s for s in problem.stop_nodes() if s not in on_route and s not in vehicle_depots and problem.is_required(s)
     ]
-    feasible = same and not any(problem.is_required(s) for s in dropped)
-    return feasible, int(final.ObjectiveValue())
+    return not missing_required, objective
 
 
 def _evaluation_parameters() -> pywrapcp.DefaultRoutingSearchParameters:
@@ -286,5 +304,5 @@ def _evaluation_parameters() -> pywrapcp.DefaultRoutingSearchParameters:
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.local_search_metaheuristic = _METAHEURISTIC.GREEDY_DESCENT
     params.solution_limit = 1
-    params.time_limit.FromMilliseconds(2000)
+    params.time_limit.FromMilliseconds(5000)
     return params
