@@ -81,26 +81,29 @@ def _load_orders(args: argparse.Namespace, scenario, network) -> list:
 
     if args.orders is None:
         return generate_day(scenario, args.date)
+
+    def far_from_streets(rows) -> list[str]:
+        try:
+            network.snap(
+                [lat for _, lat, _ in rows],
+                [lon for _, _, lon in rows],
+                labels=[f"line {line}, columns lat/lon:" for line, _, _ in rows],
+                max_distance_m=scenario.spec.snap_max_distance_m,
+            )
+        except SnapError as exc:
+            return exc.problems
+        return []
+
     try:
-        orders = parse_orders(
+        return parse_orders(
             Path(args.orders),
             tiers=scenario.tier_names(),
             pickup_points=scenario.pickup_refs(),
             service=scenario.service_times(),
+            check_locations=far_from_streets,
         )
     except OrderFileError as exc:
         raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
-    labels = [f"{args.orders}: line {k + 2}, columns lat/lon (order {o.id})" for k, o in enumerate(orders)]
-    try:
-        network.snap(
-            [o.lat for o in orders],
-            [o.lon for o in orders],
-            labels=labels,
-            max_distance_m=scenario.spec.snap_max_distance_m,
-        )
-    except SnapError as exc:
-        raise BadInput(exc.problems + ["nothing was imported"])
-    return orders
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
