@@ -87,6 +87,6 @@ def write_ways(path: str | Path, way_set: WaySet) -> Path:
     }
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # mtime=0 keeps the gzip bytes reproducible, so rebuilding does not dirty git.
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
         fh.write(text.encode("utf-8"))
     return path
