@@ -54,26 +54,47 @@ def packed_weights(time_s: sp.csr_matrix, length_m: sp.csr_matrix) -> tuple[sp.c
     return mat, length_bits
 
 
+CHUNK_BYTES = 64 * 2**20
+"""Peak size of one block of Dijkstra rows (sources x all nodes x 8 bytes); sources are chunked."""
+
+
 def fastest_times_and_lengths(
     time_s: sp.csr_matrix, length_m: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seconds and metres of the fastest path from each source to each target (default: all nodes).
 
     Returns two float arrays of shape ``(len(sources), len(targets))``; ``inf`` where unreachable.
+    Sources are processed in chunks so memory stays bounded on large graphs.
     """
-    cols = slice(None) if targets is None else np.asarray(targets)
+    sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+    n = time_s.shape[0]
+    cols = np.arange(n) if targets is None else np.asarray(targets, dtype=np.int64)
     packed = packed_weights(time_s, length_m)
-    if packed is not None:
-        mat, length_bits = packed
-        w = dijkstra(mat, directed=True, indices=sources)[:, cols]
-        unreachable = ~np.isfinite(w)
-        w[unreachable] = 0.0
-        w_int = w.astype(np.int64)
-        seconds = (w_int >> length_bits) / 1000.0
-        metres = (w_int & ((1 << length_bits) - 1)) / 10.0
-        seconds[unreachable] = np.inf
-        metres[unreachable] = np.inf
-        return seconds, metres
+    chunk = max(1, CHUNK_BYTES // (8 * max(n, 1)))
+    seconds = np.empty((len(sources), len(cols)))
+    metres = np.empty((len(sources), len(cols)))
+    for lo in range(0, len(sources), chunk):
+        rows = slice(lo, lo + chunk)
+        if packed is not None:
+            seconds[rows], metres[rows] = _packed_block(*packed, sources[rows], cols)
+        else:
+            seconds[rows], metres[rows] = _predecessor_block(time_s, length_m, sources[rows], cols)
+    return seconds, metres
+
+
+def _packed_block(mat: sp.csr_matrix, length_bits: int, sources: np.ndarray, cols: np.ndarray):
+    w = dijkstra(mat, directed=True, indices=sources)[:, cols]
+    unreachable = ~np.isfinite(w)
+    w[unreachable] = 0.0
+    w_int = w.astype(np.int64)
+    seconds = (w_int >> length_bits) / 1000.0
+    metres = (w_int & ((1 << length_bits) - 1)) / 10.0
+    seconds[unreachable] = np.inf
+    metres[unreachable] = np.inf
+    return seconds, metres
+
+
+def _predecessor_block(time_s: sp.csr_matrix, length_m: sp.csr_matrix, sources: np.ndarray, cols: np.ndarray):
     seconds, pred = dijkstra(time_s, directed=True, indices=sources, return_predecessors=True)
     metres = _path_lengths(pred, length_m)
     metres[~np.isfinite(seconds)] = np.inf

@@ -182,9 +182,16 @@ class RoadNetwork:
 def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from way records (``platforms`` default: the platform ways)."""
     ways = way_set.ways
+    if not ways:
+        raise ValueError(f"network {name!r}: the source holds no highway ways")
     seg = segments_from_ways(ways)
     drive = build_drive_graph(ways, seg)
     walk = build_walk_graph(ways, seg)
+    if drive.n_nodes < 2 or walk.n_nodes < 2:
+        raise ValueError(
+            f"network {name!r}: too few connected streets (driving graph {drive.n_nodes} nodes, "
+            f"walking graph {walk.n_nodes} nodes); is the extract the right area?"
+        )
     street_lonlat, street_names = street_names_from_ways(ways)
     stops = cluster_stops(platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names)
     return RoadNetwork(
