@@ -23,7 +23,11 @@ class SnapError(ValueError):
 
 
 def _label(labels: Sequence | None, i: int) -> str:
-    return repr(labels[i]) if labels is not None else f"#{i}"
+    """``'c-17'`` / ``17`` for labelled points (numpy scalars shown as plain values), else ``#i``."""
+    if labels is None:
+        return f"#{i}"
+    value = labels[i]
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def validate_latlon(lats, lons, labels: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -76,3 +76,11 @@ def test_walk_graph_snapping(gbg):
     assert haversine_m(gbg.walk.lon[node], gbg.walk.lat[node], JARNTORGET[1], JARNTORGET[0]) < 200
     with pytest.raises(ValueError, match="graph must be"):
         gbg.snap([57.7], [11.97], graph="bike")
+
+
+def test_numpy_labels_read_naturally(gbg):
+    with pytest.raises(SnapError) as info:
+        gbg.snap([58.5, 58.6], [11.97, 11.97], labels=np.array(["c-1", "c-2"]))
+    assert "'c-1' at lat=58.500000" in str(info.value) and "np.str_" not in str(info.value)
+    with pytest.raises(SnapError, match="17 at lat="):
+        gbg.snap([58.5], [11.97], labels=np.array([17]))
