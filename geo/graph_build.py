@@ -24,8 +24,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geo.geodesy import haversine_m
-from geo.osm_rules import drive_speed_mps, is_drivable, is_walkable, oneway_direction
+from geo.osm_rules import allows_stopping, drive_speed_mps, is_drivable, is_walkable, oneway_direction
 from geo.ways import Way
+
+NO_STOP_WEIGHT = "no_stop_m"
+"""Driving-graph weight: metres of the edge on roads where vans cannot stop (motorway, trunk)."""
 
 MIN_EDGE_TIME_S = 0.01
 """Floor on an edge's travel time (seconds) so every weight is strictly positive."""
@@ -226,7 +229,11 @@ def _subgraph(seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool)
 
 
 def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
-    """Directed driving graph (weights ``time_s``, ``length_m``) on the largest SCC."""
+    """Directed driving graph on the largest SCC.
+
+    Weights: ``time_s`` (seconds), ``length_m`` (metres) and ``no_stop_m`` (metres of the edge on
+    motorway/trunk classes, where deliveries cannot stop; 0 for ordinary streets).
+    """
     seg = seg or segments_from_ways(ways)
     drivable = np.fromiter((is_drivable(w.tags) for w in ways), dtype=bool, count=len(ways))
     direction = np.fromiter((oneway_direction(w.tags) for w in ways), dtype=np.int8, count=len(ways))
@@ -240,8 +247,11 @@ def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph
     v = np.concatenate([seg.v[fwd], seg.u[bwd]])
     length = np.concatenate([seg.length_m[fwd], seg.length_m[bwd]])
     time = np.maximum(length / np.concatenate([speed[seg.way[fwd]], speed[seg.way[bwd]]]), MIN_EDGE_TIME_S)
-    u, v, time, length = _min_edges(u, v, time, length)
-    return _subgraph(seg, u, v, {"time_s": time, "length_m": length}, strong=True)
+    no_stop_way = ~np.fromiter((allows_stopping(w.tags) for w in ways), dtype=bool, count=len(ways))
+    no_stop = np.where(np.concatenate([no_stop_way[seg.way[fwd]], no_stop_way[seg.way[bwd]]]), length, 0.0)
+    u, v, time, length, no_stop = _min_edges(u, v, time, length, no_stop)
+    weights = {"time_s": time, "length_m": length, NO_STOP_WEIGHT: no_stop}
+    return _subgraph(seg, u, v, weights, strong=True)
 
 
 def build_walk_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:

@@ -40,7 +40,7 @@ __all__ = ["ODBL_NOTICE", "RoadNetwork", "load_network", "DATA_DIR", "BUILD_VERS
 
 DATA_DIR = Path(__file__).parent / "data"
 EMBEDDED = {"gothenburg": DATA_DIR / "gothenburg.ways.json.gz"}
-BUILD_VERSION = "geo-graph-1"
+BUILD_VERSION = "geo-graph-2"
 """Part of every cache key: bump when graph building changes, so old caches are ignored."""
 
 

@@ -181,6 +181,15 @@ def drive_speed_mps(tags: Tags) -> float:
     return kmh / 3.6
 
 
+NO_STOPPING_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
+"""Road classes a van cannot stop on to deliver: customers are never snapped onto them."""
+
+
+def allows_stopping(tags: Tags) -> bool:
+    """True when a van may stop on the way to serve an address (not motorway/trunk or their links)."""
+    return tags.get("highway") not in NO_STOPPING_HIGHWAYS
+
+
 def is_platform(tags: Tags) -> bool:
     """True for public-transport platforms (``highway=platform`` or ``public_transport=platform``)."""
     return tags.get("highway") == "platform" or tags.get("public_transport") == "platform"

@@ -81,7 +81,7 @@ def test_out_of_range_nodes_are_refused(gbg):
 
 
 def test_cache_hit_returns_identical_arrays_faster(gbg, isolated_cache):
-    nodes = np.random.default_rng(11).choice(gbg.n_nodes, 300, replace=False)
+    nodes = np.random.default_rng(11).choice(gbg.n_nodes, 150, replace=False)
     start = time.perf_counter()
     cold = gbg.travel_matrices(nodes)
     cold_s = time.perf_counter() - start
