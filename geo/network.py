@@ -14,24 +14,19 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from geo import matrix as _matrix
 from geo.cache import cache_dir, file_sha1, load_npz, save_npz
-from geo.graph_build import (
-    Graph,
-    build_drive_graph,
-    build_walk_graph,
-    graph_from_arrays,
-    graph_to_arrays,
-    segments_from_ways,
-)
+from geo.graph import Graph, graph_from_arrays, graph_to_arrays
+from geo.graph_build import build_drive_graph, build_walk_graph, segments_from_ways
 from geo.snap import DEFAULT_MAX_DISTANCE_M, Snapper
 from geo.stops import TransitStop, cluster_stops, platforms_from_ways, street_names_from_ways
 from geo.ways import ODBL_NOTICE, WaySet, read_ways
@@ -161,7 +156,7 @@ class RoadNetwork:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "RoadNetwork":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> RoadNetwork:
         name, key, notice = arrays["meta"].tolist()
         provenance = json.loads(str(arrays["provenance_json"])) if "provenance_json" in arrays else {}
         stops = tuple(
@@ -193,9 +188,17 @@ def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadN
             f"walking graph {walk.n_nodes} nodes); is the extract the right area?"
         )
     street_lonlat, street_names = street_names_from_ways(ways)
-    stops = cluster_stops(platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names)
+    stops = cluster_stops(
+        platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names
+    )
     return RoadNetwork(
-        name=name, key=key, drive=drive, walk=walk, stops=tuple(stops), provenance=dict(way_set.provenance), notice=way_set.notice
+        name=name,
+        key=key,
+        drive=drive,
+        walk=walk,
+        stops=tuple(stops),
+        provenance=dict(way_set.provenance),
+        notice=way_set.notice,
     )
 
 
@@ -206,7 +209,9 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
     path = Path(source).expanduser()
     if not path.is_file():
         known = ", ".join(sorted(EMBEDDED))
-        raise FileNotFoundError(f"network source {str(source)!r} is neither an embedded city ({known}) nor an existing file")
+        raise FileNotFoundError(
+            f"network source {str(source)!r} is neither an embedded city ({known}) nor an existing file"
+        )
     name = path.name
     for suffix in (".osm.pbf", ".pbf", ".ways.json.gz", ".ways.json", ".json.gz", ".json"):
         if name.endswith(suffix):

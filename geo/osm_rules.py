@@ -33,7 +33,7 @@ below by 5 km/h, since vans rarely hold the limit in town.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 Tags = Mapping[str, str]
 

@@ -7,13 +7,13 @@ the distance to the street, while the returned node is the nearer end of that st
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from geo.geodesy import LocalProjection
-from geo.graph_build import NO_STOP_WEIGHT, Graph
+from geo.graph import NO_STOP_WEIGHT, Graph
 
 DEFAULT_MAX_DISTANCE_M = 500.0
 
@@ -100,8 +100,7 @@ class Snapper:
         far = np.flatnonzero(dist > max_distance_m)
         if far.size:
             items = [
-                f"{_label(labels, i)} at lat={lats[i]:.6f}, lon={lons[i]:.6f} is {dist[i]:,.0f} m away"
-                for i in far
+                f"{_label(labels, i)} at lat={lats[i]:.6f}, lon={lons[i]:.6f} is {dist[i]:,.0f} m away" for i in far
             ]
             raise SnapError(
                 f"{far.size} point(s) are farther than {max_distance_m:,.0f} m from the street network: "

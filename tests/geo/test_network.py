@@ -104,9 +104,9 @@ def test_cache_dir_comes_from_the_environment(isolated_cache):
 
 
 def test_a_source_without_streets_is_refused(tmp_path):
-    from geo.ways import Way, WaySet, write_ways
-
     import numpy as np
+
+    from geo.ways import Way, WaySet, write_ways
 
     path = write_ways(
         tmp_path / "empty.ways.json.gz",

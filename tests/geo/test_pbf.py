@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import numpy as np
-import pytest
 import pyrosm
+import pytest
 from scipy.sparse.csgraph import connected_components
 
 from geo.network import load_network

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from geo.geodesy import haversine_m
-from geo.stops import Platforms, cluster_stops, is_stop_name, slugify
-from geo.ways import read_ways
 from geo.network import EMBEDDED
-from geo.stops import stops_from_ways
+from geo.stops import Platforms, cluster_stops, is_stop_name, slugify, stops_from_ways
+from geo.ways import read_ways
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,14 @@ def stops(gbg):
 
 def test_well_known_gothenburg_stops_are_found(stops):
     names = {s.name for s in stops}
-    for known in ["Järntorget", "Korsvägen", "Vasaplatsen", "Kungsportsplatsen", "Linnéplatsen", "Nils Ericsonsplatsen"]:
+    for known in [
+        "Järntorget",
+        "Korsvägen",
+        "Vasaplatsen",
+        "Kungsportsplatsen",
+        "Linnéplatsen",
+        "Nils Ericsonsplatsen",
+    ]:
         assert known in names
 
 

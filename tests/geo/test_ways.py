@@ -17,7 +17,13 @@ EXPORT = {
     "features": [
         {
             "type": "Feature",
-            "properties": {"@id": "way/1", "highway": "residential", "name": "Storgatan", "surface": "asphalt", "oneway": "yes"},
+            "properties": {
+                "@id": "way/1",
+                "highway": "residential",
+                "name": "Storgatan",
+                "surface": "asphalt",
+                "oneway": "yes",
+            },
             "geometry": {"type": "LineString", "coordinates": [[11.12345678, 57.1], [11.2, 57.2]]},
         },
         {
@@ -28,7 +34,10 @@ EXPORT = {
         {
             "type": "Feature",
             "properties": {"@id": "way/3", "highway": "pedestrian", "name": "Torget"},
-            "geometry": {"type": "Polygon", "coordinates": [[[11.0, 57.0], [11.01, 57.0], [11.01, 57.01], [11.0, 57.0]]]},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[11.0, 57.0], [11.01, 57.0], [11.01, 57.01], [11.0, 57.0]]],
+            },
         },
     ],
 }
