@@ -28,6 +28,9 @@ class Graph:
     geom_ptr: np.ndarray
     geom_lonlat: np.ndarray
 
+    def __repr__(self) -> str:
+        return f"Graph({self.n_nodes} nodes, {self.n_edges} edges, weights={list(self.weights)})"
+
     @property
     def n_nodes(self) -> int:
         return int(self.lon.shape[0])

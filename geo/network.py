@@ -55,6 +55,12 @@ class RoadNetwork:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     notice: str = ODBL_NOTICE
 
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork(name={self.name!r}, drive={self.drive.n_nodes} nodes/{self.drive.n_edges} edges, "
+            f"walk={self.walk.n_nodes} nodes, stops={len(self.stops)}, key={self.key[:24]!r})"
+        )
+
     # -- basic facts -----------------------------------------------------------------------
     @property
     def lon(self) -> np.ndarray:

@@ -118,3 +118,8 @@ def test_a_source_without_streets_is_refused(tmp_path):
         assert "too few connected streets" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected ValueError")
+
+
+def test_repr_is_short(gbg):
+    text = repr(gbg)
+    assert len(text) < 200 and "gothenburg" in text and f"{gbg.n_nodes} nodes" in text
