@@ -12,8 +12,8 @@
    discarded; among the rest, fewer dropped required stops wins, then the lower price.
    A PyVRP plan must also be accepted by the OR-Tools model of record
    (:func:`~optimizer.engine.ortools_solver.read_in_ortools`).
-3. *Polish*: with the time left, OR-Tools is seeded with the winning PyVRP plan; the result is
-   kept only if the checker prices it lower.
+3. *Polish*: with the time left, OR-Tools is seeded with the winning plan (PyVRP's, or its own
+   to continue); the result is kept only if the checker prices it lower.
 
 If PyVRP cannot express the problem (locks) or its worker fails, OR-Tools gets the whole
 budget. ``solution.engine`` names the source of the kept plan (``"ortools"``,
@@ -244,14 +244,15 @@ def solve(
         return _finish(ort, ort_rep, "ortools", t0, meta)
     best, best_rep, best_engine = min(candidates, key=lambda c: _rank(c[1]))
 
-    # -- polish: OR-Tools from PyVRP's plan ---------------------------------------------------
+    # -- polish: OR-Tools from the best plan so far -------------------------------------------
     remaining = time_limit_s - (time.perf_counter() - t0)
-    if best_engine == "pyvrp+ortools" and remaining >= MIN_POLISH_S:
+    if remaining >= MIN_POLISH_S:
         polished = solve_ortools(problem, remaining, initial=best)
         pol_rep = check_solution(problem, polished)
         meta["engines"]["polish"] = _entry(polished, pol_rep) | {"seeded": polished.meta.get("seeded")}
         if _sound(pol_rep) and _rank(pol_rep) < _rank(best_rep):
-            best, best_rep, best_engine = polished, pol_rep, "pyvrp+ortools-polish"
+            polish_name = "pyvrp+ortools-polish" if best_engine.startswith("pyvrp") else "ortools"
+            best, best_rep, best_engine = polished, pol_rep, polish_name
 
     result = _finish(best, best_rep, best_engine, t0, meta)
     if progress is not None:
