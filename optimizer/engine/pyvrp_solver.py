@@ -138,14 +138,44 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
     return routes, dropped
 
 
-class _Progress(pyvrp.IteratedLocalSearchCallbacks):
-    def __init__(self, t0: float, report: Callable[[float, int], None]):
-        self.t0, self.report = t0, report
+def _cost(solution: pyvrp.Solution) -> int:
+    """PyVRP's price of a solution: distance + duration + fixed costs + uncollected prizes."""
+    return int(
+        solution.distance_cost() + solution.duration_cost() + solution.fixed_vehicle_cost() + solution.uncollected_prizes()
+    )
+
+
+@dataclass
+class Snapshot:
+    """Best feasible plan PyVRP holds at some moment (our vehicle indices, checker-comparable)."""
+
+    routes: list[list[int]]
+    dropped: list[int]
+    objective: int
+    elapsed_s: float
+
+
+class _Callbacks(pyvrp.IteratedLocalSearchCallbacks):
+    """Progress on new bests; answers snapshot requests between iterations."""
+
+    def __init__(self, t0, model, problem, progress, share):
+        self.t0, self.model, self.problem = t0, model, problem
+        self.progress, self.share = progress, share
 
     def on_best(self, best: pyvrp.Solution) -> None:
-        if best.is_feasible():
-            cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
-            self.report(time.perf_counter() - self.t0, int(cost))
+        if self.progress is not None and best.is_feasible():
+            self.progress(time.perf_counter() - self.t0, _cost(best))
+
+    def on_iteration(self, curr, cand, best: pyvrp.Solution, cost_evaluator) -> None:
+        if self.share is None:
+            return
+        wanted, reply = self.share
+        if wanted():
+            snapshot = None
+            if best.is_feasible():
+                routes, dropped = read_solution(self.model, self.problem, best)
+                snapshot = Snapshot(routes, dropped, _cost(best), time.perf_counter() - self.t0)
+            reply(snapshot)
 
 
 def solve_pyvrp(
@@ -155,6 +185,7 @@ def solve_pyvrp(
     *,
     initial: RoutingSolution | None = None,
     progress: Callable[[float, int], None] | None = None,
+    share: tuple[Callable[[], bool], Callable[[Snapshot | None], None]] | None = None,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -162,12 +193,17 @@ def solve_pyvrp(
     are dropped up front. If PyVRP finds no feasible solution, ``meta["feasible"]`` is False
     and the (infeasible) best routes are returned for diagnosis; the portfolio discards them.
     ``objective`` is PyVRP's cost: distance + duration + fixed costs + uncollected prizes.
+    ``progress(elapsed_s, cost)`` is called on every new feasible best. ``share = (wanted,
+    reply)``: between iterations, if ``wanted()`` is true, ``reply`` receives a
+    :class:`Snapshot` of the best feasible plan so far (or None); the portfolio uses this to
+    hand PyVRP's plan to OR-Tools while PyVRP keeps searching.
     """
     t0 = time.perf_counter()
     model = build_data(problem)
     params = pyvrp.SolveParams()
-    if progress is not None:
-        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=_Progress(t0, progress)))
+    if progress is not None or share is not None:
+        callbacks = _Callbacks(t0, model, problem, progress, share)
+        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=callbacks))
     seed_routes = initial.routes if initial is not None else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     remaining = max(0.01, time_limit_s - (time.perf_counter() - t0))
@@ -176,7 +212,7 @@ def solve_pyvrp(
     )
     best = result.best
     routes, dropped = read_solution(model, problem, best)
-    cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+    cost = _cost(best)
     return RoutingSolution(
         routes=routes,
         dropped=dropped,
