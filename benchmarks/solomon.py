@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,7 @@ def run(names: list[str], time_limit_s: float) -> list[dict]:
         ours = solve(problem, time_limit_s)
         ours_wall = time.perf_counter() - t0
         ours_rep = check_solution(problem, ours)
+        pv_cpu = ours.meta["engines"].get("pyvrp", {}).get("cpu_s")
         plain = solve_ortools(problem, time_limit_s, first_solution="path_cheapest_arc")
         plain_rep = check_solution(problem, plain)
         bks_vehicles, bks_distance = bks[name]
@@ -61,6 +63,8 @@ def run(names: list[str], time_limit_s: float) -> list[dict]:
             "lastmile_gap": round(gap(scaled_distance(ours_rep.distance), bks_distance), 2),
             "lastmile_engine": ours.engine,
             "lastmile_wall_s": round(ours_wall, 2),
+            "pyvrp_cpu_s": pv_cpu,  # CPU seconds PyVRP actually got (machine is shared)
+            "load_avg_1min": round(os.getloadavg()[0], 2),
             "ortools": scaled_distance(plain_rep.distance),
             "ortools_vehicles": plain_rep.used_vehicles,
             "ortools_feasible": plain_rep.feasible,
@@ -77,13 +81,16 @@ def format_row(r: dict) -> str:
         f"{r['ortools']:>8.1f}   ({r['ortools_unserved']} unserved)"
     )
     ours = f"{r['lastmile']:>8.1f} {r['lastmile_gap']:>6.2f}%" + ("" if r["lastmile_feasible"] else " INFEASIBLE")
-    return f"| {r['instance']:<6} | {r['bks']:>7.1f} | {ours} | {r['lastmile_vehicles']:>3} | {r['lastmile_engine']:<20} | {plain} |"
+    return (
+        f"| {r['instance']:<6} | {r['bks']:>7.1f} | {ours} | {r['lastmile_vehicles']:>3} | {r['lastmile_engine']:<20} "
+        f"| {plain} | {r['pyvrp_cpu_s'] or 0:>5.1f} | {r['load_avg_1min']:>5.1f} |"
+    )
 
 
 def format_table(rows: list[dict], time_limit_s: float) -> str:
     head = (
-        f"| inst.  |     BKS | lastmile    gap   | veh | kept plan from       | OR-Tools GLS gap  |\n"
-        f"|--------|--------:|------------------:|----:|----------------------|------------------:|"
+        f"| inst.  |     BKS | lastmile    gap   | veh | kept plan from       | OR-Tools GLS gap  | PyVRP CPU s | load |\n"
+        f"|--------|--------:|------------------:|----:|----------------------|------------------:|------:|------:|"
     )
     body = [format_row(r) for r in rows]
     mean_ours = sum(r["lastmile_gap"] for r in rows) / len(rows)
@@ -104,7 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and method")
     parser.add_argument("--instances", nargs="*", default=sorted(best_known()))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--from-json", metavar="FILE", help="format the rows of an earlier --json run instead of solving")
     args = parser.parse_args(argv)
+    if args.from_json:
+        rows = json.loads(Path(args.from_json).read_text())
+        for r in rows:
+            r.setdefault("pyvrp_cpu_s", None)
+            r.setdefault("load_avg_1min", float("nan"))
+        print(format_table(rows, args.time_limit))
+        return 0
     rows = run(args.instances, args.time_limit)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows, args.time_limit))
     return 0
