@@ -270,6 +270,10 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
         worker, meta["pyvrp_error"] = None, repr(exc)
 
     candidates: list[tuple[RoutingSolution, CheckReport, str]] = []
+    timeline = meta.setdefault("timeline", {})
+
+    def mark(step: str) -> None:
+        timeline[step] = round(time.perf_counter() - t0, 3)
 
     def consider(sol: RoutingSolution, name: str, label: str) -> CheckReport:
         rep = check_solution(problem, sol)
@@ -282,6 +286,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
     race_s = RACE_SHARE * search_s if worker is not None else search_s
     ort = solve_ortools(problem, race_s, progress=progress)
     ort_rep = consider(ort, "ortools", "ortools")
+    mark("race")
 
     # Leg 2: OR-Tools polishes the better of PyVRP's best-so-far and its own plan.
     snapshot = None
@@ -290,6 +295,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
             snapshot = worker.snapshot(timeout_s=max(2.0, 0.1 * time_limit_s))
         except Exception as exc:
             fail(exc)
+    mark("snapshot")
     start_from, start_name = ort, "ortools"
     if snapshot is not None:
         snap = RoutingSolution(snapshot.routes, snapshot.dropped, snapshot.objective, "pyvrp", snapshot.elapsed_s)
@@ -305,6 +311,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
         elif start_name != "ortools" and check_solution(problem, polished).objective >= start_from.objective:
             start_name = "pyvrp+ortools"  # OR-Tools found nothing better: still PyVRP's plan
         consider(polished, start_name, "polish")
+    mark("polish")
 
     # PyVRP's final plan, if OR-Tools accepts it.
     if worker is not None:
@@ -313,6 +320,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
         except Exception as exc:
             fail(exc)
             pv = None
+        mark("pyvrp")
         if pv is not None:
             pv_rep = consider(pv, "pyvrp+ortools", "pyvrp")
             if candidates and candidates[-1][0] is pv:
@@ -322,6 +330,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
                     meta["engines"]["pyvrp"]["ortools_objective"] = accepted
                     if accepted is None:
                         candidates.pop()
+                    mark("validated")
 
     if not candidates:  # nothing sound (should not happen: OR-Tools can always drop stops)
         meta["fallback"] = "no sound plan from any engine"

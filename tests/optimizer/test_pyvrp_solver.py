@@ -98,3 +98,15 @@ def test_share_hands_out_a_snapshot_of_the_best_plan_while_searching():
     assert sorted(n for r in snapshot.routes for n in r) == [1, 2, 3]
     assert snapshot.objective >= solution.objective
     assert check_solution(problem, RoutingSolution(snapshot.routes, snapshot.dropped, 0, "t", 0)).objective == snapshot.objective
+
+
+def test_the_time_limit_covers_the_whole_call_not_just_the_search():
+    import time
+
+    rng = np.random.default_rng(3)
+    coords = [(500, 500)] + [tuple(p) for p in rng.integers(0, 1000, size=(60, 2))]
+    problem = make_problem(coords, vehicles=[VehicleSpec(0, 10, 0, 100_000)] * 8, windows=[(0, 100_000)] * 61)
+    t0 = time.perf_counter()
+    solution = solve_pyvrp(problem, 0.5)
+    assert time.perf_counter() - t0 < 0.5 + 0.3
+    assert check_solution(problem, solution).feasible
