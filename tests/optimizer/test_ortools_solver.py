@@ -165,3 +165,9 @@ def test_ortools_objective_equals_the_checker_price_on_random_problems():
         report = check_solution(problem, solution)
         assert report.feasible, report.violations
         assert report.objective == solution.objective
+
+
+def test_evaluate_in_ortools_rejects_a_locked_stop_on_the_wrong_vehicle():
+    problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[vehicle(), vehicle()], allowed_vehicles={2: [1]})
+    assert evaluate_in_ortools(problem, [[1], [2]]) == (True, 20 + 40)
+    assert evaluate_in_ortools(problem, [[1, 2], []])[0] is False
