@@ -98,7 +98,7 @@ def format_table(rows: list[dict], time_limit_s: float) -> str:
     mean_plain = sum(r["ortools_gap"] for r in feasible_plain) / max(1, len(feasible_plain))
     wins = sum(1 for r in rows if r["lastmile"] <= r["ortools"] or not r["ortools_feasible"])
     foot = (
-        f"\nmean gap at {time_limit_s:g} s per instance: lastmile {mean_ours:.2f}% "
+        f"\n\nmean gap at {time_limit_s:g} s per instance: lastmile {mean_ours:.2f}% "
         f"({sum(r['lastmile_feasible'] for r in rows)}/{len(rows)} feasible), "
         f"plain OR-Tools GLS {mean_plain:.2f}% ({len(feasible_plain)}/{len(rows)} feasible); "
         f"lastmile <= OR-Tools on {wins}/{len(rows)}\n"
