@@ -98,6 +98,7 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             continue
         index = manager.NodeToIndex(node)
         if node in depot_set:  # a depot no vehicle starts from: never visit it
+            routing.AddDisjunction([index], 0)  # without a disjunction the node would be mandatory
             routing.solver().Add(routing.ActiveVar(index) == 0)
             continue
         lo, hi = int(problem.tw_start[node]), int(problem.tw_end[node])

@@ -216,7 +216,8 @@ def solve(
 
     ``engine``: ``"auto"`` (relay, see module docstring), ``"ortools"`` or ``"pyvrp"`` (falls
     back to OR-Tools if PyVRP cannot express the problem). ``progress(elapsed_s, objective)``
-    receives OR-Tools' improvements while it runs and the final price at the end.
+    receives OR-Tools' improvements while it runs (OR-Tools' objective, which includes
+    ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
     ``objective`` of the result is always the checker's price.
     """
     if engine not in ENGINES:

@@ -171,3 +171,13 @@ def test_evaluate_in_ortools_rejects_a_locked_stop_on_the_wrong_vehicle():
     problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[vehicle(), vehicle()], allowed_vehicles={2: [1]})
     assert evaluate_in_ortools(problem, [[1], [2]]) == (True, 20 + 40)
     assert evaluate_in_ortools(problem, [[1, 2], []])[0] is False
+
+
+def test_a_depot_without_vehicles_is_never_visited_and_does_not_block_the_model():
+    problem = make_problem(
+        [(0, 0), (100, 0), (10, 0)], depots=[0, 1], vehicles=[VehicleSpec(0, 10, 0, 10_000)]
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.routes == [[2]]
+    assert solution.dropped == []
+    assert evaluate_in_ortools(problem, [[2]]) == (True, 20)

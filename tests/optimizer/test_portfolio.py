@@ -85,3 +85,31 @@ def test_a_solomon_instance_in_two_seconds_is_feasible_and_close_to_best_known()
     report = check_solution(problem, solution)
     assert report.feasible, report.violations
     assert report.distance <= 8273 * 1.02  # best-known 827.3
+
+
+@pytest.mark.parametrize(
+    "case, expected_dropped",
+    [
+        ("no stops", []),
+        ("too heavy", [2]),
+        ("empty window", [2]),
+        ("unreachable", [1, 2]),
+        ("depot without vehicles", []),
+    ],
+)
+def test_degenerate_problems_give_sound_plans_and_drop_only_the_impossible(case, expected_dropped):
+    from tests.optimizer.builders import OPEN
+
+    problem = {
+        "no stops": lambda: make_problem([(0, 0)]),
+        "too heavy": lambda: make_problem([(0, 0), (10, 0), (20, 0)], demand=[0, 1, 500]),
+        "empty window": lambda: make_problem([(0, 0), (10, 0), (20, 0)], windows=[OPEN, OPEN, (50, 40)]),
+        "unreachable": lambda: make_problem([(0, 0), (10, 0), (20, 0)], windows=[OPEN, (0, 5), (0, 5)]),
+        "depot without vehicles": lambda: make_problem(
+            [(0, 0), (100, 0), (10, 0)], depots=[0, 1], vehicles=[VehicleSpec(0, 10, 0, 10_000)]
+        ),
+    }[case]()
+    solution = solve(problem, 0.5)
+    report = check_solution(problem, solution)
+    assert report.kinds() <= {"unserved"}
+    assert solution.dropped == expected_dropped
