@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 
@@ -136,6 +137,7 @@ def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int) -> Routing
 
 
 _worker: _Worker | None = None
+_worker_lock = threading.Lock()  # one relay at a time talks to the worker (pipe is not shared)
 
 
 def _get_worker() -> _Worker:
@@ -248,7 +250,12 @@ def solve(
         if not _sound(rep):
             return ortools_only("pyvrp found no sound plan")
         return _finish(sol, rep, "pyvrp", t0, meta)
-    return _relay(problem, time_limit_s, seed, progress, t0, meta)
+    if not _worker_lock.acquire(blocking=False):  # another thread is relaying: don't share the pipe
+        return ortools_only("pyvrp worker busy with another solve")
+    try:
+        return _relay(problem, time_limit_s, seed, progress, t0, meta)
+    finally:
+        _worker_lock.release()
 
 
 def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:

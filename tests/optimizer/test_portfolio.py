@@ -113,3 +113,23 @@ def test_degenerate_problems_give_sound_plans_and_drop_only_the_impossible(case,
     report = check_solution(problem, solution)
     assert report.kinds() <= {"unserved"}
     assert solution.dropped == expected_dropped
+
+
+def test_concurrent_solves_do_not_share_the_worker():
+    import threading
+
+    problems = [random_day(10 + i, n=12) for i in range(2)]
+    results: dict[int, object] = {}
+
+    def run(i: int) -> None:
+        results[i] = solve(problems[i], 1.0)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, problem in enumerate(problems):
+        assert check_solution(problem, results[i]).feasible
+    # While one thread relays with PyVRP, the other runs OR-Tools alone.
+    assert any(r.meta.get("fallback", "").startswith("pyvrp worker busy") for r in results.values())
