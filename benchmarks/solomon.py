@@ -89,8 +89,8 @@ def format_row(r: dict) -> str:
 
 def format_table(rows: list[dict], time_limit_s: float) -> str:
     head = (
-        f"| inst.  |     BKS | lastmile    gap   | veh | kept plan from       | OR-Tools GLS gap  | PyVRP CPU s | load |\n"
-        f"|--------|--------:|------------------:|----:|----------------------|------------------:|------:|------:|"
+        "| inst.  |     BKS | lastmile    gap   | veh | kept plan from       | OR-Tools GLS gap  | PyVRP CPU s | load |\n"
+        "|--------|--------:|------------------:|----:|----------------------|------------------:|------:|------:|"
     )
     body = [format_row(r) for r in rows]
     mean_ours = sum(r["lastmile_gap"] for r in rows) / len(rows)

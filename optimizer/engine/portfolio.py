@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
-from optimizer.engine.pyvrp_solver import NotSupported, Snapshot, build_data, solve_pyvrp
+from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -238,10 +238,9 @@ def solve(
 
     if engine == "ortools":
         return ortools_only(None)
-    try:
-        build_data(problem)
-    except NotSupported as exc:
-        return ortools_only(f"pyvrp not applicable: {exc}")
+    reason = unsupported_reason(problem)
+    if reason is not None:
+        return ortools_only(f"pyvrp not applicable: {reason}")
 
     if engine == "pyvrp":
         sol = solve_pyvrp(problem, time_limit_s, seed)

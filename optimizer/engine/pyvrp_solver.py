@@ -55,10 +55,18 @@ class PyvrpModel:
     unservable: list[int]  # stops left out of the model (no vehicle can serve them)
 
 
+def unsupported_reason(problem: RoutingProblem) -> str | None:
+    """Why PyVRP cannot express ``problem`` (None if it can). Cheap: no data is built."""
+    if any(problem.allowed_vehicles.values()):
+        return "PyVRP cannot restrict stops to vehicles (allowed_vehicles)"
+    return None
+
+
 def build_data(problem: RoutingProblem) -> PyvrpModel:
     """Translate ``problem`` into PyVRP data; raises :class:`NotSupported` for locks."""
-    if any(problem.allowed_vehicles.values()):
-        raise NotSupported("PyVRP cannot restrict stops to vehicles (allowed_vehicles)")
+    reason = unsupported_reason(problem)
+    if reason is not None:
+        raise NotSupported(reason)
     n = problem.n
     locations = [pyvrp.Location(x=0, y=0) for _ in range(n)]  # coordinates unused: explicit matrices
 
