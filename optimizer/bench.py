@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optimizer.checker import check_solution
-from optimizer.engine.portfolio import ENGINES, solve
+from optimizer.engine.portfolio import ENGINES, solve, warm_up
 from optimizer.vrplib import InstanceError, read_problem, scaled_distance
 
 
@@ -30,8 +30,11 @@ def bench_vrptw(paths: Sequence[str | Path], time_limit_s: float, engine: str = 
     arcs), ``feasible`` (checker verdict), ``wall_s``, ``engine`` (source of the kept plan),
     ``unserved`` (customer ids on no route; the file's node id minus one). Raises
     :class:`InstanceError` before solving anything if a file is malformed.
+    Exit codes of :func:`main`: 0 all feasible, 1 some result infeasible, 2 bad input file.
     """
     problems = [read_problem(p) for p in paths]
+    if engine == "auto":
+        warm_up()  # start the PyVRP worker before the clock of the first instance runs
     results = []
     for problem in problems:
         t0 = time.perf_counter()
