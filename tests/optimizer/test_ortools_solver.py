@@ -181,3 +181,12 @@ def test_a_depot_without_vehicles_is_never_visited_and_does_not_block_the_model(
     assert solution.routes == [[2]]
     assert solution.dropped == []
     assert evaluate_in_ortools(problem, [[2]]) == (True, 20)
+
+
+def test_large_problems_switch_off_the_insertion_lns_operators_that_ignore_the_time_limit():
+    from optimizer.engine.ortools_solver import LARGE_PROBLEM_NODES, search_parameters
+
+    small = search_parameters(1.0, n_nodes=LARGE_PROBLEM_NODES).local_search_operators
+    large = search_parameters(1.0, n_nodes=LARGE_PROBLEM_NODES + 1).local_search_operators
+    assert small.use_global_cheapest_insertion_path_lns != large.use_global_cheapest_insertion_path_lns
+    assert large.use_relocate_path_global_cheapest_insertion_insert_unperformed == 2  # BOOL_FALSE
