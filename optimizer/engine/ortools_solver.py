@@ -288,7 +288,7 @@ def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) ->
     """
     model = build_model(problem)
     routing = model.routing
-    routing.CloseModelWithParameters(_evaluation_parameters())
+    routing.CloseModelWithParameters(_evaluation_parameters(problem.n))
     routes = list(routes) + [[] for _ in range(len(problem.vehicles) - len(routes))]
     try:
         assignment = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, routes), True)
@@ -298,7 +298,7 @@ def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) ->
         return None
     # The restored assignment's cumuls come from propagation; one greedy-descent pass with a
     # solution limit of one lets the finalizers and cumul optimizer settle the span costs.
-    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters())
+    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters(problem.n))
     final = solved if solved is not None else assignment
     got, _ = read_routes(model, final)
     if [list(r) for r in got] != [[int(n) for n in r] for r in routes]:
@@ -325,9 +325,9 @@ def evaluate_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]
     return not missing_required, objective
 
 
-def _evaluation_parameters() -> pywrapcp.DefaultRoutingSearchParameters:
+def _evaluation_parameters(n_nodes: int = 0) -> pywrapcp.DefaultRoutingSearchParameters:
     """Parameters that only restore and cost a given assignment (no improving moves)."""
-    params = pywrapcp.DefaultRoutingSearchParameters()
+    params = search_parameters(5.0, n_nodes=n_nodes)
     params.local_search_metaheuristic = _METAHEURISTIC.GREEDY_DESCENT
     params.solution_limit = 1
     params.time_limit.FromMilliseconds(5000)
