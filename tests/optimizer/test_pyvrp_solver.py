@@ -110,3 +110,17 @@ def test_the_time_limit_covers_the_whole_call_not_just_the_search():
     solution = solve_pyvrp(problem, 0.5)
     assert time.perf_counter() - t0 < 0.5 + 0.3
     assert check_solution(problem, solution).feasible
+
+
+def test_shift_end_bounds_the_return_not_just_the_departure():
+    # Shift 1000..1300. Each stop alone is a 200 s round trip; both take 400 s (back at 1400).
+    problem = make_problem(
+        [(0, 0), (100, 0), (-100, 0)],
+        penalty=[0, 10_000, 20_000],
+        vehicles=[VehicleSpec(depot=0, capacity=10, shift_start=1000, shift_end=1300)],
+    )
+    solution = solve_pyvrp(problem, LIMIT_S)
+    assert solution.meta["unservable"] == []  # the screening does not decide this one
+    assert solution.routes == [[2]]  # keeps the dearer stop
+    assert solution.dropped == [1]
+    assert check_solution(problem, solution).feasible
