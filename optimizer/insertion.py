@@ -1,0 +1,230 @@
+"""Cheapest insertion of one more stop into tentative routes, over matrices.
+
+Pure maths for the booking offer: *can this stop still be served if we add it to the day's
+routes as they stand, and what does it add to the cost?* The answer uses the classic
+forward/backward time bounds (Savelsbergh 1992), so testing one insertion position is O(1):
+
+* ``earliest[k]``: the earliest service start at the k-th stop of a route when the van leaves
+  the depot at its shift start and waits for every window;
+* ``latest[k]``: the latest service start at the k-th stop that still lets every later stop
+  start inside its window and the van return before its shift ends.
+
+Inserting stop ``c`` between positions ``i`` and ``j`` is feasible when the new stop can start
+inside its window after ``i`` and the next stop can still start by ``latest[j]``; load must fit
+the vehicle. The marginal cost is the extra distance times the cost per metre plus the extra
+travel and service time times the cost per second; a vehicle still at the depot also costs a
+share of its fixed cost (see :class:`TentativeRoutes`).
+
+Units: seconds, metres, parcels; costs in the engine's integer cost units (1/1000 currency),
+the same as :class:`optimizer.problem.VehicleSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from optimizer.problem import VehicleSpec
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The stop we would like to add: its node in the matrices, window, service time and load."""
+
+    node: int
+    tw_start: int
+    tw_end: int
+    service_s: int
+    demand: int
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """Where a candidate goes: before the ``position``-th stop of ``vehicle``'s route.
+
+    ``cost`` is the marginal cost in cost units; ``extra_m`` and ``extra_s`` the added
+    distance (metres) and added travel plus service time (seconds).
+    """
+
+    vehicle: int
+    position: int
+    cost: int
+    extra_m: int
+    extra_s: int
+    opens_vehicle: bool = False
+
+
+@dataclass
+class TentativeRoutes:
+    """Routes as they stand: one list of node indices per vehicle, depot excluded.
+
+    ``duration``/``distance`` are square over every node (depots included); per-node arrays
+    give windows (seconds), service time (seconds) and demand (parcels). A route must already be
+    feasible; :func:`route_is_feasible` checks that.
+
+    ``fixed_cost_share`` (0..1) is the part of a vehicle's fixed cost charged to the stop that
+    takes an unused vehicle out: charging all of it would price the first booking of each van
+    out of reach, none of it would ignore that opening a van costs money.
+    """
+
+    duration: np.ndarray
+    distance: np.ndarray
+    tw_start: np.ndarray
+    tw_end: np.ndarray
+    service: np.ndarray
+    demand: np.ndarray
+    vehicles: list[VehicleSpec]
+    routes: list[list[int]]
+    fixed_cost_share: float = 0.05
+    _bounds: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def invalidate(self, vehicle: int | None = None) -> None:
+        """Forget cached time bounds (after a route or a node's data changed)."""
+        if vehicle is None:
+            self._bounds.clear()
+        else:
+            self._bounds.pop(vehicle, None)
+
+    def load(self, vehicle: int) -> int:
+        return int(sum(int(self.demand[n]) for n in self.routes[vehicle]))
+
+    def bounds(self, vehicle: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(earliest, latest)`` service starts over ``[depot, stops..., depot]`` (length k + 2).
+
+        At the depot ends ``earliest[0]`` is the shift start and ``latest[-1]`` the shift end.
+        """
+        cached = self._bounds.get(vehicle)
+        if cached is not None:
+            return cached
+        veh = self.vehicles[vehicle]
+        path = [veh.depot, *self.routes[vehicle], veh.depot]
+        k = len(path)
+        earliest = np.empty(k, dtype=np.int64)
+        latest = np.empty(k, dtype=np.int64)
+        earliest[0] = veh.shift_start
+        for p in range(1, k):
+            prev, node = path[p - 1], path[p]
+            service_prev = 0 if p == 1 else int(self.service[prev])
+            arrive = earliest[p - 1] + service_prev + int(self.duration[prev, node])
+            earliest[p] = arrive if p == k - 1 else max(arrive, int(self.tw_start[node]))
+        latest[-1] = veh.shift_end
+        for p in range(k - 2, -1, -1):
+            node, nxt = path[p], path[p + 1]
+            service = 0 if p == 0 else int(self.service[node])
+            bound = latest[p + 1] - int(self.duration[node, nxt]) - service
+            latest[p] = bound if p == 0 else min(bound, int(self.tw_end[node]))
+        self._bounds[vehicle] = (earliest, latest)
+        return earliest, latest
+
+    def route_is_feasible(self, vehicle: int) -> bool:
+        """Every stop starts inside its window, the van is back by shift end, load fits."""
+        earliest, latest = self.bounds(vehicle)
+        route = self.routes[vehicle]
+        if self.load(vehicle) > self.vehicles[vehicle].capacity:
+            return False
+        in_windows = all(earliest[p + 1] <= int(self.tw_end[n]) for p, n in enumerate(route))
+        return bool(in_windows and earliest[-1] <= self.vehicles[vehicle].shift_end)
+
+
+def _route_insertions(state: TentativeRoutes, vehicle: int, c: Candidate) -> Insertion | None:
+    veh = state.vehicles[vehicle]
+    route = state.routes[vehicle]
+    if state.load(vehicle) + c.demand > veh.capacity:
+        return None
+    earliest, latest = state.bounds(vehicle)
+    path = np.array([veh.depot, *route, veh.depot], dtype=np.int64)
+    before, after = path[:-1], path[1:]  # insert between before[p] and after[p]
+    service_before = state.service[before].astype(np.int64)
+    service_before[0] = 0  # no handling at the depot
+    d_in = state.duration[before, c.node].astype(np.int64)
+    d_out = state.duration[c.node, after].astype(np.int64)
+    start_c = np.maximum(earliest[:-1] + service_before + d_in, c.tw_start)
+    next_start = start_c + c.service_s + d_out
+    ok = (start_c <= c.tw_end) & (next_start <= latest[1:])
+    if not ok.any():
+        return None
+    extra_m = (
+        state.distance[before, c.node].astype(np.int64)
+        + state.distance[c.node, after].astype(np.int64)
+        - state.distance[before, after].astype(np.int64)
+    )
+    extra_s = d_in + d_out - state.duration[before, after].astype(np.int64) + c.service_s
+    cost = extra_m * veh.cost_per_m + extra_s * veh.cost_per_s
+    opens = not route
+    if opens:
+        cost = cost + int(round(veh.fixed_cost * state.fixed_cost_share))
+    cost = np.where(ok, cost, np.iinfo(np.int64).max)
+    p = int(np.argmin(cost))
+    return Insertion(vehicle, p, int(cost[p]), int(extra_m[p]), int(extra_s[p]), opens)
+
+
+def cheapest_insertion(state: TentativeRoutes, candidate: Candidate) -> Insertion | None:
+    """The cheapest feasible place for ``candidate`` over all vehicles, or ``None`` if none fits.
+
+    Among empty vehicles of the same kind only the first is tried, since they are alike.
+    """
+    best: Insertion | None = None
+    seen_empty: set[tuple] = set()
+    for v, veh in enumerate(state.vehicles):
+        if not state.routes[v]:
+            kind = (veh.depot, veh.capacity, veh.shift_start, veh.shift_end, veh.cost_per_m, veh.cost_per_s, veh.fixed_cost)
+            if kind in seen_empty:
+                continue
+            seen_empty.add(kind)
+        found = _route_insertions(state, v, candidate)
+        if found is not None and (best is None or found.cost < best.cost):
+            best = found
+    return best
+
+
+def apply_insertion(state: TentativeRoutes, node: int, insertion: Insertion) -> None:
+    """Put ``node`` into the route as ``insertion`` says (the node's data must already be in ``state``)."""
+    state.routes[insertion.vehicle].insert(insertion.position, node)
+    state.invalidate(insertion.vehicle)
+
+
+def remove_node(state: TentativeRoutes, node: int) -> bool:
+    """Take ``node`` off whatever route carries it; with a triangle-inequality matrix the route stays feasible."""
+    for v, route in enumerate(state.routes):
+        if node in route:
+            route.remove(node)
+            state.invalidate(v)
+            return True
+    return False
+
+
+def growth_fits(state: TentativeRoutes, node: int, extra_service_s: int, extra_demand: int) -> tuple[bool, int]:
+    """Can a stop already on a route take more parcels (longer handling, more load)?
+
+    Returns ``(fits, cost)`` where ``cost`` is the added handling time in cost units; used when
+    another order joins a pickup point's stop.
+    """
+    for v, route in enumerate(state.routes):
+        if node not in route:
+            continue
+        veh = state.vehicles[v]
+        if state.load(v) + extra_demand > veh.capacity:
+            return False, 0
+        earliest, latest = state.bounds(v)
+        p = route.index(node) + 1  # position in [depot, stops..., depot]
+        nxt = veh.depot if p == len(route) else route[p]
+        done = earliest[p] + int(state.service[node]) + extra_service_s
+        fits = done + int(state.duration[node, nxt]) <= latest[p + 1]
+        return bool(fits), extra_service_s * veh.cost_per_s
+    return False, 0
+
+
+def plan_cost(state: TentativeRoutes) -> int:
+    """Distance and travel-plus-service time cost of all routes, in cost units (fixed costs excluded)."""
+    total = 0
+    for v, route in enumerate(state.routes):
+        if not route:
+            continue
+        veh = state.vehicles[v]
+        path: Sequence[int] = [veh.depot, *route, veh.depot]
+        metres = sum(int(state.distance[a, b]) for a, b in zip(path, path[1:]))
+        seconds = sum(int(state.duration[a, b]) for a, b in zip(path, path[1:])) + sum(int(state.service[n]) for n in route)
+        total += metres * veh.cost_per_m + seconds * veh.cost_per_s
+    return total
