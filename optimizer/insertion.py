@@ -12,8 +12,10 @@ forward/backward time bounds (Savelsbergh 1992), so testing one insertion positi
 Inserting stop ``c`` between positions ``i`` and ``j`` is feasible when the new stop can start
 inside its window after ``i`` and the next stop can still start by ``latest[j]``; load must fit
 the vehicle. The marginal cost is the extra distance times the cost per metre plus the extra
-travel and service time times the cost per second; a vehicle still at the depot also costs a
-share of its fixed cost (see :class:`TentativeRoutes`).
+route duration (driving, handling and waiting, depot to depot) times the cost per second; a
+vehicle still at the depot also costs a share of its fixed cost (see :class:`TentativeRoutes`).
+The duration is exact for a van whose departure does not move; when an early window forces an
+earlier departure, the whole advance is charged (an upper bound).
 
 Units: seconds, metres, parcels; costs in the engine's integer cost units (1/1000 currency),
 the same as :class:`optimizer.problem.VehicleSpec`.
@@ -45,7 +47,7 @@ class Insertion:
     """Where a candidate goes: before the ``position``-th stop of ``vehicle``'s route.
 
     ``cost`` is the marginal cost in cost units; ``extra_m`` and ``extra_s`` the added
-    distance (metres) and added travel plus service time (seconds).
+    distance (metres) and added route duration (seconds).
     """
 
     vehicle: int
@@ -79,13 +81,16 @@ class TentativeRoutes:
     routes: list[list[int]]
     fixed_cost_share: float = 0.05
     _bounds: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _schedules: dict[int, tuple[int, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def invalidate(self, vehicle: int | None = None) -> None:
         """Forget cached time bounds (after a route or a node's data changed)."""
         if vehicle is None:
             self._bounds.clear()
+            self._schedules.clear()
         else:
             self._bounds.pop(vehicle, None)
+            self._schedules.pop(vehicle, None)
 
     def load(self, vehicle: int) -> int:
         return int(sum(int(self.demand[n]) for n in self.routes[vehicle]))
@@ -117,6 +122,50 @@ class TentativeRoutes:
             latest[p] = bound if p == 0 else min(bound, int(self.tw_end[node]))
         self._bounds[vehicle] = (earliest, latest)
         return earliest, latest
+
+    def schedule(self, vehicle: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """The route as driven: ``(departure, start, wait_after)`` over ``[depot, stops..., depot]``.
+
+        The van leaves as late as its waiting allows (as :func:`optimizer.dayplan.schedule_route`);
+        ``start[p]`` is the service start (the return time at the end), ``wait_after[p]`` the
+        waiting at stops after ``p`` (what a delay arriving at ``p`` can be absorbed by).
+        """
+        cached = self._schedules.get(vehicle)
+        if cached is not None:
+            return cached
+        veh = self.vehicles[vehicle]
+        route = self.routes[vehicle]
+        earliest, _ = self.bounds(vehicle)
+        depart = veh.shift_start
+        if route:
+            waited = 0
+            slack = None
+            t, prev = veh.shift_start, veh.depot
+            for node in route:
+                arrive = t + int(self.duration[prev, node])
+                begin = max(arrive, int(self.tw_start[node]))
+                waited += begin - arrive
+                room = waited + int(self.tw_end[node]) - begin
+                slack = room if slack is None else min(slack, room)
+                t, prev = begin + int(self.service[node]), node
+            end = t + int(self.duration[prev, veh.depot])
+            depart += max(0, min(waited, slack if slack is not None else 0, waited + veh.shift_end - end))
+        k = len(route) + 2
+        start = np.empty(k, dtype=np.int64)
+        wait = np.zeros(k, dtype=np.int64)
+        start[0] = depart
+        t, prev = depart, veh.depot
+        for p, node in enumerate(route, start=1):
+            arrive = t + int(self.duration[prev, node])
+            start[p] = max(arrive, int(self.tw_start[node]))
+            wait[p] = start[p] - arrive
+            t, prev = start[p] + int(self.service[node]), node
+        start[-1] = t + int(self.duration[prev, veh.depot]) if route else depart
+        # wait_after[p] = waiting at stops p+1 .. last
+        wait_after = np.concatenate([np.cumsum(wait[::-1])[::-1][1:], [0]])
+        out = (int(depart), start, wait_after)
+        self._schedules[vehicle] = out
+        return out
 
     def route_is_feasible(self, vehicle: int) -> bool:
         """Every stop starts inside its window, the van is back by shift end, load fits."""
@@ -150,7 +199,7 @@ def _route_insertions(state: TentativeRoutes, vehicle: int, c: Candidate) -> Ins
         + state.distance[c.node, after].astype(np.int64)
         - state.distance[before, after].astype(np.int64)
     )
-    extra_s = d_in + d_out - state.duration[before, after].astype(np.int64) + c.service_s
+    extra_s = _extra_duration(state, vehicle, path, service_before, d_in, d_out, c)
     cost = extra_m * veh.cost_per_m + extra_s * veh.cost_per_s
     opens = not route
     if opens:
@@ -158,6 +207,32 @@ def _route_insertions(state: TentativeRoutes, vehicle: int, c: Candidate) -> Ins
     cost = np.where(ok, cost, np.iinfo(np.int64).max)
     p = int(np.argmin(cost))
     return Insertion(vehicle, p, int(cost[p]), int(extra_m[p]), int(extra_s[p]), opens)
+
+
+def _extra_duration(state, vehicle, path, service_before, d_in, d_out, c: Candidate) -> np.ndarray:
+    """Added route duration (depot to depot, waiting included) per insertion position, seconds.
+
+    The route runs as :func:`optimizer.dayplan.schedule_route` runs it (leaving as late as its
+    waiting allows). A later arrival downstream is absorbed by waiting further on (Savelsbergh's
+    push-forward); a window earlier than the van passes makes it leave earlier by the difference.
+    """
+    depart, start, wait_after = state.schedule(vehicle)
+    k = len(path)
+    leave = np.empty(k - 1, dtype=np.int64)
+    leave[0] = depart
+    leave[1:] = start[1:-1] + service_before[1:]
+    arrive_c = leave + d_in
+    front = np.maximum(0, arrive_c - c.tw_end)  # the van must set out this much earlier
+    start_c = np.minimum(np.maximum(arrive_c, c.tw_start), c.tw_end)
+    arrive_next = start_c + c.service_s + d_out
+    tw_next = state.tw_start[path[1:]].astype(np.int64)
+    tw_next[-1] = 0  # the depot has no window to wait for
+    push = np.maximum(arrive_next, tw_next) - start[1:]
+    push = np.maximum(0, push - wait_after[1:])
+    extra = push + front
+    # First on the route, the van can leave later instead of waiting at the new stop.
+    extra[0] -= max(0, c.tw_start - int(arrive_c[0]))
+    return extra
 
 
 def cheapest_insertion(state: TentativeRoutes, candidate: Candidate) -> Insertion | None:

@@ -438,6 +438,13 @@ class BookingService:
         return outcome
 
     # -- reading -----------------------------------------------------------------------------
+    def customer_tier(self, shop_id: int, customer_id: str) -> str | None:
+        """The tier stored with the customer's last booking, if any."""
+        with self.db.session() as s:
+            return s.scalar(
+                select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == customer_id)
+            )
+
     def history(self, shop_id: int, customer_id: str, limit: int = 200) -> list[PastOrder]:
         """The customer's confirmed bookings with this shop, newest first, as preference history."""
         with self.db.session() as s:

@@ -107,6 +107,22 @@ def test_a_pickup_stop_grows_only_while_the_next_window_holds():
     assert fits and cost == 20 * 89
 
 
+def build_routes(state: TentativeRoutes, nodes: list[int], vehicles: int) -> None:
+    """Put ``nodes`` on routes at the first position the slow check accepts (skip those that fit nowhere)."""
+    for node in nodes:
+        for v in range(vehicles):
+            placed = False
+            for p in range(len(state.routes[v]) + 1):
+                trial = state.routes[v][:p] + [node] + state.routes[v][p:]
+                if simulate(state, v, trial):
+                    state.routes[v] = trial
+                    placed = True
+                    break
+            if placed:
+                break
+    state.invalidate()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     xs=st.lists(st.integers(-20_000, 20_000), min_size=3, max_size=9),
@@ -115,54 +131,63 @@ def test_a_pickup_stop_grows_only_while_the_next_window_holds():
     order=st.permutations(list(range(8))),
     n_routed=st.integers(0, 7),
 )
-def test_insertion_agrees_with_brute_force(xs, starts, widths, order, n_routed):
-    """Whatever the instance, the fast check finds exactly the cheapest position a slow check finds."""
+def test_insertion_is_feasible_exactly_when_a_slow_check_finds_a_place(xs, starts, widths, order, n_routed):
+    """Whatever the instance, the O(1) checks accept a stop iff re-simulating some position does,
+    and the position chosen re-simulates as feasible."""
     n = len(xs)
     windows = [(starts[i], starts[i] + widths[i]) for i in range(n - 1)]
     state = make_state([0, *xs[1:]], windows, shift=(0, 12_000), capacity=4, vehicles=2)
-    # Build feasible routes greedily by brute force, then ask for the last node.
     stops = [o + 1 for o in order if o + 1 < n]
     *routed, target = stops
-    for node in routed[:n_routed]:
-        for v in range(2):
-            best = None
-            for p in range(len(state.routes[v]) + 1):
-                trial = state.routes[v][:p] + [node] + state.routes[v][p:]
-                if simulate(state, v, trial):
-                    best = trial
-                    break
-            if best is not None:
-                state.routes[v] = best
-                break
-    state.invalidate()
+    build_routes(state, routed[:n_routed], 2)
     cand = Candidate(target, int(state.tw_start[target]), int(state.tw_end[target]), int(state.service[target]), 1)
     found = cheapest_insertion(state, cand)
-
-    def slow_cost(v, trial):
-        old = state.routes[v]
-        state.routes[v] = trial
-        cost = plan_cost(state)
-        state.routes[v] = old
-        return cost
-
-    base = plan_cost(state)
-    options = []
-    for v in range(2):
-        for p in range(len(state.routes[v]) + 1):
-            trial = state.routes[v][:p] + [target] + state.routes[v][p:]
-            if simulate(state, v, trial):
-                extra = slow_cost(v, trial) - base
-                if not state.routes[v]:
-                    extra += round(600_000 * state.fixed_cost_share)
-                options.append(extra)
-    if not options:
-        assert found is None
+    feasible = [
+        (v, p)
+        for v in range(2)
+        for p in range(len(state.routes[v]) + 1)
+        if simulate(state, v, state.routes[v][:p] + [target] + state.routes[v][p:])
+    ]
+    assert (found is None) == (not feasible)
+    if found is None:
         return
-    assert found is not None
-    assert found.cost == min(options)
+    assert (found.vehicle, found.position) in feasible or not state.routes[found.vehicle]
     apply_insertion(state, target, found)
     assert simulate(state, found.vehicle, state.routes[found.vehicle])
     assert state.route_is_feasible(found.vehicle)
+
+
+@settings(max_examples=40, deadline=None)
+@given(xs=st.lists(st.integers(-20_000, 20_000), min_size=3, max_size=9), order=st.permutations(list(range(8))))
+def test_without_waiting_the_cost_is_the_exact_added_distance_and_time(xs, order):
+    """With open windows nobody waits, so the marginal cost is exactly the plan's cost difference."""
+    n = len(xs)
+    state = make_state([0, *xs[1:]], [(0, 20_000)] * (n - 1), shift=(0, 20_000), capacity=10, vehicles=1)
+    stops = [o + 1 for o in order if o + 1 < n]
+    *routed, target = stops
+    build_routes(state, routed, 1)
+    found = cheapest_insertion(state, Candidate(target, 0, 20_000, 60, 1))
+    base = plan_cost(state)
+    best = None
+    for p in range(len(state.routes[0]) + 1):
+        trial = state.routes[0][:p] + [target] + state.routes[0][p:]
+        old, state.routes[0] = state.routes[0], trial
+        extra = plan_cost(state) - base
+        state.routes[0] = old
+        best = extra if best is None else min(best, extra)
+    if not state.routes[0]:
+        best += round(600_000 * state.fixed_cost_share)
+    assert found.cost == best
+
+
+def test_an_early_window_on_a_late_route_charges_the_drivers_waiting_day():
+    """A van that only has an evening stop would have to leave in the morning: that costs hours."""
+    state = make_state([0, 1000, 1000], [(18 * 3600, 20 * 3600), (8 * 3600, 10 * 3600)], shift=(8 * 3600, 20 * 3600 + 600), vehicles=1)
+    state.routes[0] = [1]
+    state.invalidate()
+    found = cheapest_insertion(state, Candidate(2, 8 * 3600, 10 * 3600, 60, 1))
+    assert found is not None and found.extra_m == 0
+    assert found.extra_s >= 8 * 3600  # from about 17:58 back to before 10:00
 
 
 @pytest.mark.parametrize("vehicles", [1, 3])
