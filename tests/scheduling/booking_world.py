@@ -17,7 +17,8 @@ from scheduling.tentative import TentativePlans
 
 DEPOT = Depot("ringon", "Ringön depot", 57.7228, 11.9510)
 CENTRE = (57.7089, 11.9746)  # Brunnsparken
-NEAR_CENTRE = (57.7065, 11.9680)
+NEAR_CENTRE = (57.7065, 11.9680)  # about 2 km by car
+NEXT_DOOR = (57.7092, 11.9752)
 FAR = (60.0, 15.0)  # Dalarna: far outside the network
 TODAY = dt.date(2026, 11, 23)  # a Monday
 DELIVERY = dt.date(2026, 11, 25)
