@@ -254,6 +254,70 @@ def cheapest_insertion(state: TentativeRoutes, candidate: Candidate) -> Insertio
     return best
 
 
+def cheapest_insertions(state: TentativeRoutes, node: int, windows: np.ndarray, service_s: int, demand: int) -> list[Insertion | None]:
+    """:func:`cheapest_insertion` of one place for several windows at once (``windows``: ``(k, 2)`` seconds).
+
+    The same as calling it per window, with the per-route work shared: what a slot offer asks.
+    """
+    windows = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
+    k = len(windows)
+    best: list[Insertion | None] = [None] * k
+    tw_start, tw_end = windows[:, :1], windows[:, 1:]  # (k, 1) against positions
+    seen_empty: set[tuple] = set()
+    for v, veh in enumerate(state.vehicles):
+        route = state.routes[v]
+        if not route:
+            kind = (veh.depot, veh.capacity, veh.shift_start, veh.shift_end, veh.cost_per_m, veh.cost_per_s, veh.fixed_cost)
+            if kind in seen_empty:
+                continue
+            seen_empty.add(kind)
+        if state.load(v) + demand > veh.capacity:
+            continue
+        earliest, latest = state.bounds(v)
+        path = np.array([veh.depot, *route, veh.depot], dtype=np.int64)
+        before, after = path[:-1], path[1:]
+        service_before = state.service[before].astype(np.int64)
+        service_before[0] = 0
+        d_in = state.duration[before, node].astype(np.int64)
+        d_out = state.duration[node, after].astype(np.int64)
+        arrive = earliest[:-1] + service_before + d_in  # (p,)
+        start_c = np.maximum(arrive[None, :], tw_start)  # (k, p)
+        ok = (start_c <= tw_end) & (start_c + service_s + d_out[None, :] <= latest[None, 1:])
+        if not ok.any():
+            continue
+        extra_m = (
+            state.distance[before, node].astype(np.int64)
+            + state.distance[node, after].astype(np.int64)
+            - state.distance[before, after].astype(np.int64)
+        )
+        depart, start, wait_after = state.schedule(v)
+        leave = np.empty(len(path) - 1, dtype=np.int64)
+        leave[0] = depart
+        leave[1:] = start[1:-1] + service_before[1:]
+        arrive_c = (leave + d_in)[None, :]
+        front = np.maximum(0, arrive_c - tw_end)
+        begin = np.minimum(np.maximum(arrive_c, tw_start), tw_end)
+        arrive_next = begin + service_s + d_out[None, :]
+        tw_next = state.tw_start[after].astype(np.int64)
+        tw_next[-1] = 0
+        push = np.maximum(0, np.maximum(arrive_next, tw_next[None, :]) - start[None, 1:] - wait_after[None, 1:])
+        extra_s = push + front
+        extra_s[:, 0] -= np.maximum(0, tw_start[:, 0] - arrive_c[0, 0])
+        cost = extra_m[None, :] * veh.cost_per_m + extra_s * veh.cost_per_s
+        if not route:
+            cost = cost + int(round(veh.fixed_cost * state.fixed_cost_share))
+        cost = np.where(ok, cost, np.iinfo(np.int64).max)
+        pos = np.argmin(cost, axis=1)
+        for i in range(k):
+            p = int(pos[i])
+            if not ok[i, p]:
+                continue
+            c = int(cost[i, p])
+            if best[i] is None or c < best[i].cost:
+                best[i] = Insertion(v, p, c, int(extra_m[p]), int(extra_s[i, p]), not route)
+    return best
+
+
 def apply_insertion(state: TentativeRoutes, node: int, insertion: Insertion) -> None:
     """Put ``node`` into the route as ``insertion`` says (the node's data must already be in ``state``)."""
     state.routes[insertion.vehicle].insert(insertion.position, node)

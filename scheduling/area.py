@@ -61,7 +61,7 @@ class PickupSite:
 class ServiceArea:
     """Snapping, zones, driving legs and walking distances over one street network."""
 
-    def __init__(self, network, zones, *, max_snap_m: float = 500.0, served_zones: Sequence[str] | None = None, cache_size: int = 512):
+    def __init__(self, network, zones, *, max_snap_m: float = 500.0, served_zones: Sequence[str] | None = None, cache_size: int = 128):
         self.network = network
         self.zones = zones
         self.max_snap_m = max_snap_m
@@ -91,6 +91,10 @@ class ServiceArea:
         return zone in self.served_zones
 
     # -- driving -----------------------------------------------------------------------------
+    def rows(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(out_s, out_m, in_s, in_m)`` over every driving node: from ``node`` and to ``node`` (int32)."""
+        return self._rows(int(node))
+
     def _rows(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
             hit = self._cache.get(node)

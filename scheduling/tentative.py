@@ -5,7 +5,10 @@ see :mod:`optimizer.insertion`); an offer asks the same routes what a new stop w
 whether it still fits. Orders for the same pickup point and slot share one stop that grows.
 
 A :class:`DayRoutes` holds the matrices over its own local nodes (depots first, then one per
-stop), extended by one row and column per new stop from :meth:`ServiceArea.legs`. It is built
+stop), extended by one row and column per new stop. It also keeps each local node's full
+driving rows (to and from every network node, from :meth:`ServiceArea.rows`), so the legs
+between a *candidate* address and the day's stops are a column gather, not a shortest-path
+search: an offer costs no Dijkstra run, a booking two. It is built
 from the database on first use in a process (bookings in the order they were made) and then
 kept current by the booking service. A background re-solve (:meth:`TentativePlans.resolve`)
 may replace the routes with a cheaper arrangement of the same stops.
@@ -24,7 +27,16 @@ import numpy as np
 
 from optimizer.dayplan import COST_UNITS_PER_CURRENCY
 from optimizer.domain import Depot, TimeWindow, Vehicle
-from optimizer.insertion import Candidate, TentativeRoutes, apply_insertion, cheapest_insertion, growth_fits, plan_cost, remove_node
+from optimizer.insertion import (
+    Candidate,
+    TentativeRoutes,
+    apply_insertion,
+    cheapest_insertion,
+    cheapest_insertions,
+    growth_fits,
+    plan_cost,
+    remove_node,
+)
 from optimizer.problem import VehicleSpec
 
 
@@ -84,6 +96,9 @@ class DayRoutes:
         self.network_nodes: list[int] = list(depot_nodes)
         self._size = len(depot_nodes)
         cap = max(64, 2 * self._size)
+        n_graph = len(area.rows(depot_nodes[0])[0]) if depot_nodes else 0
+        # Full rows of each local node, stacked: out_* = from the node, in_* = to the node.
+        self._rows = {k: np.zeros((cap, n_graph), dtype=np.int32) for k in ("out_s", "out_m", "in_s", "in_m")}
         self.state = TentativeRoutes(
             duration=np.zeros((cap, cap), dtype=np.int64),
             distance=np.zeros((cap, cap), dtype=np.int64),
@@ -116,22 +131,37 @@ class DayRoutes:
             big = np.full(cap, fill, dtype=np.int64)
             big[:old] = getattr(s, name)
             setattr(s, name, big)
+        for name, rows in self._rows.items():
+            big = np.zeros((cap, rows.shape[1]), dtype=np.int32)
+            big[:old] = rows
+            self._rows[name] = big
         s.invalidate()
 
     def _fill(self, index: int, node: int) -> None:
-        """Write the legs between local ``index`` (network ``node``) and every earlier local node."""
+        """Make ``index`` a committed local node at network ``node``: its full rows and its legs."""
         if index >= self.state.duration.shape[0]:
             self._grow()
+        out_s, out_m, in_s, in_m = self.area.rows(node)
+        for name, row in (("out_s", out_s), ("out_m", out_m), ("in_s", in_s), ("in_m", in_m)):
+            self._rows[name][index] = row
+        self._gather(index, node)
+
+    def _gather(self, index: int, node: int) -> None:
+        """Legs between local ``index`` (network ``node``) and every earlier local node, from stored rows."""
         s = self.state
         if index:
-            to_s, to_m, from_s, from_m = self.area.legs(node, self.network_nodes[:index])
-            s.duration[index, :index], s.distance[index, :index] = to_s, to_m
-            s.duration[:index, index], s.distance[:index, index] = from_s, from_m
+            r = self._rows
+            s.duration[index, :index] = r["in_s"][:index, node]  # node -> earlier i: "to i" row of i
+            s.distance[index, :index] = r["in_m"][:index, node]
+            s.duration[:index, index] = r["out_s"][:index, node]
+            s.distance[:index, index] = r["out_m"][:index, node]
         s.duration[index, index] = s.distance[index, index] = 0
 
     def _candidate(self, req: StopRequest) -> Candidate:
         """Put the request's legs in the spare local index (not yet part of any route)."""
-        self._fill(self._size, req.node)
+        if self._size >= self.state.duration.shape[0]:
+            self._grow()
+        self._gather(self._size, req.node)
         return Candidate(self._size, req.window.start, req.window.end, req.service_s, req.parcels)
 
     # -- questions ---------------------------------------------------------------------------
@@ -146,8 +176,26 @@ class DayRoutes:
             return Quote(True, found.cost / COST_UNITS_PER_CURRENCY, found.extra_m, found.extra_s, False, found.opens_vehicle)
 
     def quotes(self, reqs: Sequence[StopRequest]) -> list[Quote]:
+        """Quotes for several requests; those at one place differing only in window are batched."""
+        out: list[Quote | None] = [None] * len(reqs)
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for i, r in enumerate(reqs):
+            if r.pickup_key is None or r.pickup_key not in self.pickup_stop:
+                groups.setdefault((r.node, r.service_s, r.parcels), []).append(i)
+            else:
+                out[i] = None
         with self.lock:
-            return [self.quote(r) for r in reqs]
+            for (node, service_s, parcels), idx in groups.items():
+                cand = self._candidate(reqs[idx[0]])
+                windows = np.array([(reqs[i].window.start, reqs[i].window.end) for i in idx])
+                for i, found in zip(idx, cheapest_insertions(self.state, cand.node, windows, service_s, parcels)):
+                    out[i] = Quote(False) if found is None else Quote(
+                        True, found.cost / COST_UNITS_PER_CURRENCY, found.extra_m, found.extra_s, False, found.opens_vehicle
+                    )
+            for i, r in enumerate(reqs):
+                if out[i] is None:
+                    out[i] = self.quote(r)
+        return out  # type: ignore[return-value]
 
     def _pickup_growth(self, req: StopRequest) -> Quote | None:
         if req.pickup_key is None or req.pickup_key not in self.pickup_stop:
@@ -177,6 +225,7 @@ class DayRoutes:
                 if found is None and not force:
                     return Quote(False)
                 local = self._size
+                self._fill(local, req.node)
                 self._size += 1
                 self.network_nodes.append(req.node)
                 s.tw_start[local], s.tw_end[local] = req.window.start, req.window.end

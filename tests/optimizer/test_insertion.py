@@ -12,6 +12,7 @@ from optimizer.insertion import (
     TentativeRoutes,
     apply_insertion,
     cheapest_insertion,
+    cheapest_insertions,
     growth_fits,
     plan_cost,
     remove_node,
@@ -194,3 +195,25 @@ def test_an_early_window_on_a_late_route_charges_the_drivers_waiting_day():
 def test_identical_unused_vans_are_tried_once(vehicles):
     state = make_state([0, 1000], [(0, 10_000)], vehicles=vehicles)
     assert cheapest_insertion(state, Candidate(1, 0, 10_000, 60, 1)).vehicle == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    xs=st.lists(st.integers(-20_000, 20_000), min_size=4, max_size=9),
+    starts=st.lists(st.integers(0, 6000), min_size=8, max_size=8),
+    order=st.permutations(list(range(8))),
+    probe_windows=st.lists(st.tuples(st.integers(0, 9000), st.integers(300, 4000)), min_size=1, max_size=6),
+)
+def test_many_windows_at_once_agree_with_one_at_a_time(xs, starts, order, probe_windows):
+    n = len(xs)
+    state = make_state([0, *xs[1:]], [(starts[i], starts[i] + 2000) for i in range(n - 1)], shift=(0, 12_000), capacity=4, vehicles=3)
+    stops = [o + 1 for o in order if o + 1 < n]
+    *routed, target = stops
+    build_routes(state, routed, 3)
+    windows = np.array([(a, a + w) for a, w in probe_windows])
+    together = cheapest_insertions(state, target, windows, 60, 1)
+    for (a, b), found in zip(windows, together):
+        alone = cheapest_insertion(state, Candidate(target, int(a), int(b), 60, 1))
+        assert (alone is None) == (found is None)
+        if alone is not None:
+            assert alone.cost == found.cost and alone.extra_s == found.extra_s
