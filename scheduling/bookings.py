@@ -95,6 +95,19 @@ def booking_dict(b: Booking, currency: str) -> dict:
     }
 
 
+class _Changed(Exception):
+    """The booking changed between reading and updating it; read it again."""
+
+
+def _unchanged(b: Booking, status: str):
+    """WHERE clauses matching the booking row only as it was read (status and slot key).
+
+    On SQLite a SELECT runs before the write transaction begins, so every update that relies on
+    what was read re-checks it in its WHERE and counts the rows.
+    """
+    return (Booking.id == b.id, Booking.status == status, Booking.zone == b.zone, Booking.date == b.date, Booking.slot == b.slot)
+
+
 def expire_holds(session: Session, zone: str, date: str, slot: str, now: dt.datetime) -> list[str]:
     """Mark the slot's overdue holds expired and give their seats back; returns their ids."""
     rows = session.execute(
@@ -196,11 +209,14 @@ class BookingService:
             raise BookingError(409, "date", "closed", f"no deliveries on {req.date:%A}s")
         if st.calendar.past_cutoff(req.date, st.now()):
             raise BookingError(409, "slot", "past_cutoff", f"booking for {req.date} closed {st.calendar.describe_cutoff()}")
-        with self.db.session() as s:
-            reason = cs.blackout_reason(s, location.zone if template.kind != "pickup" else zone, req.date.isoformat())
-        if reason is not None:
-            raise BookingError(409, "date", "blackout", f"no deliveries in zone {zone} on {req.date}" + (f": {reason}" if reason else ""))
         return template, zone, stop, location.zone
+
+    @staticmethod
+    def _check_blackout(s: Session, home_zone: str, date: str) -> None:
+        """Inside the booking's transaction. The address's zone decides, for pickup orders too, as in offers."""
+        reason = cs.blackout_reason(s, home_zone, date)
+        if reason is not None:
+            raise BookingError(409, "date", "blackout", f"no deliveries in zone {home_zone} on {date}" + (f": {reason}" if reason else ""))
 
     def _fee(self, req: NewBooking, template: SlotTemplate, marginal_cost: float) -> float:
         waived = self.setup.tiers[req.tier].fee_waiver
@@ -231,6 +247,7 @@ class BookingService:
         expired: list[str] = []
 
         def work(s: Session) -> Outcome:
+            self._check_blackout(s, home_zone, date)
             expired.clear()
             expired.extend(expire_holds(s, zone, date, template.id, now))
             cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
@@ -318,12 +335,12 @@ class BookingService:
                 raise BookingError(409, "booking_id", "hold_expired", f"booking {booking_id} is no longer held ({'expired' if b.status == 'held' else b.status}); book again")
             done = s.execute(
                 update(Booking)
-                .where(Booking.id == booking_id, Booking.status == "held")
+                .where(*_unchanged(b, "held"))
                 .values(status="confirmed", hold_expires_at=None, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             if done.rowcount != 1:
-                raise BookingError(409, "booking_id", "hold_expired", f"booking {booking_id} expired meanwhile; book again")
+                raise BookingError(409, "booking_id", "changed", f"booking {booking_id} changed meanwhile (expired or moved); look it up and retry")
             cs.convert_hold(s, b.zone, b.date, b.slot)
             s.refresh(b)
             outcome = Outcome(200, booking_dict(b, self.currency))
@@ -343,23 +360,30 @@ class BookingService:
         def work(s: Session) -> Outcome:
             released.clear()
             b = self._own(s, shop_id, booking_id, lock=True)
-            for status, column in (("confirmed", "booked"), ("held", "held")):
+            column = {"confirmed": "booked", "held": "held"}.get(b.status)
+            if column is not None:
                 done = s.execute(
                     update(Booking)
-                    .where(Booking.id == booking_id, Booking.status == status)
+                    .where(*_unchanged(b, b.status))
                     .values(status="cancelled", hold_expires_at=None, updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
-                if done.rowcount == 1:
-                    cs.release_seats(s, b.zone, b.date, b.slot, **{column: 1})
-                    released.append(b.date)
-                    break
+                if done.rowcount != 1:
+                    raise _Changed()
+                cs.release_seats(s, b.zone, b.date, b.slot, **{column: 1})
+                released.append(b.date)
             s.refresh(b)
             outcome = Outcome(200, booking_dict(b, self.currency))
             self._remember(s, shop_id, idem, outcome)
             return outcome
 
-        outcome = cs.run_transaction(self.db, work)
+        for attempt in range(5):
+            try:
+                outcome = cs.run_transaction(self.db, work)
+                break
+            except _Changed:
+                if attempt == 4:
+                    raise BookingError(409, "booking_id", "changed", f"booking {booking_id} keeps changing; retry") from None
         for date in released:
             self.plans.day(date).remove(booking_id)
             self.plans.booked(date)
@@ -388,7 +412,7 @@ class BookingService:
             pickup_point_id=current.pickup_point_id,
             hold=current.status == "held",
         )
-        template, zone, stop, _ = self._resolve(req)
+        template, zone, stop, home_zone = self._resolve(req)
         new_date = req.date.isoformat()
         if (zone, new_date, template.id) == (current.zone, current.date, current.slot):
             return Outcome(200, booking_dict(current, self.currency))
@@ -406,6 +430,12 @@ class BookingService:
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
+            guard = s.execute(
+                update(Booking).where(*_unchanged(b, b.status)).values(updated_at=naive).execution_options(synchronize_session=False)
+            )
+            if guard.rowcount != 1:
+                raise BookingError(409, "booking_id", "changed", f"booking {booking_id} changed meanwhile; look it up and retry")
+            self._check_blackout(s, home_zone, new_date)
             hold = b.status == "held"
             column = "held" if hold else "booked"
             expire_holds(s, zone, new_date, template.id, now)
@@ -445,15 +475,19 @@ class BookingService:
                 select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == customer_id)
             )
 
-    def history(self, shop_id: int, customer_id: str, limit: int = 200) -> list[PastOrder]:
+    def history(self, shop_id: int, customer_id: str, limit: int = 200, *, session: Session | None = None) -> list[PastOrder]:
         """The customer's confirmed bookings with this shop, newest first, as preference history."""
-        with self.db.session() as s:
-            rows = s.execute(
-                select(Booking.date, Booking.slot, Booking.kind)
-                .where(Booking.shop_id == shop_id, Booking.customer_id == customer_id, Booking.status == "confirmed")
-                .order_by(Booking.created_at.desc())
-                .limit(limit)
-            ).all()
+        query = (
+            select(Booking.date, Booking.slot, Booking.kind)
+            .where(Booking.shop_id == shop_id, Booking.customer_id == customer_id, Booking.status == "confirmed")
+            .order_by(Booking.created_at.desc())
+            .limit(limit)
+        )
+        if session is not None:
+            rows = session.execute(query).all()
+        else:
+            with self.db.session() as s:
+                rows = s.execute(query).all()
         return [PastOrder(dt.date.fromisoformat(d).weekday(), slot.split(":", 1)[1], kind == "pickup") for d, slot, kind in rows]
 
     def list(self, shop_id: int, *, date: dt.date | None = None, customer_id: str | None = None, limit: int = 100) -> list[dict]:

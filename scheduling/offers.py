@@ -78,32 +78,30 @@ class OfferBuilder:
         self.priors = dict(priors or {})
 
     # -- inputs ------------------------------------------------------------------------------
-    def _tier(self, shop_id: int, req: OfferRequest) -> str:
+    def _tier(self, s, shop_id: int, req: OfferRequest) -> str:
         if req.tier is not None:
             self.setup.check_tier(req.tier)
             return req.tier
         if req.customer_id:
-            with self.db.session() as s:
-                tier = s.scalar(
-                    select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == req.customer_id)
-                )
+            tier = s.scalar(
+                select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == req.customer_id)
+            )
             if tier in self.setup.tiers:
                 return tier
         return "ordinary" if "ordinary" in self.setup.tiers else next(iter(self.setup.tiers))
 
-    def _seats(self, zones: list[str], date: str, templates: list[SlotTemplate]) -> dict[tuple[str, str], _Seat]:
+    def _seats(self, s, zones: list[str], date: str, templates: list[SlotTemplate]) -> dict[tuple[str, str], _Seat]:
         """Free seats per (zone, slot): capacity minus bookings and live holds (overdue holds count as free)."""
         now = _naive_utc(self.setup.now())
-        with self.db.session() as s:
-            rows = cs.counters(s, zones, date)
-            overdue = dict(
-                ((z, sl), n)
-                for z, sl, n in s.execute(
-                    select(Booking.zone, Booking.slot, func.count())
-                    .where(Booking.zone.in_(zones), Booking.date == date, Booking.status == "held", Booking.hold_expires_at <= now)
-                    .group_by(Booking.zone, Booking.slot)
-                ).all()
-            )
+        rows = cs.counters(s, zones, date)
+        overdue = dict(
+            ((z, sl), n)
+            for z, sl, n in s.execute(
+                select(Booking.zone, Booking.slot, func.count())
+                .where(Booking.zone.in_(zones), Booking.date == date, Booking.status == "held", Booking.hold_expires_at <= now)
+                .group_by(Booking.zone, Booking.slot)
+            ).all()
+        )
         out = {}
         for zone in zones:
             for t in templates:
@@ -120,19 +118,19 @@ class OfferBuilder:
         st.check_date(req.date)
         st.check_parcels(req.parcels)
         location = st.locate(req.lat, req.lon)
-        tier = self._tier(shop_id, req)
-        privileges = st.tiers[tier]
         date = req.date.isoformat()
-        history = self.service.history(shop_id, req.customer_id) if req.customer_id else []
-        prefs = learn_preferences(history, self.priors.get(location.zone, self.default_prior))
-        with self.db.session() as s:
-            blackout = cs.blackout_reason(s, location.zone, date)
-        day_reason = self._day_reason(req.date, blackout, st.area.is_served(location.zone))
         door = st.calendar.door_templates()
         points = st.area.walking_m(req.lat, req.lon, list(st.pickup_sites.values()), st.walk_reach_m) if st.pickup_sites else []
         points = points[:3]
         pickup_templates = st.calendar.pickup_templates()
-        seats = self._seats([location.zone] + [st.pickup_zone(p.id) for p, _ in points], date, door + pickup_templates)
+        with self.db.session() as s:  # every read of the offer in one session
+            tier = self._tier(s, shop_id, req)
+            history = self.service.history(shop_id, req.customer_id, session=s) if req.customer_id else []
+            blackout = cs.blackout_reason(s, location.zone, date)
+            seats = self._seats(s, [location.zone] + [st.pickup_zone(p.id) for p, _ in points], date, door + pickup_templates)
+        privileges = st.tiers[tier]
+        prefs = learn_preferences(history, self.priors.get(location.zone, self.default_prior))
+        day_reason = self._day_reason(req.date, blackout, st.area.is_served(location.zone))
 
         stops: list[StopRequest] = []
         for t in door:

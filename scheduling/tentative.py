@@ -209,6 +209,7 @@ class DayRoutes:
     # -- changes -----------------------------------------------------------------------------
     def add(self, booking_id: str, req: StopRequest, *, force: bool = False) -> Quote:
         """Insert a booked stop. If it does not fit, it is kept aside (``overflow``) only when ``force``."""
+        self.area.rows(req.node)  # the shortest-path runs happen here, outside the lock (then cached)
         with self.lock:
             s = self.state
             quote = self._pickup_growth(req)

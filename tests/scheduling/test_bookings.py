@@ -240,3 +240,32 @@ def test_tentative_routes_rebuild_from_the_database_after_a_restart(database_url
     w.plans.forget()
     after = w.plans.day(DELIVERY.isoformat()).summary()
     assert after["bookings"] == before["bookings"] == 3 and after["unrouted_bookings"] == []
+
+
+def test_racing_moves_and_cancellations_keep_every_counter_equal_to_its_bookings(database_url, gothenburg):
+    w = make_world(database_url, gothenburg, capacity=3)
+    ids = [w.service.book(w.shop, request("home:08:00-10:00", customer=f"c{k}")).body["id"] for k in range(3)]
+    targets = ["home:10:00-12:00", "home:12:00-14:00", "home:14:00-16:00"]
+    barrier = threading.Barrier(12)
+
+    def act(k: int) -> None:
+        booking_id = ids[k % 3]
+        barrier.wait()
+        try:
+            if k % 4 == 0:
+                w.service.cancel(w.shop, booking_id)
+            else:
+                w.service.reschedule(w.shop, booking_id, date=None, slot=targets[k % 3])
+        except BookingError as exc:
+            assert exc.status in (409,), exc.message
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(act, range(12)))
+    with w.db.session() as s:
+        for c in s.scalars(select(SlotCounter)):
+            rows = s.scalar(
+                select(func.count()).select_from(Booking).where(
+                    Booking.zone == c.zone, Booking.date == c.date, Booking.slot == c.slot, Booking.status == "confirmed"
+                )
+            )
+            assert c.booked == rows <= c.capacity and c.held == 0, (c.slot, c.booked, rows)

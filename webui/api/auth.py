@@ -38,9 +38,19 @@ def create_shop(db: Database, name: str) -> tuple[int, str]:
         raise ValueError(f"a shop named '{name}' already exists; choose another name") from None
 
 
+_KNOWN: dict[tuple[str, str], int] = {}  # (database url, key hash) -> shop id; keys never change owner
+
+
 def shop_for_key(db: Database, key: str | None) -> int | None:
-    """The id of the shop owning ``key``, or ``None``."""
-    if not key:
+    """The id of the shop owning ``key``, or ``None`` (known keys are remembered per process)."""
+    if not key or len(key) > 200:
         return None
+    digest = hash_key(key)
+    found = _KNOWN.get((db.url, digest))
+    if found is not None:
+        return found
     with db.session() as s:
-        return s.scalar(select(Shop.id).where(Shop.api_key_hash == hash_key(key)))
+        found = s.scalar(select(Shop.id).where(Shop.api_key_hash == digest))
+    if found is not None and len(_KNOWN) < 10_000:
+        _KNOWN[(db.url, digest)] = found
+    return found
