@@ -310,19 +310,28 @@ class TentativePlans:
         self.resolve_every = resolve_every
         self.resolve_time_limit_s = resolve_time_limit_s
         self._days: dict[str, DayRoutes] = {}
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._since_resolve: dict[str, int] = {}
         self._resolving: set[str] = set()
 
     def day(self, date: str) -> DayRoutes:
+        """The routes of ``date``, rebuilt from the database on first use (other dates stay available meanwhile)."""
         with self._lock:
             day = self._days.get(date)
+            if day is not None:
+                return day
+            building = self._building.setdefault(date, threading.Lock())
+        with building:
+            with self._lock:
+                day = self._days.get(date)
             if day is None:
                 day = DayRoutes(date, self.area, self.depot_nodes, self.specs, fixed_cost_share=self.fixed_cost_share)
-                with day.lock:
-                    for booking_id, req in self.load(date):
-                        day.add(booking_id, req, force=True)
-                self._days[date] = day
+                for booking_id, req in self.load(date):
+                    day.add(booking_id, req, force=True)
+                with self._lock:
+                    self._days[date] = day
+                    self._building.pop(date, None)
             return day
 
     def forget(self, date: str | None = None) -> None:
