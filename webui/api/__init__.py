@@ -25,6 +25,7 @@ from webui.api.context import booking_app
 from webui.api.schemas import BookingBody, BookingsQuery, PickupPointsQuery, RescheduleBody, SlotsQuery
 
 PREFIX = "/api/v1"
+# Routes opt out of Werkzeug's slash merging: its 308 redirect to an HTML page is not an API answer.
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 
@@ -124,14 +125,14 @@ def respond(outcome: Outcome):
 # --------------------------------------------------------------------------- routes
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", merge_slashes=False)
 def openapi():
     from webui.openapi import openapi_document
 
     return jsonify(openapi_document())
 
 
-@bp.get("/slots")
+@bp.get("/slots", merge_slashes=False)
 @authenticated
 def slots():
     q, err = _query(SlotsQuery)
@@ -143,7 +144,7 @@ def slots():
     return jsonify(offer)
 
 
-@bp.get("/pickup-points")
+@bp.get("/pickup-points", merge_slashes=False)
 @authenticated
 def pickup_points():
     q, err = _query(PickupPointsQuery)
@@ -175,7 +176,7 @@ def pickup_points():
     )
 
 
-@bp.post("/bookings")
+@bp.post("/bookings", merge_slashes=False)
 @authenticated
 def create_booking():
     body, err = _body(BookingBody)
@@ -190,7 +191,7 @@ def create_booking():
     return respond(service.book(g.shop_id, req, idem))
 
 
-@bp.get("/bookings")
+@bp.get("/bookings", merge_slashes=False)
 @authenticated
 def list_bookings():
     q, err = _query(BookingsQuery)
@@ -206,7 +207,7 @@ def _booking_id(booking_id: str):
     return None
 
 
-@bp.get("/bookings/<booking_id>")
+@bp.get("/bookings/<booking_id>", merge_slashes=False)
 @authenticated
 def get_booking(booking_id: str):
     err = _booking_id(booking_id)
@@ -215,7 +216,7 @@ def get_booking(booking_id: str):
     return respond(booking_app_for().service.get(g.shop_id, booking_id))
 
 
-@bp.patch("/bookings/<booking_id>")
+@bp.patch("/bookings/<booking_id>", merge_slashes=False)
 @authenticated
 def reschedule_booking(booking_id: str):
     err = _booking_id(booking_id)
@@ -230,7 +231,7 @@ def reschedule_booking(booking_id: str):
     return respond(booking_app_for().service.reschedule(g.shop_id, booking_id, date=body.date, slot=body.slot, idem=idem))
 
 
-@bp.delete("/bookings/<booking_id>")
+@bp.delete("/bookings/<booking_id>", merge_slashes=False)
 @authenticated
 def cancel_booking(booking_id: str):
     err = _booking_id(booking_id)
@@ -242,7 +243,7 @@ def cancel_booking(booking_id: str):
     return respond(booking_app_for().service.cancel(g.shop_id, booking_id, idem))
 
 
-@bp.post("/bookings/<booking_id>/confirm")
+@bp.post("/bookings/<booking_id>/confirm", merge_slashes=False)
 @authenticated
 def confirm_booking(booking_id: str):
     err = _booking_id(booking_id)
