@@ -182,6 +182,8 @@ class OfferBuilder:
                 "tier": tier,
                 "orders_seen": prefs.orders_seen,
                 "pickup_share": round(prefs.pickup_share, 3),
+                # How much this weekday suits the customer (1 = their favourite); the same for every slot of the date.
+                "weekday_affinity": round(prefs.weekday_affinity(req.date.weekday()), 3),
             },
             "cutoff": st.calendar.cutoff(req.date).isoformat(),
             "currency": st.pricing.currency,

@@ -75,6 +75,8 @@ def test_the_customers_usual_slot_ranks_first(database_url, gothenburg):
     assert top["slot"] == "home:08:00-10:00"
     assert top["explanation"].startswith("Your usual time (3 of your last 3 orders)")
     assert o["customer"]["orders_seen"] == 3
+    # Those orders were on Friday to Sunday; the offered Wednesday is not their day.
+    assert o["customer"]["weekday_affinity"] < 0.5
     # Another shop's customer with the same id has no history there.
     assert offer(w, customer="c1", shop=w.other_shop)["customer"]["orders_seen"] == 0
 
