@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each level (default 10)")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
-    parser.add_argument("--server-threads", type=int, default=16)
+    parser.add_argument("--server-threads", type=int, default=12)
     parser.add_argument("--resolve", action="store_true", help="keep background re-solves on (they compete for the CPU)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)

@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web app and the booking API (waitress)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
-    p.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
+    p.add_argument("--threads", type=int, default=12, help="worker threads (default 12, within the database connection pool)")
     p.add_argument("--scenario", default="gothenburg", help="scenario the API books in (default gothenburg)")
     p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
     p.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes")
