@@ -297,7 +297,7 @@ class BookingService:
         return outcome
 
     def _upsert_customer(self, s: Session, shop_id: int, req: NewBooking, zone: str, now: dt.datetime) -> None:
-        insert = cs._insert(s)
+        insert = cs.insert_for(s)
         values = dict(tier=req.tier, lat=req.lat, lon=req.lon, zone=zone, updated_at=now)
         stmt = insert(CustomerProfile).values(shop_id=shop_id, customer_id=req.customer_id, **values)
         s.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "customer_id"], set_=values))

@@ -38,7 +38,8 @@ def _date_text(date: dt.date | str) -> str:
     return date.isoformat() if isinstance(date, dt.date) else str(dt.date.fromisoformat(str(date)))
 
 
-def _insert(session: Session):
+def insert_for(session: Session):
+    """The dialect's INSERT construct (both support ``on_conflict_do_nothing/update``)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -48,7 +49,7 @@ def _insert(session: Session):
 
 def ensure_counter(session: Session, zone: str, date: str, slot: str, capacity: int) -> None:
     """Create the counter row at ``capacity`` unless it exists (never changes an existing one)."""
-    insert = _insert(session)
+    insert = insert_for(session)
     stmt = insert(SlotCounter).values(zone=zone, date=date, slot=slot, capacity=capacity, booked=0, held=0, capacity_source="default")
     session.execute(stmt.on_conflict_do_nothing(index_elements=["zone", "date", "slot"]))
 
@@ -126,7 +127,7 @@ def set_blackout(db: Database, zone: str, date: dt.date | str, reason: str = "")
     day = _date_text(date)
 
     def write(s: Session) -> None:
-        insert = _insert(s)
+        insert = insert_for(s)
         s.execute(insert(Blackout).values(zone=zone, date=day, reason=reason).on_conflict_do_nothing(index_elements=["zone", "date"]))
 
     run_transaction(db, write)

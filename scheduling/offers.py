@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 
 from optimizer.domain import hhmm
 from scheduling import capacity_store as cs
-from scheduling.area import Location, PickupSite
-from scheduling.booking_setup import BookingError, BookingSetup, TierPrivileges
+from scheduling.booking_setup import BookingSetup, TierPrivileges
 from scheduling.bookings import BookingService, _naive_utc
 from scheduling.preferences import Preferences, ZonePrior, learn_preferences
 from scheduling.slots import SlotTemplate

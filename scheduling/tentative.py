@@ -377,7 +377,6 @@ class TentativePlans:
         day = self.day(date)
         with day.lock:
             version = day.version
-            n = day._size
             s = day.state
             routed = [node for r in s.routes for node in r]
             if not routed:
@@ -400,7 +399,6 @@ class TentativePlans:
                 name=f"tentative {date}",
             )
             before = plan_cost(s) + sum(v.fixed_cost for v, r in zip(s.vehicles, s.routes) if r)
-            del n
         solution = solve(problem, self.resolve_time_limit_s)
         if solution.dropped:
             return False
