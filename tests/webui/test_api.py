@@ -147,3 +147,22 @@ def test_pickup_points_near_an_address(api):
     points = r.get_json()["pickup_points"]
     assert points and points[0]["id"] == site.id and 0 < points[0]["walk_m"] < 1000
     assert re.fullmatch(r"\d\d:\d\d", points[0]["opens"])
+
+
+def test_the_document_is_valid_openapi_and_answers_match_its_schemas(api):
+    from jsonschema import Draft202012Validator
+    from openapi_spec_validator import validate
+
+    doc = api.client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+
+    def conforms(body: dict, name: str) -> None:
+        Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": doc["components"]}).validate(body)
+
+    offer = api.get(f"/api/v1/slots?date={DATE}&lat={CENTRE['lat']}&lon={CENTRE['lon']}").get_json()
+    conforms(offer, "Offer")
+    for slot in offer["slots"]:
+        conforms(slot, "Slot")
+    booking = api.post("/api/v1/bookings", booking_body(hold=True)).get_json()
+    conforms(booking, "Booking")
+    conforms(api.post("/api/v1/bookings", booking_body(colour="red")).get_json(), "Error")
