@@ -417,7 +417,7 @@ class BookingService:
         if (zone, new_date, template.id) == (current.zone, current.date, current.slot):
             return Outcome(200, booking_dict(current, self.currency))
         # The stop is re-inserted under a temporary key, so the old place is kept until the move commits.
-        probe = f"{booking_id}~move"
+        probe = f"{booking_id}~{uuid.uuid4().hex[:12]}"  # unique: concurrent moves must not share a probe
         day = self.plans.day(new_date)
         quote = day.add(probe, stop)
         if not quote.feasible:
@@ -430,6 +430,9 @@ class BookingService:
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
+            if (b.zone, b.date, b.slot) == (zone, new_date, template.id):
+                # A concurrent move got there first: taking a second seat here would leak one.
+                return Outcome(200, booking_dict(b, self.currency))
             guard = s.execute(
                 update(Booking).where(*_unchanged(b, b.status)).values(updated_at=naive).execution_options(synchronize_session=False)
             )

@@ -211,6 +211,8 @@ class DayRoutes:
         """Insert a booked stop. If it does not fit, it is kept aside (``overflow``) only when ``force``."""
         self.area.rows(req.node)  # the shortest-path runs happen here, outside the lock (then cached)
         with self.lock:
+            if booking_id in self.stop_of_booking:  # re-added (a move that raced another): replace, never duplicate
+                self.remove(booking_id)
             s = self.state
             quote = self._pickup_growth(req)
             if quote is not None:

@@ -269,3 +269,7 @@ def test_racing_moves_and_cancellations_keep_every_counter_equal_to_its_bookings
                 )
             )
             assert c.booked == rows <= c.capacity and c.held == 0, (c.slot, c.booked, rows)
+    # The tentative routes hold one stop per live booking, no leftovers from the races.
+    live = sum(1 for b in w.service.list(w.shop) if b["status"] == "confirmed")
+    summary = w.plans.day(DELIVERY.isoformat()).summary()
+    assert summary["bookings"] == summary["stops"] == live
