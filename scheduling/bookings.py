@@ -430,6 +430,8 @@ class BookingService:
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
+            if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= naive:
+                raise BookingError(409, "booking_id", "hold_expired", f"the hold {booking_id} has expired; book again")
             if (b.zone, b.date, b.slot) == (zone, new_date, template.id):
                 # A concurrent move got there first: taking a second seat here would leak one.
                 return Outcome(200, booking_dict(b, self.currency))

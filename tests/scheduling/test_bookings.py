@@ -92,6 +92,7 @@ def test_a_hold_keeps_the_seat_until_it_expires_then_capacity_returns(database_u
     assert refused(w.service.book, w.shop, request(customer="c2")).reason == "full"
     w.clock.advance(minutes=10, seconds=1)
     assert refused(w.service.confirm, w.shop, held["id"]).reason == "hold_expired"
+    assert refused(w.service.reschedule, w.shop, held["id"], date=None, slot="home:08:00-10:00").reason == "hold_expired"
     second = w.service.book(w.shop, request(customer="c2")).body
     assert second["status"] == "confirmed"
     assert w.service.get(w.shop, held["id"]).body["status"] == "expired"
