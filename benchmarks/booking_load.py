@@ -60,7 +60,9 @@ def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str) -> 
     cmd = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--threads", str(threads)]
     if not resolve:
         cmd.append("--no-resolve")
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
+    log = open(Path(cwd) / "server.log", "wb")
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -70,7 +72,7 @@ def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str) -> 
                 return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("server failed to start:\n" + proc.stderr.read().decode(errors="replace"))
+                raise SystemExit("server failed to start:\n" + (Path(cwd) / "server.log").read_text(errors="replace"))
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("server did not start within 90 s")
@@ -208,19 +210,21 @@ def main(argv=None) -> int:
             server.kill()
 
     print()
-    print(f"{'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'201':>5} {'bookings/s':>11}  refusals")
+    print(f"{'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'slowest':>8} {'201':>5} {'bookings/s':>11}  refusals")
     for lv in levels:
         refusals = ", ".join(f"{r} {n}" for r, n in sorted(lv.reasons.items())) or "-"
         if lv.no_slot:
             refusals += f"; offers with no slot left {lv.no_slot}"
         print(
             f"{lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
-            f"{percentile(lv.book_s, 0.5) * 1000:>7.1f}ms {len(lv.acknowledged):>5} {len(lv.acknowledged) / lv.wall_s:>11.1f}  {refusals}"
+            f"{percentile(lv.book_s, 0.5) * 1000:>7.1f}ms {max(lv.offer_s + lv.book_s, default=0):>7.1f}s "
+            f"{len(lv.acknowledged):>5} {len(lv.acknowledged) / lv.wall_s:>11.1f}  {refusals}"
         )
     over, lost, checked = audit(url, levels)
     print()
     print(f"audit: {checked} zone-slot counters checked, {over} over capacity or out of step with their rows")
     print(f"audit: {sum(len(lv.acknowledged) for lv in levels)} acknowledged bookings, {lost} missing from the database")
+    print(f"server log: {work}/server.log")
     return 1 if over or lost else 0
 
 

@@ -18,6 +18,7 @@ plan); a counter that was never written starts at the calendar's default when fi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import time
 from typing import Callable, Iterable, TypeVar
@@ -174,6 +175,8 @@ def run_transaction(db: Database, work: Callable[[Session], T], *, attempts: int
         except (OperationalError, DBAPIError) as exc:
             if attempt == attempts - 1 or not _retryable(exc):
                 raise
+            if attempt >= 2:
+                logging.getLogger(__name__).warning("transaction retry %d after: %s", attempt + 1, exc.orig or exc)
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.5)
     raise AssertionError("unreachable")
