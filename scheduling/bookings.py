@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -149,6 +150,7 @@ class BookingService:
         self.db = db
         self.setup = setup
         self.plans = plans
+        self._settle_lock = threading.Lock()
 
     # -- helpers -----------------------------------------------------------------------------
     @property
@@ -222,6 +224,25 @@ class BookingService:
         waived = self.setup.tiers[req.tier].fee_waiver
         fee, _, _ = self.setup.pricing.fee(marginal_cost, pickup=template.kind == "pickup", waived=waived)
         return fee
+
+    def _settle(self, booking_id: str, dates: set[str]) -> None:
+        """Make the tentative routes of ``dates`` match the booking's committed row.
+
+        Moves and cancellations of one booking can commit in one order and reach this point in
+        another; because the row is read inside one lock, the last settle always sees the last
+        commit, so a cancelled booking never keeps a stop and a moved one never keeps two.
+        """
+        with self._settle_lock:
+            with self.db.session() as s:
+                b = s.get(Booking, booking_id)
+                stop = stop_of_row(self.setup, b) if b is not None and b.status in LIVE else None
+                home = b.date if stop is not None else None
+            for date in dates | ({home} if home else set()):
+                day = self.plans.day(date)
+                if date == home:
+                    day.add(booking_id, stop, force=True)  # replaces the booking's earlier stop
+                else:
+                    day.remove(booking_id)
 
     def _forget_expired(self, date: str, ids: list[str]) -> None:
         if ids:
@@ -385,7 +406,7 @@ class BookingService:
                 if attempt == 4:
                     raise BookingError(409, "booking_id", "changed", f"booking {booking_id} keeps changing; retry") from None
         for date in released:
-            self.plans.day(date).remove(booking_id)
+            self._settle(booking_id, {date})
             self.plans.booked(date)
         return outcome
 
@@ -466,9 +487,8 @@ class BookingService:
         except BaseException:
             day.remove(probe)
             raise
-        self.plans.day(current.date).remove(booking_id)
         day.remove(probe)
-        day.add(booking_id, stop, force=True)
+        self._settle(booking_id, {current.date, new_date})
         self.plans.booked(new_date)
         return outcome
 
@@ -519,15 +539,20 @@ def stops_loader(db: Database, setup: BookingSetup):
         for b in rows:
             if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= now:
                 continue
-            template = setup.calendar.template(b.slot)
-            if template is None:
-                continue
-            if b.kind == "pickup" and b.pickup_point_id in setup.pickup_sites:
-                stop = setup.pickup_stop(setup.pickup_sites[b.pickup_point_id], template, b.parcels)
-            else:
-                h = setup.handling
-                stop = StopRequest(b.node, template.window, h.home_base_s + h.per_parcel_s * b.parcels, b.parcels)
-            out.append((b.id, stop))
+            stop = stop_of_row(setup, b)
+            if stop is not None:
+                out.append((b.id, stop))
         return out
 
     return load
+
+
+def stop_of_row(setup: BookingSetup, b: Booking) -> StopRequest | None:
+    """The stop a stored booking puts on its date's routes (None for a slot no longer in the calendar)."""
+    template = setup.calendar.template(b.slot)
+    if template is None:
+        return None
+    if b.kind == "pickup" and b.pickup_point_id in setup.pickup_sites:
+        return setup.pickup_stop(setup.pickup_sites[b.pickup_point_id], template, b.parcels)
+    h = setup.handling
+    return StopRequest(b.node, template.window, h.home_base_s + h.per_parcel_s * b.parcels, b.parcels)
