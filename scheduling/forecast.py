@@ -113,7 +113,7 @@ class DemandForecast:
         for zone, zf in self.zones.items():
             mean, var = zf.daily.mean, zf.daily.variance
             for k, d in enumerate(zf.daily.dates):
-                shares = zf.slot_shares["weekend" if d.dayofweek >= 5 else "weekday"]
+                shares = zf.slot_shares["weekend" if d.day_of_week >= 5 else "weekday"]
                 for slot, share in shares.items():
                     m = share * mean[k]
                     row = {"zone": zone, "date": d.date(), "slot": slot, "share": float(share), "expected": float(m)}
@@ -146,7 +146,7 @@ def slot_profile(
     """
     df = history.orders[history.orders["delivery_date"] >= pd.Timestamp(since)]
     keys = np.where(df["pickup_point_id"] != "", "pickup " + df["slot"], df["slot"])
-    weekend = df["delivery_date"].dt.dayofweek >= 5
+    weekend = df["delivery_date"].dt.day_of_week >= 5
     frame = pd.DataFrame({"zone": df["zone"].to_numpy(), "key": keys, "weekend": weekend.to_numpy()})
     all_keys = sorted(frame["key"].unique())
     out = {}

@@ -101,7 +101,7 @@ def calendar_regressors(dates: pd.DatetimeIndex, calendar: DemandCalendar, *, t0
     X = pd.DataFrame(index=dates)
     X["const"] = 1.0
     for k in range(1, 7):
-        X[f"weekday_{k}"] = (dates.dayofweek == k).astype(float)
+        X[f"weekday_{k}"] = (dates.day_of_week == k).astype(float)
     X["trend_years"] = (dates - t0).days / YEAR_DAYS
     if annual:
         doy = dates.dayofyear.to_numpy()
@@ -124,6 +124,16 @@ def _after_holiday(day: dt.date, hols: dict[dt.date, str]) -> bool:
     while prev.weekday() == 6 and prev not in hols:
         prev -= dt.timedelta(days=1)
     return prev in hols
+
+
+def _arma_start(resid: np.ndarray, order: tuple[int, int, int]) -> np.ndarray:
+    """Start the ARMA search at the residuals' lag-1 autocorrelation (AR), zero MA terms."""
+    r = resid - resid.mean()
+    denom = float(r @ r)
+    rho = float(r[1:] @ r[:-1]) / denom if denom > 0 else 0.0
+    p, _, q = order
+    ar = [float(np.clip(rho, -0.9, 0.9))] + [0.0] * (p - 1) if p else []
+    return np.array(ar + [0.0] * q + [max(float(np.var(r)), 1e-6)])
 
 
 @dataclass
@@ -172,7 +182,10 @@ class SarimaxModel:
             # residuals of an ordinary least-squares regression, then the full model runs the
             # Kalman filter once with them, re-estimating the coefficients (by GLS, in the state).
             beta, *_ = np.linalg.lstsq(exog, logy, rcond=None)
-            errors = SARIMAX(logy - exog @ beta, order=self.order, trend="n").fit(disp=False, maxiter=self.maxiter)
+            resid = logy - exog @ beta
+            errors = SARIMAX(resid, order=self.order, trend="n", initialization="approximate_diffuse").fit(
+                start_params=_arma_start(resid, self.order), disp=False, maxiter=self.maxiter
+            )
             model = SARIMAX(logy, exog=exog, order=self.order, mle_regression=False)
             result = model.filter(np.asarray(errors.params))
         return _FittedSarimax(result, columns, calendar, t0, annual, y.index[-1])
