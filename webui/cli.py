@@ -267,7 +267,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     scenario = _scenario_or_bad_input(args.scenario)
     if not args.quiet:
         console.print(f"Forecasting {args.horizon} days from {args.start} for {scenario.name} (backtest picks each zone's model)")
-    fc = _solve_with_progress(lambda: _forecast(args, scenario, args.start, args.horizon), 120.0, args.quiet, "Fitting")
+    fc = _solve_with_progress(lambda _progress: _forecast(args, scenario, args.start, args.horizon), 120.0, args.quiet, "Fitting")
     zd = fc.zone_days()
     table = Table(title=f"Orders per day, forecast ({fc.level:.0%} interval)")
     table.add_column("date")
@@ -300,9 +300,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     if args.date < start:
         raise BadInput(f"--date {args.date} is before the forecast start {start}; the history must end before the day")
     horizon = (args.date - start).days + 1
-    fc = _solve_with_progress(lambda: _forecast(args, scenario, start, horizon), 120.0, args.quiet, "Forecasting")
+    fc = _solve_with_progress(lambda _progress: _forecast(args, scenario, start, horizon), 120.0, args.quiet, "Forecasting")
     plan = _solve_with_progress(
-        lambda: plan_capacity(scenario, fc, args.date, quantile=args.quantile, time_limit_s=args.time_limit,
+        lambda _progress: plan_capacity(scenario, fc, args.date, quantile=args.quantile, time_limit_s=args.time_limit,
                               engine=args.engine, network=network_for(scenario)),
         args.time_limit * 3, args.quiet, "Sizing the fleet",
     )
