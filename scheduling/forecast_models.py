@@ -18,7 +18,9 @@ Fitted models (chosen per zone by backtest, see :mod:`scheduling.backtest`):
   the intervals include their uncertainty. A fit takes a fraction of a second, where a joint
   likelihood search over twenty coefficients takes ten.
 * :class:`EtsModel` - exponential smoothing with a damped additive trend and an additive weekly
-  season (statsmodels ``ETSModel``); it knows nothing of holidays and promotions.
+  season (statsmodels ``ETSModel``) on the series with holiday and promotion effects taken
+  out; the effects (from a least-squares fit of the same calendar regressors) are put back
+  into the forecast, so it too sees Black Friday coming.
 
 Simple methods (baselines, and the fallback for short histories):
 
@@ -44,6 +46,7 @@ from scheduling.demand_calendar import DemandCalendar
 YEAR_DAYS = 365.25
 FOURIER_TERMS = 3
 MIN_DAYS_FOR_SEASONS = 400  # annual Fourier terms need a full year and a bit
+CALENDAR_DAYS = ("holiday", "after_holiday", "promotion_major", "promotion_minor")
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ class SarimaxModel:
 class _FittedEts:
     result: object
     end: pd.Timestamp
+    calendar: DemandCalendar
+    effects: dict[str, float]
 
     def forecast(self, dates: pd.DatetimeIndex) -> DailyForecast:
         steps = (dates[-1] - self.end).days
@@ -206,7 +211,11 @@ class _FittedEts:
             pred = self.result.get_prediction(start=n, end=n + steps - 1)  # type: ignore[attr-defined]
             frame = pred.summary_frame(alpha=0.2)
         future = pd.date_range(self.end + pd.Timedelta(days=1), periods=steps, freq="D")
-        loc = pd.Series(frame["mean"].to_numpy(), index=future)
+        loc = frame["mean"].to_numpy()
+        if self.effects:
+            X = calendar_regressors(future, self.calendar, t0=future[0], annual=False)
+            loc = loc + X[list(self.effects)].to_numpy() @ np.array(list(self.effects.values()))
+        loc = pd.Series(loc, index=future)
         # additive errors: the interval is normal, so its half-width gives the sd
         scale = pd.Series((frame["pi_upper"] - frame["pi_lower"]).to_numpy() / (2 * norm.ppf(0.9)), index=future)
         return DailyForecast(dates, loc.reindex(dates).to_numpy(), scale.reindex(dates).to_numpy())
@@ -225,12 +234,25 @@ class EtsModel:
         _check_series(y)
         if len(y) < 28:
             raise ValueError("exponential smoothing with a weekly season needs at least 4 weeks of history")
-        series = pd.Series(np.log1p(y.to_numpy(dtype=float)), index=pd.DatetimeIndex(y.index, freq="D"))
+        logy = np.log1p(y.to_numpy(dtype=float))
+        effects = _calendar_effects(y.index, logy, calendar)
+        X = calendar_regressors(y.index, calendar, t0=y.index[0], annual=False)
+        adjusted = logy - X[list(effects)].to_numpy() @ np.array(list(effects.values())) if effects else logy
+        series = pd.Series(adjusted, index=pd.DatetimeIndex(y.index, freq="D"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = ETSModel(series, error="add", trend="add", damped_trend=True, seasonal="add", seasonal_periods=7)
             result = model.fit(disp=False, maxiter=self.maxiter)
-        return _FittedEts(result, y.index[-1])
+        return _FittedEts(result, y.index[-1], calendar, effects)
+
+
+def _calendar_effects(dates: pd.DatetimeIndex, logy: np.ndarray, calendar: DemandCalendar) -> dict[str, float]:
+    """Holiday and promotion effects on the log scale, from a least-squares fit of the same
+    regressors SARIMAX uses; regressors that never occur in the history are left out."""
+    X = calendar_regressors(dates, calendar, t0=dates[0], annual=len(dates) >= MIN_DAYS_FOR_SEASONS)
+    columns = [c for c in X.columns if c == "const" or X[c].nunique() > 1]
+    beta, *_ = np.linalg.lstsq(X[columns].to_numpy(), logy, rcond=None)
+    return {c: float(b) for c, b in zip(columns, beta) if c in CALENDAR_DAYS}
 
 
 def _log_residual_sd(y: np.ndarray, point: np.ndarray) -> float:
