@@ -217,14 +217,15 @@ def write_capacity_files(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
 
 
 def write_capacities(plan: CapacityPlan, database_url: str) -> int:
-    """Write the seats to the booking API's slot counters; returns how many were written."""
+    """Set the seats as the booking API's home-slot capacities (slot ids ``home:HH:MM-HH:MM``);
+    returns how many zone-slots were written. Bookings already taken are kept."""
+    from scheduling.capacity_store import set_capacity
     from scheduling.storage import open_database
 
-    try:
-        from scheduling.capacity_store import set_capacity
-    except ImportError as exc:  # the booking store is not in this build
-        raise RuntimeError("this build has no booking capacity store (scheduling.capacity_store)") from exc
     db = open_database(database_url)
-    for s in plan.slots:
-        set_capacity(db, s.zone, s.date, s.slot, s.capacity, source="capacity_plan")
+    try:
+        for s in plan.slots:
+            set_capacity(db, s.zone, s.date, f"home:{s.slot}", s.capacity, source="capacity_plan")
+    finally:
+        db.engine.dispose()
     return len(plan.slots)

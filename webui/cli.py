@@ -326,10 +326,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     paths = write_capacity_files(plan, out)
     console.print("Wrote " + ", ".join(str(p) for p in paths.values()))
     if args.database:
-        try:
-            n = write_capacities(plan, args.database)
-        except RuntimeError as exc:
-            raise BadInput(str(exc))
+        n = write_capacities(plan, args.database)
         console.print(f"Set {n} slot capacities in the booking store")
     return 0
 

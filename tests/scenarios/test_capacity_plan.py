@@ -58,3 +58,22 @@ def test_a_promotion_day_gets_more_seats_and_vans_and_is_served_on_time(scenario
     assert peak.result.scorecard.vehicles_available == peak.vans
     paths = write_capacity_files(peak, tmp_path)
     assert paths["csv"].read_text().splitlines()[0] == "zone,date,slot,capacity,expected"
+
+
+def test_the_seats_become_the_booking_apis_home_slot_capacities(database_url):
+    from scenarios.capacity_plan import CapacityPlan, write_capacities
+    from scheduling.capacity import SlotCapacity
+    from scheduling.capacity_store import counters
+    from scheduling.storage import open_database
+
+    slots = [SlotCapacity("Z-1-1", QUIET_DAY, "08:00-10:00", 7, 5.2), SlotCapacity("Z-1-1", QUIET_DAY, "18:00-20:00", 12, 9.8)]
+    plan = CapacityPlan(QUIET_DAY, 0.8, 15, 25, 2, 9.5, 1.0, 15, 80.0, 3000.0, slots)
+    assert write_capacities(plan, database_url) == 2
+    db = open_database(database_url)
+    with db.session() as s:
+        rows = counters(s, ["Z-1-1"], QUIET_DAY.isoformat())
+        assert {slot: (c.capacity, c.capacity_source) for (_, slot), c in rows.items()} == {
+            "home:08:00-10:00": (7, "capacity_plan"),
+            "home:18:00-20:00": (12, "capacity_plan"),
+        }
+    db.engine.dispose()
