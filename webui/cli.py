@@ -277,7 +277,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     table.add_column("calendar")
     for day, g in zd.groupby("date"):
         cells = [f"{r.forecast:.0f} [{r.lower:.0f}-{r.upper:.0f}]" for r in g.itertuples()]
-        table.add_row(f"{day:%a %Y-%m-%d}", *cells, f"{g['forecast'].sum():.0f}", g["calendar"].iloc[0])
+        table.add_row(f"{day:%a %d %b}", *cells, f"{g['forecast'].sum():.0f}", g["calendar"].iloc[0])
     console.print(table)
     for zone, zf in fc.zones.items():
         console.print(f"  {zone}: {zf.method} - {zf.note}")
