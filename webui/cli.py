@@ -229,6 +229,108 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(argv)
 
 
+# --------------------------------------------------------------------------- forecast, capacity
+
+
+def _scenario_or_bad_input(name: str):
+    from scenarios.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(name)
+    except ScenarioError as exc:
+        raise BadInput(str(exc).splitlines())
+
+
+def _forecast(args: argparse.Namespace, scenario, start: dt.date, horizon: int):
+    from scenarios.demand import scenario_forecast, scenario_history
+    from scheduling.history import HistoryFileError
+
+    try:
+        history = scenario_history(scenario, start - dt.timedelta(days=1), Path(args.history) if args.history else None)
+    except HistoryFileError as exc:
+        raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
+    except ValueError as exc:
+        raise BadInput(str(exc))
+    try:
+        return scenario_forecast(scenario, start, horizon=horizon, history=history)
+    except ValueError as exc:
+        raise BadInput(str(exc))
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scenarios.demand import write_forecast_files
+
+    console = Console()
+    scenario = _scenario_or_bad_input(args.scenario)
+    if not args.quiet:
+        console.print(f"Forecasting {args.horizon} days from {args.start} for {scenario.name} (backtest picks each zone's model)")
+    fc = _solve_with_progress(lambda _progress: _forecast(args, scenario, args.start, args.horizon), 120.0, args.quiet, "Fitting")
+    zd = fc.zone_days()
+    table = Table(title=f"Orders per day, forecast ({fc.level:.0%} interval)")
+    table.add_column("date")
+    for zone in fc.zones:
+        table.add_column(zone, justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("calendar")
+    for day, g in zd.groupby("date"):
+        cells = [f"{r.forecast:.0f} [{r.lower:.0f}-{r.upper:.0f}]" for r in g.itertuples()]
+        table.add_row(f"{day:%a %d %b}", *cells, f"{g['forecast'].sum():.0f}", g["calendar"].iloc[0])
+    console.print(table)
+    for zone, zf in fc.zones.items():
+        console.print(f"  {zone}: {zf.method} - {zf.note}")
+    out = Path(args.out) if args.out else Path("out") / f"forecast-{scenario.name}-{args.start}"
+    paths = write_forecast_files(fc, out)
+    console.print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scenarios.capacity_plan import plan_capacity, write_capacities, write_capacity_files
+    from scenarios.planning import network_for
+
+    console = Console()
+    scenario = _scenario_or_bad_input(args.scenario)
+    start = args.from_date or min(args.date, tomorrow())
+    if args.date < start:
+        raise BadInput(f"--date {args.date} is before the forecast start {start}; the history must end before the day")
+    horizon = (args.date - start).days + 1
+    fc = _solve_with_progress(lambda _progress: _forecast(args, scenario, start, horizon), 120.0, args.quiet, "Forecasting")
+    plan = _solve_with_progress(
+        lambda _progress: plan_capacity(scenario, fc, args.date, quantile=args.quantile, time_limit_s=args.time_limit,
+                              engine=args.engine, network=network_for(scenario)),
+        args.time_limit * 3, args.quiet, "Sizing the fleet",
+    )
+    table = Table(title=f"Slot capacity {args.date} (forecast P{args.quantile * 100:.0f}) {fc.calendar.describe(args.date)}")
+    table.add_column("slot")
+    zones = list(fc.zones)
+    for zone in zones:
+        table.add_column(zone, justify="right")
+    table.add_column("total", justify="right")
+    by = {(s.zone, s.slot): s.capacity for s in plan.slots}
+    for slot in sorted({s.slot for s in plan.slots}):
+        caps = [by.get((z, slot), 0) for z in zones]
+        table.add_row(slot, *[str(c) for c in caps], str(sum(caps)))
+    console.print(table)
+    console.print(
+        f"Representative day: {plan.orders} orders ({plan.parcels} parcels) -> [bold]{plan.vans} vans[/], "
+        f"{plan.driver_hours:.1f} driver hours, {plan.km:.0f} km; on time {plan.on_time_all:.1%} of all orders "
+        f"({plan.orders_served} served)"
+    )
+    out = Path(args.out) if args.out else Path("out") / f"capacity-{scenario.name}"
+    paths = write_capacity_files(plan, out)
+    console.print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    if args.database:
+        n = write_capacities(plan, args.database)
+        console.print(f"Set {n} slot capacities in the booking store")
+    return 0
+
+
 # --------------------------------------------------------------------------- serve, shop
 
 
@@ -340,6 +442,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("forecast", help="forecast orders per zone, day and slot; print a table, write CSV and a chart")
+    p.add_argument("--scenario", default="gothenburg", help="built-in scenario name or folder (default gothenburg)")
+    p.add_argument("--horizon", type=int, default=14, help="days to forecast (default 14)")
+    p.add_argument("--start", type=_date, default=tomorrow(), help="first forecast day YYYY-MM-DD (default tomorrow)")
+    p.add_argument("--history", default=None, help="order-history CSV (default: the scenario's generated two years)")
+    p.add_argument("--out", default=None, help="folder for forecast.csv, forecast_slots.csv, backtest.csv, forecast.png")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("capacity", help="slot capacities and vans/driver hours for a day from the forecast")
+    p.add_argument("--scenario", default="gothenburg", help="built-in scenario name or folder (default gothenburg)")
+    p.add_argument("--date", type=_date, required=True, help="the day to plan YYYY-MM-DD")
+    p.add_argument("--from", dest="from_date", type=_date, default=None,
+                   help="first forecast day (default: tomorrow, or the day itself if earlier)")
+    p.add_argument("--quantile", type=float, default=0.8, help="forecast quantile to plan for (default 0.8)")
+    p.add_argument("--history", default=None, help="order-history CSV (default: the scenario's generated two years)")
+    p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto", help="search engine (default auto)")
+    p.add_argument("--time-limit", type=_positive_seconds, default=30.0, help="solver seconds per routing run (default 30)")
+    p.add_argument("--database", default=None, help="also set the capacities in this booking database URL")
+    p.add_argument("--out", default=None, help="folder for capacity-<date>.csv and .json")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=cmd_capacity)
 
     p = sub.add_parser("serve", help="serve the web app and the booking API (waitress)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")

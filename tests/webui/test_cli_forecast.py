@@ -1,0 +1,30 @@
+"""The forecast and capacity commands refuse a bad history row by row (exit status 2)."""
+
+from webui.cli import build_parser, main
+
+
+def test_forecast_and_capacity_commands_are_registered():
+    parser = build_parser()
+    args = parser.parse_args(["forecast", "--scenario", "gothenburg", "--horizon", "14"])
+    assert args.horizon == 14 and args.func.__name__ == "cmd_forecast"
+    args = parser.parse_args(["capacity", "--scenario", "gothenburg", "--date", "2026-11-27"])
+    assert str(args.date) == "2026-11-27" and args.quantile == 0.8 and args.func.__name__ == "cmd_capacity"
+
+
+def test_a_bad_history_is_reported_row_by_row_and_nothing_is_forecast(tmp_path, capsys):
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "order_id,delivery_date,slot,zone\n"
+        "a1,2026-11-20,08:00-10:00,Z-1-1\n"
+        "a1,2026-11-21,08:00-10:00,Z-1-1\n"
+        "a3,2026-11-22,08:00-10:00,Nowhere\n"
+        "a4,2026-12-24,08:00-10:00,Z-1-1\n"
+    )
+    code = main(["forecast", "--history", str(path), "--start", "2026-11-24", "--quiet", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "line 3, column order_id: 'a1' repeats line 2" in err
+    assert "line 4, column zone: unknown zone 'Nowhere'" in err
+    assert "line 5, column delivery_date: 2026-12-24 is in the future (after 2026-11-23)" in err
+    assert "nothing was imported" in err
+    assert not (tmp_path / "o").exists()
