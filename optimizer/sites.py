@@ -147,7 +147,18 @@ def select_sites(
     for j in forced:
         y[j].SetLb(1)
     weight = demand[:, None] * prob
-    pairs = np.argwhere(weight > MIN_PAIR_DEMAND)
+    keep = weight > MIN_PAIR_DEMAND
+    # A forced-open site whose capacity can never bind serves its customers unconditionally,
+    # so pairs no more attractive than a customer's best such site can never improve the
+    # objective: leaving them out keeps the model exact and much smaller.
+    never_full = [j for j in forced if weight[:, j].sum() <= capacity[j]]
+    if never_full:
+        best = prob[:, never_full].max(axis=1)
+        best_site = np.asarray(never_full)[prob[:, never_full].argmax(axis=1)]
+        dominated = prob <= best[:, None]
+        dominated[np.arange(n), best_site] = False
+        keep &= ~dominated
+    pairs = np.argwhere(keep)
     x = {}
     per_customer: dict[int, list] = {}
     per_site: dict[int, list] = {}

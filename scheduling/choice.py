@@ -120,8 +120,9 @@ def utility(
     new = np.isnan(h) | np.isnan(ref) | np.isinf(ref)
     h = np.where(new, params.prior_share, h)
     ref = np.where(new, params.reference_walk_m, ref)
-    tiers = np.asarray(tier, dtype=object)
-    shift = np.vectorize(lambda t: params.tier_shift.get(str(t), 0.0), otypes=[float])(tiers)
+    tiers = np.asarray(tier).astype(str)
+    names, inverse = np.unique(tiers, return_inverse=True)
+    shift = np.array([params.tier_shift.get(t, 0.0) for t in names], dtype=float)[inverse].reshape(tiers.shape)
     with np.errstate(invalid="ignore"):
         walk_term = params.walk_per_km * (d - ref) / 1000.0
     return (
