@@ -19,11 +19,18 @@ DEFAULT_MAX_DISTANCE_M = 500.0
 
 
 class SnapError(ValueError):
-    """Points that cannot be snapped: invalid coordinates, or too far from the street network."""
+    """Points that cannot be snapped: invalid coordinates, or too far from the street network.
+
+    ``problems`` holds one line per offending point, for callers that report row by row.
+    """
+
+    def __init__(self, message: str, problems: Sequence[str] = ()):
+        super().__init__(message)
+        self.problems = list(problems) or [message]
 
 
 def _label(labels: Sequence | None, i: int) -> str:
-    return repr(labels[i]) if labels is not None else f"#{i}"
+    return str(labels[i]) if labels is not None else f"#{i}"
 
 
 def validate_latlon(lats, lons, labels: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -40,9 +47,10 @@ def validate_latlon(lats, lons, labels: Sequence | None = None) -> tuple[np.ndar
     bad = ~(np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90.0) & (np.abs(lons) <= 180.0))
     if bad.any():
         items = [f"{_label(labels, i)} (lat={lats[i]}, lon={lons[i]})" for i in np.flatnonzero(bad)]
+        fix = "need finite lat in [-90, 90], lon in [-180, 180]; check for swapped or missing values"
         raise SnapError(
-            f"{len(items)} point(s) have invalid coordinates (need finite lat in [-90, 90], "
-            f"lon in [-180, 180]; check for swapped or missing values): " + "; ".join(items)
+            f"{len(items)} point(s) have invalid coordinates ({fix}): " + "; ".join(items),
+            [f"{item}: invalid coordinates ({fix})" for item in items],
         )
     return lats, lons
 
@@ -85,9 +93,11 @@ class Snapper:
                 f"{_label(labels, i)} at lat={lats[i]:.6f}, lon={lons[i]:.6f} is {dist[i]:,.0f} m away"
                 for i in far
             ]
+            fix = "move it inside the network area or raise max_distance_m"
             raise SnapError(
                 f"{far.size} point(s) are farther than {max_distance_m:,.0f} m from the street network: "
                 + "; ".join(items)
-                + ". Move them inside the network area or raise max_distance_m."
+                + ". Move them inside the network area or raise max_distance_m.",
+                [f"{item}, farther than {max_distance_m:,.0f} m from the streets; {fix}" for item in items],
             )
         return nodes

@@ -155,7 +155,7 @@ def build_scenario_files(
 
     customers_path = out_dir / scenario.spec.customers
     with open(customers_path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(
             ["customer_id", "lat", "lon", "address", "zone", "tier", "preferred_slot", "pickup_affinity", "preferred_pickup_point"]
         )
@@ -177,7 +177,7 @@ def build_scenario_files(
             )
     points_path = out_dir / scenario.spec.pickup_points
     with open(points_path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(points[0]) if points else ["id", "name", "lat", "lon", "kind", "capacity", "opens", "closes", "daily_cost", "active"])
+        w = csv.DictWriter(f, fieldnames=list(points[0]) if points else ["id", "name", "lat", "lon", "kind", "capacity", "opens", "closes", "daily_cost", "active"], lineterminator="\n")
         w.writeheader()
         w.writerows(points)
     return customers_path, points_path

@@ -53,7 +53,7 @@ def copy_scenario(tmp_path, edit):
 
 def test_a_fleet_at_an_unknown_depot_is_refused_naming_the_field(tmp_path):
     folder = copy_scenario(tmp_path, lambda t: t.replace("depot: ringon", "depot: nowhere"))
-    with pytest.raises(ScenarioError, match=r"fleet\.0: .*'nowhere' is not a depot id"):
+    with pytest.raises(ScenarioError, match=r"field fleet\.0\.depot: 'nowhere' is not a depot id"):
         load_scenario(folder)
 
 
