@@ -53,6 +53,7 @@ class Variant:
 
     name: str
     open_ids: tuple[str, ...]
+    description: str = ""
 
 
 def make_variants(
@@ -75,14 +76,16 @@ def make_variants(
             )
     points = {pid: known[pid] for pid in baseline_ids}
     for p in add:
+        if p.id in points and p.id not in baseline_ids:
+            raise SimulationError(f"--add-site {p.id}: given twice")
         if p.id in baseline_ids:
             raise SimulationError(f"--add-site {p.id}: already open in the baseline")
         points[p.id] = p
-    variants = [Variant("baseline", baseline_ids)]
+    variants = [Variant("baseline", baseline_ids, f"the {len(baseline_ids)} point(s) open today")]
     if add or remove:
         ids = tuple(pid for pid in baseline_ids if pid not in set(remove)) + tuple(p.id for p in add)
-        label = name or " ".join([*(f"+{p.id}" for p in add), *(f"-{pid}" for pid in remove)])
-        variants.append(Variant(label, ids))
+        change = " ".join([*(f"+{p.id}" for p in add), *(f"-{pid}" for pid in remove)])
+        variants.append(Variant(name or "variant", ids, f"baseline {change}"))
     return variants, list(points.values())
 
 

@@ -267,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
+
+    from webui.cli_pickup import add_commands as add_pickup_commands
+
+    add_pickup_commands(sub, _positive_seconds, _date)
     return parser
 
 
