@@ -96,3 +96,30 @@ def test_shops_and_post_offices_come_from_the_local_osm_extract():
 def test_missing_pbf_is_named(tmp_path):
     with pytest.raises(CandidateError, match="no such .osm.pbf file"):
         osm_candidates(tmp_path / "nowhere.osm.pbf")
+
+
+def test_a_site_off_the_street_network_is_refused_with_its_distance(gothenburg):
+    inside = make_point(57.7050, 11.9650, id="kungsgatan")
+    at_sea = make_point(57.60, 11.70, id="at-sea")  # Kattegat, kilometres from any street
+    check_on_network([inside], gothenburg, 500.0)
+    with pytest.raises(CandidateError) as info:
+        check_on_network([inside, at_sea], gothenburg, 500.0)
+    (problem,) = info.value.problems
+    assert problem.startswith("site at-sea (57.60000, 11.70000) is outside the street network")
+    assert "limit 500 m" in problem
+
+
+def test_scenario_candidates_are_its_points_plus_the_planners_with_unique_ids():
+    from scenarios.scenario import load_scenario
+
+    scenario = load_scenario("gothenburg")
+    if not scenario.pickup_points:
+        pytest.skip("gothenburg pickup_points.csv not built")
+    extra = make_point(57.70, 11.96, id="corner-shop", kind="counter")
+    points = scenario_candidates(scenario, [extra])
+    assert points[-1] == extra
+    assert len(points) == len(scenario.pickup_points) + 1
+    assert sum(p.active for p in points) == len(scenario.active_pickup_points())
+    clash = replace(extra, id=scenario.pickup_points[0].id)
+    with pytest.raises(CandidateError, match=f"candidate id '{clash.id}' is used twice"):
+        scenario_candidates(scenario, [clash])
