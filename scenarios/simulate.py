@@ -318,8 +318,9 @@ class SimulationResult:
     variants: list[Variant]
     points: list[PickupPoint]
     days: list[dict]  # one row per (variant, day), see simulate_day
-    wall_s: float
+    wall_s: float  # everything: walking distances, choices, all days
     workers: int
+    days_s: float = 0.0  # the day plans alone (the part that runs in parallel)
 
     def frame(self):
         import pandas as pd
@@ -419,6 +420,7 @@ def run_simulation(
     options = pickup_options(scenario, network, points)
     tasks = build_tasks(scenario, options, variants, config)
     rows: list[dict] = []
+    t_days = time.perf_counter()
     if client is None:
         for k, task in enumerate(tasks):
             rows.append(simulate_day(scenario, task))
@@ -441,7 +443,8 @@ def run_simulation(
             if progress:
                 progress(k + 1, len(tasks))
     rows.sort(key=lambda r: ([v.name for v in variants].index(r["variant"]), r["day"]))
-    return SimulationResult(list(variants), list(points), rows, time.perf_counter() - t0, workers)
+    now = time.perf_counter()
+    return SimulationResult(list(variants), list(points), rows, now - t0, workers, now - t_days)
 
 
 # --------------------------------------------------------------------------- dask
