@@ -498,6 +498,7 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -527,6 +528,9 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
             ax.plot(d["day"], d[metric], marker="o", label=v.name)
         ax.set_title(title)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if metric in ("on_time_rate", "pickup_share"):
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     for ax in axes[-1]:
         ax.set_xlabel("simulated day")
     axes[0, 0].legend(fontsize=8)
@@ -543,6 +547,7 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
     ax.set_xticks(np.arange(len(labels)) + width * (len(result.variants) - 1) / 2)
     ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("mean parcels / capacity")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Pickup-point utilization")
     ax.legend(fontsize=8)
     fig.tight_layout()
