@@ -37,7 +37,7 @@ from scenarios.pickup_model import PickupOptions, pickup_options
 from scenarios.scenario import PickupPoint, Scenario
 
 ROUTING_ENGINES = ("repeatable", "auto", "ortools", "pyvrp")
-METRICS = ("cost_per_order", "km", "on_time_rate", "pickup_share", "point_utilization")
+METRICS = ("cost_per_order", "km", "on_time_rate", "pickup_share", "point_utilization", "unserved")
 
 
 class SimulationError(ValueError):
@@ -97,13 +97,14 @@ class RoutingSettings:
     """How each simulated day is routed.
 
     ``repeatable``: PyVRP with seed ``seed`` for ``iterations`` iterations, capped at
-    ``time_limit_s``; the same inputs give the same routes. ``auto``/``ortools``/``pyvrp``:
+    ``time_limit_s`` (a safety net: a day that hits it is marked not repeatable); the same
+    inputs give the same routes. ``auto``/``ortools``/``pyvrp``:
     :func:`scenarios.planning.plan_day` with ``time_limit_s`` (results vary with machine load).
     """
 
     engine: str = "repeatable"
-    iterations: int = 1500
-    time_limit_s: float = 8.0
+    iterations: int = 500
+    time_limit_s: float = 60.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -478,7 +479,7 @@ def dask_client(
     if n_workers < 1:
         raise SimulationError(f"--workers {n_workers}: give at least 1 worker")
     cluster = LocalCluster(
-        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=None
+        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=":0"
     )
     client = Client(cluster)
     try:

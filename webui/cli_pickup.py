@@ -148,6 +148,7 @@ def print_comparison(result, console) -> None:
         "on_time_rate": ("On-time rate", lambda v: f"{v:.1%}"),
         "pickup_share": ("Pickup share", lambda v: f"{v:.1%}"),
         "point_utilization": ("Point utilization", lambda v: f"{v:.1%}"),
+        "unserved": ("Orders unserved", lambda v: f"{v:.1f}"),
     }
     n_days = len(result.days) // len(result.variants)
     table = Table(title=f"{n_days} simulated day(s) per variant: mean ± sd over days [min .. max]")
@@ -170,6 +171,12 @@ def print_comparison(result, console) -> None:
     for v in result.variants:
         console.print(f"  {v.name}: {v.description}")
     console.print(f"  {len(result.days)} day plans on {result.workers} Dask worker(s) in {result.wall_s:.0f} s")
+    capped = sum(1 for r in result.days if not r["repeatable"])
+    if capped:
+        console.print(
+            f"  [yellow]{capped} day plan(s) stopped at the time limit before the iteration budget: "
+            "their routes can differ between runs (raise --time-limit or lower --iterations)[/]"
+        )
 
 
 def _run_with_progress(run, total: int, quiet: bool):
@@ -271,8 +278,8 @@ def add_commands(sub, positive_seconds, date_type) -> None:
     p.add_argument("--engine", choices=("repeatable", "auto", "ortools", "pyvrp"), default="repeatable",
                    help="routing: repeatable (PyVRP, fixed seed and iterations; default) or a time-limited engine")
     p.add_argument("--iterations", type=_positive_int, default=500, help="PyVRP iterations per day, repeatable routing (default 500)")
-    p.add_argument("--time-limit", type=positive_seconds, default=20.0,
-                   help="seconds per day: the cap for repeatable routing, the limit for the others (default 20)")
+    p.add_argument("--time-limit", type=positive_seconds, default=60.0,
+                   help="seconds per day: the safety cap for repeatable routing, the limit for the others (default 60)")
     p.add_argument("--workers", type=_positive_int, default=2, help="local Dask worker processes (default 2)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="use this Dask scheduler (tcp://host:8786)")
     p.add_argument("--connect-timeout", type=positive_seconds, default=10.0, help="seconds to reach --scheduler (default 10)")

@@ -114,7 +114,7 @@ def test_a_tiny_simulation_is_repeatable_and_charges_the_sites(scenario, network
     assert {r["site_cost"] for r in first.days if r["variant"] == "baseline"} == {base_cost}
     assert {r["site_cost"] for r in first.days if r["variant"] == "variant"} == {base_cost + best.daily_cost}
     table = first.comparison()
-    assert set(table.metric) == {"cost_per_order", "km", "on_time_rate", "pickup_share", "point_utilization"}
+    assert set(table.metric) == {"cost_per_order", "km", "on_time_rate", "pickup_share", "point_utilization", "unserved"}
     assert (table[table.variant == "baseline"].diff_vs_baseline == 0).all()
 
 
