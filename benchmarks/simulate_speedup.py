@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", default="2026-11-23")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="cluster sizes to compare")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--out", default=None, help="write the simulation's CSV and charts here and print its comparison table")
     args = ap.parse_args(argv)
 
     scenario = load_scenario(args.scenario)
@@ -68,16 +69,20 @@ def main(argv: list[str] | None = None) -> int:
             result = run_simulation(scenario, network, variants, points, config, client=client)
         results[n] = result
         per_day = sum(r["wall_s"] for r in result.days) / len(result.days)
+        # Day-plan seconds summed over workers per elapsed second: how many ran at once.
+        concurrency = sum(r["wall_s"] for r in result.days) / result.days_s
         figures[n] = {
             "workers": n,
             "startup_s": round(startup, 2),
             "run_s": round(result.wall_s, 2),
             "days_s": round(result.days_s, 2),
             "mean_day_s": round(per_day, 2),
+            "concurrency": round(concurrency, 2),
         }
         print(f"{n} worker(s): cluster start {startup:5.1f} s, simulation {result.wall_s:6.1f} s "
               f"of which day plans {result.days_s:6.1f} s "
-              f"(mean {per_day:.1f} s per day plan), load average now {os.getloadavg()[0]:.1f}")
+              f"(mean {per_day:.1f} s per day plan, {concurrency:.2f} running at once), "
+              f"load average now {os.getloadavg()[0]:.1f}")
     base = min(args.workers)
     for n in args.workers:
         if n != base:
@@ -90,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     same = all(strip(results[n].days) == strip(results[base].days) for n in args.workers)
     capped = {n: sum(1 for r in results[n].days if not r["repeatable"]) for n in args.workers}
     print(f"identical day results across cluster sizes: {same} (day plans stopped by the time cap: {capped})")
+    if args.out:
+        from rich.console import Console
+
+        from scenarios.simulate import write_outputs
+        from webui.cli_pickup import print_comparison
+
+        last = results[args.workers[-1]]
+        print_comparison(last, Console(width=140))
+        paths = write_outputs(last, Path(args.out))
+        print("Wrote " + ", ".join(str(p) for p in paths.values()))
     if args.json:
         Path(args.json).write_text(json.dumps({"figures": list(figures.values()), "identical": same}, indent=2))
     return 0
