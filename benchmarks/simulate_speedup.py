@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         per_day = sum(r["wall_s"] for r in result.days) / len(result.days)
         # Day-plan seconds summed over workers per elapsed second: how many ran at once.
         concurrency = sum(r["wall_s"] for r in result.days) / result.days_s
+        # CPU seconds a worker got per wall second of its day plans: 1.0 = a core of its own.
+        core_share = sum(r["cpu_s"] for r in result.days) / sum(r["wall_s"] for r in result.days)
+        cpu_per_day = sum(r["cpu_s"] for r in result.days) / len(result.days)
         figures[n] = {
             "workers": n,
             "startup_s": round(startup, 2),
@@ -78,10 +81,13 @@ def main(argv: list[str] | None = None) -> int:
             "days_s": round(result.days_s, 2),
             "mean_day_s": round(per_day, 2),
             "concurrency": round(concurrency, 2),
+            "mean_day_cpu_s": round(cpu_per_day, 2),
+            "core_share_per_worker": round(core_share, 2),
         }
         print(f"{n} worker(s): cluster start {startup:5.1f} s, simulation {result.wall_s:6.1f} s "
               f"of which day plans {result.days_s:6.1f} s "
-              f"(mean {per_day:.1f} s per day plan, {concurrency:.2f} running at once), "
+              f"(mean {per_day:.1f} s wall / {cpu_per_day:.1f} s CPU per day plan, {concurrency:.2f} running at once, "
+              f"each worker got {core_share:.0%} of a core), "
               f"load average now {os.getloadavg()[0]:.1f}")
     base = min(args.workers)
     for n in args.workers:
@@ -91,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             figures[n]["speedup_vs_%d" % base] = round(speedup, 2)
             figures[n]["days_speedup_vs_%d" % base] = round(days_speedup, 2)
             print(f"speed-up {n} vs {base} worker(s): {speedup:.2f}x whole simulation, {days_speedup:.2f}x day plans")
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("wall_s",)} for r in rows]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("wall_s", "cpu_s")} for r in rows]  # noqa: E731
     same = all(strip(results[n].days) == strip(results[base].days) for n in args.workers)
     capped = {n: sum(1 for r in results[n].days if not r["repeatable"]) for n in args.workers}
     print(f"identical day results across cluster sizes: {same} (day plans stopped by the time cap: {capped})")

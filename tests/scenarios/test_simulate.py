@@ -26,6 +26,7 @@ from scenarios.simulate import (
 )
 
 DAY = dt.date(2026, 11, 24)
+TIMINGS = ("wall_s", "cpu_s")
 TINY = SimulationConfig(days=2, start=DAY, seed=7, routing=RoutingSettings(iterations=40, time_limit_s=20), n_orders=15)
 
 
@@ -103,7 +104,7 @@ def test_a_tiny_simulation_is_repeatable_and_charges_the_sites(scenario, network
     variants, points, best = setup
     first = tiny
     again = run_simulation(scenario, network, variants, points, TINY)
-    strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in TIMINGS} for r in rows]  # noqa: E731
     assert strip(first.days) == strip(again.days)
     assert len(first.days) == 4 and {r["variant"] for r in first.days} == {"baseline", "variant"}
     for r in first.days:
@@ -133,7 +134,7 @@ def test_days_on_a_local_dask_cluster_match_the_in_process_run(scenario, network
     with dask_client(n_workers=2) as client:
         remote = run_simulation(scenario, network, variants, points, config, client=client)
     assert remote.workers == 2
-    strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in TIMINGS} for r in rows]  # noqa: E731
     assert strip(remote.days) == strip(local.days)
 
 
