@@ -71,7 +71,9 @@ def _plan_sites(scenario, network, *, k, objective, extra, saving=None, time_lim
         )
     except CandidateError as exc:
         raise _bad_input(exc.problems)
-    except (SiteSelectionError, ChoiceParamError) as exc:
+    except ChoiceParamError as exc:
+        raise _bad_input(f"{scenario.folder / 'scenario.yaml'}: {exc}")
+    except SiteSelectionError as exc:
         raise _bad_input(str(exc))
 
 
@@ -193,6 +195,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from scenarios.candidates import CandidateError, check_on_network, parse_site
+    from scenarios.pickup_model import choice_params
+    from scheduling.choice import ChoiceParamError
     from scenarios.simulate import (
         RoutingSettings,
         SimulationConfig,
@@ -205,6 +209,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     console = Console(width=max(Console().width, 140))
     scenario, network = _load(args.scenario)
+    try:
+        choice_params(scenario)  # refuse a bad choice: mapping before starting any cluster
+    except ChoiceParamError as exc:
+        raise _bad_input(f"{scenario.folder / 'scenario.yaml'}: {exc}")
     try:
         add = [parse_site(text, scenario.pickup_points) for text in args.add_site]
         check_on_network(add, network, scenario.spec.snap_max_distance_m)
@@ -238,6 +246,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             )
     except SimulationError as exc:
         raise _bad_input(str(exc))
+    except ChoiceParamError as exc:
+        raise _bad_input(f"{scenario.folder / 'scenario.yaml'}: {exc}")
     print_comparison(result, console)
     paths = write_outputs(result, Path(args.out))
     console.print("Wrote " + ", ".join(str(p) for p in paths.values()))

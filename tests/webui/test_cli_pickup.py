@@ -65,3 +65,18 @@ def test_sites_prints_the_chosen_sites(capsys, tmp_path):
     assert code == 0
     assert out.count(" new ") >= 3 and "Chosen: " in out
     assert (tmp_path / "catchments.geojson").is_file()
+
+
+@pytest.mark.parametrize("command", [["sites", "--k", "1"], ["simulate", "--days", "1", "--quiet", "--add-site", "pp-aschebergsgatan"]])
+def test_a_bad_choice_parameter_names_the_scenario_file_and_key(capsys, tmp_path, command):
+    import shutil
+
+    from scenarios.scenario import BUILTIN_DIR
+
+    folder = tmp_path / "city"
+    shutil.copytree(BUILTIN_DIR / "gothenburg", folder)
+    with open(folder / "scenario.yaml", "a", encoding="utf-8") as f:
+        f.write("\nchoice:\n  walk_per_kilometre: -2.0\n")
+    code, _, err = run(capsys, *command, "--scenario", str(folder))
+    assert code == 2
+    assert "scenario.yaml: choice.walk_per_kilometre: unknown parameter" in err
