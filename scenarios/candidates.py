@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -258,7 +257,3 @@ def check_on_network(points: Sequence[PickupPoint], network, max_distance_m: flo
     ]
     if problems:
         raise CandidateError(problems)
-
-
-def activate(points: Iterable[PickupPoint]) -> list[PickupPoint]:
-    return [replace(p, active=True) for p in points]

@@ -129,3 +129,12 @@ def test_forced_open_sites_do_not_count_towards_k():
     assert got.chosen == [0, 2]
     with pytest.raises(SiteSelectionError, match="k=3 is larger"):
         select_sites(demand, prob, [9, 9, 9], [1, 1, 1], k=3, open_sites=[1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruning_behind_an_open_site_that_never_fills_stays_exact(seed):
+    demand, prob, capacity, cost = _instance(seed)
+    capacity[0] = 1e6  # open today and never full: customers' weaker options are pruned
+    got = select_sites(demand, prob, capacity, cost, k=2, open_sites=[0])
+    best = max(_best_assignment(demand, prob, capacity, (0, *s)) for s in itertools.combinations(range(1, 6), 2))
+    assert got.covered_total == pytest.approx(best, abs=1e-6)
