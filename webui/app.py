@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.extensions["lastmile.db"] = open_database(app.config["DATABASE_URL"])
+    from webui.api import register as register_api
+
+    register_api(app)
     return app
 
 
