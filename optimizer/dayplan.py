@@ -111,6 +111,10 @@ def consolidate_stops(
 
         for o in sorted(by_point[point_id], key=lambda o: (o.window.end, o.window.start, o.id)):
             joined = o.window if window is None else window.intersect(o.window)
+            # Slots that only touch (08:00-12:00 and 12:00-16:00) share a single instant, which
+            # no van can be expected to hit: they are not an overlap.
+            if joined is not None and joined.start == joined.end and o.window.end > o.window.start:
+                joined = None
             if group and (joined is None or parcels + o.parcels > max_parcels):
                 close_group()
                 group, window, parcels = [], None, 0

@@ -64,6 +64,13 @@ class TestConsolidateStops:
         )
         assert sorted(s.order_ids for s in stops) == [("a",), ("b",)]
 
+    def test_pickup_slots_that_only_touch_get_separate_stops(self):
+        stops = consolidate_stops(
+            [order("a", (8, 12), point="pp1"), order("b", (12, 16), point="pp1")], max_parcels=10
+        )
+        assert sorted(s.order_ids for s in stops) == [("a",), ("b",)]
+        assert sorted((s.window.start, s.window.end) for s in stops) == [(8 * H, 12 * H), (12 * H, 16 * H)]
+
     def test_a_pickup_stop_never_holds_more_than_a_van_carries(self):
         orders = [order(f"o{i}", (8, 12), point="pp1", parcels=4) for i in range(5)]
         stops = consolidate_stops(orders, max_parcels=10)
