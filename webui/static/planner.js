@@ -1,0 +1,48 @@
+/* Planner view: pickup points on the street basemap; click one to draw its walking catchments. */
+(function () {
+  "use strict";
+  var lm = window.lastmile;
+  var mapEl = document.getElementById("map");
+  var map = lm.createMap(mapEl, mapEl.dataset.basemap);
+  var points = JSON.parse(mapEl.dataset.points || "[]");
+  var markers = {};
+  var shown = {};
+  var bounds = L.latLngBounds([]);
+  var RADIUS_STYLE = [{ color: "#2e8b57", fillOpacity: 0.25 }, { color: "#4a78b0", fillOpacity: 0.12 }];
+
+  points.forEach(function (p) {
+    var m = L.circleMarker([p.lat, p.lon], { radius: 7, weight: 2, color: "#fff", fillColor: p.active ? "#2e8b57" : "#888",
+                                             fillOpacity: 1, className: "pickup-point" });
+    m.bindTooltip(p.name + " (" + p.kind + ", " + (p.active ? "active" : "inactive") + ", " + p.capacity + " parcels/day)");
+    m.on("click", function () { toggle(p.id); });
+    m.addTo(map);
+    markers[p.id] = m;
+    bounds.extend([p.lat, p.lon]);
+  });
+  if (bounds.isValid()) { map._fitted = true; map.fitBounds(bounds.pad(0.1), { animate: false }); }
+
+  function toggle(id) {
+    document.querySelectorAll(".point-row").forEach(function (r) { r.classList.toggle("selected", r.dataset.pointId === id); });
+    if (shown[id]) { map.removeLayer(shown[id]); delete shown[id]; count(); return; }
+    lm.getJSON(mapEl.dataset.catchment.replace("POINT", encodeURIComponent(id))).then(function (doc) {
+      var n = doc.features.length;
+      var layer = L.geoJSON(doc, {
+        style: function (f) {
+          var k = doc.features.indexOf(f);
+          var s = RADIUS_STYLE[Math.min(n - 1 - k, RADIUS_STYLE.length - 1)] || RADIUS_STYLE[0];
+          return { color: s.color, weight: 1.5, fillOpacity: s.fillOpacity, className: "catchment" };
+        },
+        onEachFeature: function (f, l) { l.bindTooltip(id + ": within " + f.properties.radius_m + " m walk"); }
+      }).addTo(map);
+      layer.bringToBack();
+      shown[id] = layer;
+      count();
+    }).catch(function (err) { lm.showMapNote(mapEl, "The catchment of " + id + " could not be drawn: " + err.message); });
+  }
+
+  function count() { mapEl.dataset.catchments = String(Object.keys(shown).length); }
+
+  document.querySelectorAll(".point-row").forEach(function (row) {
+    row.addEventListener("click", function () { toggle(row.dataset.pointId); });
+  });
+})();
