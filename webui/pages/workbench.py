@@ -59,6 +59,11 @@ class DayError(ValueError):
         super().__init__(message)
 
 
+def _problems(exc: Exception) -> list[str]:
+    """The one-line problems of a ``SnapError`` (or any error): its ``problems`` list or its lines."""
+    return list(getattr(exc, "problems", None) or str(exc).splitlines())
+
+
 # --------------------------------------------------------------------------- orders
 
 
@@ -244,7 +249,7 @@ class Workbench:
             self.network.snap([o.lat for o in orders], [o.lon for o in orders], labels=labels,
                               max_distance_m=s.spec.snap_max_distance_m)
         except SnapError as exc:
-            raise DayError(f"{filename}: some addresses are off the street map, nothing was imported", exc.problems)
+            raise DayError(f"{filename}: some addresses are off the street map, nothing was imported", _problems(exc))
         path = self._import_path(date)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".csv.tmp")
@@ -356,7 +361,7 @@ class Workbench:
             return plan_day(self.scenario, orders, date=date, time_limit_s=time_limit_s, engine=self.engine,
                             locks=locks, initial_routes=initial, progress=on_solution, network=self.network)
         except SnapError as exc:
-            raise JobFailed("some orders are off the street map: " + "; ".join(exc.problems[:5]))
+            raise JobFailed("some orders are off the street map: " + "; ".join(_problems(exc)[:5]))
         except ValueError as exc:
             raise JobFailed(f"the plan could not be made: {exc}")
 
