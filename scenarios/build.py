@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from geo.geodesy import haversine_m
-from geo.network import RoadNetwork
+from geo.network import RoadNetwork, resolve_source
+from geo.ways import Way, read_ways
 from geo.zones import grid_zones
 from scenarios.scenario import Scenario
 
@@ -26,20 +27,31 @@ HOME_STREETS = {"residential": 1.0, "living_street": 1.0, "unclassified": 0.4, "
 # Which slot customers prefer when free to choose: evenings lead (after work), then mornings.
 SLOT_POPULARITY = [0.12, 0.10, 0.10, 0.13, 0.22, 0.33]
 
+REACHABLE_GAP_M = 150.0  # a home farther than this from a drivable street is resampled
 WALK_REACH_M = 1000.0  # a pickup point farther than this on foot is not considered
 PICKUP_AFFINITY_MEAN = 0.45  # among customers with a point in reach; tuned to about 15 % pickup share
 
 
-def sample_street_points(network: RoadNetwork, n: int, rng: np.random.Generator) -> list[tuple[float, float, str]]:
+def street_ways(source: str) -> list[Way]:
+    """The way records of a network source (embedded city name, derived file or .osm.pbf)."""
+    _, path = resolve_source(source)
+    if path.name.endswith(".pbf"):
+        from geo.pbf import read_pbf
+
+        return read_pbf(path)[0].ways
+    return read_ways(path).ways
+
+
+def sample_street_points(ways: list[Way], n: int, rng: np.random.Generator) -> list[tuple[float, float, str]]:
     """``n`` (lat, lon, street name) points on named home streets, uniform per weighted metre."""
     segments = []  # (lon0, lat0, lon1, lat1, name, weighted length)
-    for way in network.ways():
+    for way in ways:
         weight = HOME_STREETS.get(way.tags.get("highway", ""))
         name = way.tags.get("name")
         if weight is None or not name:
             continue
         c = way.coords
-        lengths = haversine_m(c[:-1, 1], c[:-1, 0], c[1:, 1], c[1:, 0])
+        lengths = haversine_m(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1])
         for k, length in enumerate(lengths):
             if length > 0:
                 segments.append((c[k, 0], c[k, 1], c[k + 1, 0], c[k + 1, 1], name, length * weight))
@@ -55,14 +67,27 @@ def sample_street_points(network: RoadNetwork, n: int, rng: np.random.Generator)
     return out
 
 
+def reachable_homes(
+    network: RoadNetwork, ways: list[Way], n: int, rng: np.random.Generator, max_gap_m: float = REACHABLE_GAP_M
+) -> list[tuple[float, float, str]]:
+    """Street points near the driving graph: a home on a street cut off from the vans' network
+    (a gated estate, an island of one-way streets) would only make an unroutable customer."""
+    homes: list[tuple[float, float, str]] = []
+    while len(homes) < n:
+        batch = sample_street_points(ways, n - len(homes), rng)
+        _, gap = network.snapper("drive").nearest(np.array([h[0] for h in batch]), np.array([h[1] for h in batch]))
+        homes.extend(h for h, g in zip(batch, gap) if g <= max_gap_m)
+    return homes
+
+
 def spread_points(lat: np.ndarray, lon: np.ndarray, k: int, weights: np.ndarray) -> list[int]:
     """Pick ``k`` indices far apart, favouring heavy points (weighted farthest-point sampling)."""
     chosen = [int(np.argmax(weights))]
-    best = haversine_m(lat, lon, lat[chosen[0]], lon[chosen[0]])
+    best = haversine_m(lon, lat, lon[chosen[0]], lat[chosen[0]])
     while len(chosen) < min(k, len(lat)):
         nxt = int(np.argmax(best * weights))
         chosen.append(nxt)
-        best = np.minimum(best, haversine_m(lat, lon, lat[nxt], lon[nxt]))
+        best = np.minimum(best, haversine_m(lon, lat, lon[nxt], lat[nxt]))
     return chosen
 
 
@@ -84,14 +109,14 @@ def build_scenario_files(
     s_lat = np.array([s.lat for s in stops])
     s_lon = np.array([s.lon for s in stops])
 
-    homes = sample_street_points(network, n_customers, rng)
+    homes = reachable_homes(network, street_ways(scenario.network_source), n_customers, rng)
     h_lat = np.array([h[0] for h in homes])
     h_lon = np.array([h[1] for h in homes])
 
     open_idx: set[int] = set()
     if stops:
         # Demand around each stop within walking reach decides where the first lockers go.
-        near = np.array([(haversine_m(h_lat, h_lon, la, lo) < 600).sum() for la, lo in zip(s_lat, s_lon)], float)
+        near = np.array([(haversine_m(h_lon, h_lat, lo, la) < 600).sum() for la, lo in zip(s_lat, s_lon)], float)
         open_idx = set(spread_points(s_lat, s_lon, n_open_points, near + 1.0))
     points = []
     for i, s in enumerate(stops):
@@ -130,7 +155,7 @@ def build_scenario_files(
 
     customers_path = out_dir / scenario.spec.customers
     with open(customers_path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(
             ["customer_id", "lat", "lon", "address", "zone", "tier", "preferred_slot", "pickup_affinity", "preferred_pickup_point"]
         )
@@ -152,7 +177,7 @@ def build_scenario_files(
             )
     points_path = out_dir / scenario.spec.pickup_points
     with open(points_path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(points[0]) if points else ["id", "name", "lat", "lon", "kind", "capacity", "opens", "closes", "daily_cost", "active"])
+        w = csv.DictWriter(f, fieldnames=list(points[0]) if points else ["id", "name", "lat", "lon", "kind", "capacity", "opens", "closes", "daily_cost", "active"], lineterminator="\n")
         w.writeheader()
         w.writerows(points)
     return customers_path, points_path

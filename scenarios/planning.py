@@ -14,7 +14,7 @@ import numpy as np
 from geo.network import RoadNetwork, load_network
 from optimizer.dayplan import DayModel, PickupStopService, build_day_model, consolidate_stops, plan_from_solution
 from optimizer.domain import Order, Plan, Stop
-from optimizer.engine import solve
+from optimizer.engine.portfolio import solve
 from optimizer.scorecard import Scorecard, build_scorecard
 from scenarios.scenario import Scenario
 

@@ -258,10 +258,12 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     try:
         spec = ScenarioSpec.model_validate(raw or {})
     except ValidationError as exc:
-        lines = [
-            f"{yaml_path}: field {'.'.join(str(x) for x in e['loc']) or '(top)'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        lines = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e["loc"])
+            msg = e["msg"].removeprefix("Value error, ")
+            # Cross-field checks name their own field at the start of the message.
+            lines.append(f"{yaml_path}: field {where}: {msg}" if where else f"{yaml_path}: field {msg}")
         raise ScenarioError("\n".join(lines)) from exc
     scenario = Scenario(spec=spec, folder=folder)
     customers_path = folder / spec.customers

@@ -28,7 +28,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -146,10 +146,14 @@ def parse_orders(
     tiers: Sequence[str] = DEFAULT_TIERS,
     pickup_points: Mapping[str, PickupPointRef] | None = None,
     service: ServiceTimes = ServiceTimes(),
+    check_locations: Callable[[Sequence[tuple[int, float, float]]], list[str]] | None = None,
 ) -> list[Order]:
     """Read and validate orders; raise :class:`OrderFileError` listing every problem.
 
-    ``rows`` is a CSV path, CSV text, or already-parsed dict rows.
+    ``rows`` is a CSV path, CSV text, or already-parsed dict rows. ``check_locations``, given
+    ``(line, lat, lon)`` of every home delivery that parsed, returns a problem line for each
+    place it cannot serve (e.g. too far from the street network); they are reported together
+    with the rest, in line order.
     """
     pickup_points = pickup_points or {}
     if isinstance(rows, Path) or (isinstance(rows, str) and "\n" not in rows and rows.endswith(".csv")):
@@ -219,9 +223,18 @@ def parse_orders(
         )
     if not records:
         problems.append("line 2: the file has a header but no orders")
+    if check_locations is not None:
+        homes = [(seen[o.id], o.lat, o.lon) for o in orders if o.pickup_point_id is None]
+        if homes:
+            problems.extend(check_locations(homes))
     if problems:
-        raise OrderFileError(source, problems)
+        raise OrderFileError(source, sorted(problems, key=_line_number))
     return orders
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(",", 1)[0].split(":", 1)[0]
+    return int(head.removeprefix("line ").strip()) if head.startswith("line ") and head[5:].strip().isdigit() else 0
 
 
 def write_orders_csv(orders: Sequence[Order], path: Path) -> None:

@@ -48,17 +48,25 @@ def tomorrow() -> dt.date:
 # --------------------------------------------------------------------------- plan
 
 
-def _solve_with_progress(run: Callable[[], object], time_limit_s: float, quiet: bool, label: str) -> object:
-    """Run ``run()`` while a progress bar shows the time spent against the limit."""
+def _solve_with_progress(
+    run: Callable[[Callable[[float, int], None] | None], object], time_limit_s: float, quiet: bool, label: str
+) -> object:
+    """Run ``run(on_improvement)`` while a progress bar shows time against the limit and the
+    best cost found so far (the engine calls ``on_improvement(elapsed_s, cost_units)``)."""
     if quiet:
-        return run()
+        return run(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from optimizer.dayplan import COST_UNITS_PER_CURRENCY
 
     done = threading.Event()
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
     ) as progress:
         task = progress.add_task(label, total=time_limit_s)
+
+        def improved(_elapsed: float, objective: int) -> None:
+            progress.update(task, description=f"{label} (best cost {objective / COST_UNITS_PER_CURRENCY:,.0f})")
 
         def tick() -> None:
             start = time.monotonic()
@@ -68,7 +76,7 @@ def _solve_with_progress(run: Callable[[], object], time_limit_s: float, quiet: 
         ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
         try:
-            return run()
+            return run(improved)
         finally:
             done.set()
             ticker.join()
@@ -81,26 +89,29 @@ def _load_orders(args: argparse.Namespace, scenario, network) -> list:
 
     if args.orders is None:
         return generate_day(scenario, args.date)
+
+    def far_from_streets(rows) -> list[str]:
+        try:
+            network.snap(
+                [lat for _, lat, _ in rows],
+                [lon for _, _, lon in rows],
+                labels=[f"line {line}, columns lat/lon:" for line, _, _ in rows],
+                max_distance_m=scenario.spec.snap_max_distance_m,
+            )
+        except SnapError as exc:
+            return exc.problems
+        return []
+
     try:
-        orders = parse_orders(
+        return parse_orders(
             Path(args.orders),
             tiers=scenario.tier_names(),
             pickup_points=scenario.pickup_refs(),
             service=scenario.service_times(),
+            check_locations=far_from_streets,
         )
     except OrderFileError as exc:
         raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
-    labels = [f"{args.orders}: line {k + 2}, columns lat/lon (order {o.id})" for k, o in enumerate(orders)]
-    try:
-        network.snap(
-            [o.lat for o in orders],
-            [o.lon for o in orders],
-            labels=labels,
-            max_distance_m=scenario.spec.snap_max_distance_m,
-        )
-    except SnapError as exc:
-        raise BadInput(exc.problems + ["nothing was imported"])
-    return orders
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -125,12 +136,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
             f"({scenario.name}, {len(scenario.vehicles())} vehicles, engine {args.engine}, {args.time_limit:g} s)"
         )
     result = _solve_with_progress(
-        lambda: plan_day(
+        lambda on_improvement: plan_day(
             scenario,
             orders,
             date=args.date.isoformat(),
             time_limit_s=args.time_limit,
             engine=args.engine,
+            progress=on_improvement,
             network=network,
         ),
         args.time_limit,

@@ -1,0 +1,308 @@
+"""OR-Tools routing model of record.
+
+:func:`solve_ortools` builds the full model (multi-depot, capacities, time windows on the start
+of service, shifts, per-vehicle distance/labour/fixed costs, optional stops, locks) and solves it
+with guided local search. :func:`evaluate_in_ortools` expresses a route set found by any engine
+in that same model, which is what makes OR-Tools the model of record.
+
+All matrices are registered with ``RegisterTransitMatrix``/``RegisterUnaryTransitVector`` so no
+Python callback runs per arc during the search.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.problem import RoutingProblem, RoutingSolution
+
+ENGINE = "ortools"
+
+_FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy
+_METAHEURISTIC = routing_enums_pb2.LocalSearchMetaheuristic
+
+# Largest penalty we hand to OR-Tools for one stop; keeps n * penalty far below 2**63.
+_PENALTY_CAP = 2**62 // 100_000
+
+
+@dataclass
+class OrtoolsModel:
+    """A closed-over OR-Tools model plus what is needed to read solutions back."""
+
+    problem: RoutingProblem
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_dim: pywrapcp.RoutingDimension
+    required_penalty: int  # penalty OR-Tools charges for dropping a required stop
+
+
+def required_drop_penalty(problem: RoutingProblem) -> int:
+    """A per-stop penalty larger than any plan cost, so dropping a required stop never pays.
+
+    Upper bound of a plan: every vehicle used (fixed cost), every vehicle busy its whole shift
+    (labour), every stop reached over the longest arc at the dearest vehicle's rate, plus all
+    optional penalties. Cost units.
+    """
+    max_arc = int(problem.distance.max()) if problem.n else 0
+    max_cpm = max((v.cost_per_m for v in problem.vehicles), default=0)
+    bound = (problem.n + 2 * len(problem.vehicles)) * max_arc * max_cpm
+    bound += sum(v.fixed_cost + v.cost_per_s * max(0, v.shift_end - v.shift_start) for v in problem.vehicles)
+    if problem.penalty is not None:
+        bound += int(np.clip(problem.penalty, 0, None).sum())
+    return int(min(max(10 * bound, 1_000_000), _PENALTY_CAP))
+
+
+def _horizon(problem: RoutingProblem) -> int:
+    ends = [v.shift_end for v in problem.vehicles] + [int(problem.tw_end.max())]
+    return int(max(ends))
+
+
+def build_model(problem: RoutingProblem) -> OrtoolsModel:
+    """Build (but do not close) the OR-Tools model for ``problem``."""
+    n, vehicles = problem.n, problem.vehicles
+    depots = [v.depot for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(n, len(vehicles), depots, depots)
+    routing = pywrapcp.RoutingModel(manager)
+
+    # Arc costs: one registered matrix per distinct cost_per_m.
+    distance = np.asarray(problem.distance, dtype=np.int64)
+    arc_cost_index: dict[int, int] = {}
+    for v_idx, v in enumerate(vehicles):
+        if v.cost_per_m not in arc_cost_index:
+            arc_cost_index[v.cost_per_m] = routing.RegisterTransitMatrix((distance * v.cost_per_m).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(arc_cost_index[v.cost_per_m], v_idx)
+        routing.SetFixedCostOfVehicle(int(v.fixed_cost), v_idx)
+
+    # Capacity.
+    demand_index = routing.RegisterUnaryTransitVector([int(d) for d in problem.demand])
+    routing.AddDimensionWithVehicleCapacity(
+        demand_index, 0, [int(v.capacity) for v in vehicles], True, "Capacity"
+    )
+
+    # Time: transit i->j = travel(i, j) + service(i); slack = waiting.
+    service = np.asarray(problem.service, dtype=np.int64)
+    transit = np.asarray(problem.duration, dtype=np.int64) + service[:, None]
+    time_index = routing.RegisterTransitMatrix(transit.tolist())
+    horizon = _horizon(problem)
+    routing.AddDimension(time_index, horizon, horizon, False, "Time")
+    time_dim = routing.GetDimensionOrDie("Time")
+
+    depot_set = set(problem.depots)
+    vehicle_depots = set(depots)
+    for node in range(n):
+        if node in vehicle_depots:
+            continue
+        index = manager.NodeToIndex(node)
+        if node in depot_set:  # a depot no vehicle starts from: never visit it
+            routing.solver().Add(routing.ActiveVar(index) == 0)
+            continue
+        lo, hi = int(problem.tw_start[node]), int(problem.tw_end[node])
+        lo, hi = max(lo, 0), min(hi, horizon)
+        if lo <= hi:
+            time_dim.CumulVar(index).SetRange(lo, hi)
+        else:  # empty window: the stop can never be served
+            routing.solver().Add(routing.ActiveVar(index) == 0)
+
+    for v_idx, v in enumerate(vehicles):
+        start, end = routing.Start(v_idx), routing.End(v_idx)
+        time_dim.CumulVar(start).SetRange(int(v.shift_start), int(v.shift_end))
+        time_dim.CumulVar(end).SetRange(int(v.shift_start), int(v.shift_end))
+        time_dim.SetSpanCostCoefficientForVehicle(int(v.cost_per_s), v_idx)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+
+    # Optional stops; required stops get a prohibitive penalty so a first solution always exists.
+    required_penalty = required_drop_penalty(problem)
+    for node in problem.stop_nodes():
+        if node in vehicle_depots:
+            continue
+        index = manager.NodeToIndex(node)
+        penalty = required_penalty if problem.is_required(node) else int(problem.penalty[node])
+        routing.AddDisjunction([index], min(penalty, _PENALTY_CAP))
+
+    # Locks.
+    for node, allowed in problem.allowed_vehicles.items():
+        if node in vehicle_depots or not allowed:
+            continue
+        # SetAllowedVehiclesForIndex's absl::Span binding rejects Python lists in 9.15; restricting
+        # the vehicle variable is equivalent (-1 keeps the stop droppable through its disjunction).
+        routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1] + [int(v) for v in allowed])
+
+    return OrtoolsModel(problem, manager, routing, time_dim, required_penalty)
+
+
+def search_parameters(
+    time_limit_s: float,
+    first_solution: str = "parallel_cheapest_insertion",
+    log_search: bool = False,
+    metaheuristic: str = "guided_local_search",
+) -> pywrapcp.DefaultRoutingSearchParameters:
+    """Routing search parameters: first-solution strategy, metaheuristic, wall-clock limit (s)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(_FIRST_SOLUTION, first_solution.upper())
+    params.local_search_metaheuristic = getattr(_METAHEURISTIC, metaheuristic.upper())
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.log_search = log_search
+    return params
+
+
+def read_routes(model: OrtoolsModel, assignment: pywrapcp.Assignment) -> tuple[list[list[int]], list[int]]:
+    """Routes (stop nodes per vehicle, depots excluded) and dropped stops of an assignment."""
+    manager, routing = model.manager, model.routing
+    routes: list[list[int]] = []
+    served: set[int] = set()
+    for v_idx in range(len(model.problem.vehicles)):
+        route: list[int] = []
+        index = assignment.Value(routing.NextVar(routing.Start(v_idx)))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            route.append(node)
+            served.add(node)
+            index = assignment.Value(routing.NextVar(index))
+        routes.append(route)
+    vehicle_depots = {v.depot for v in model.problem.vehicles}
+    dropped = [s for s in model.problem.stop_nodes() if s not in served and s not in vehicle_depots]
+    return routes, dropped
+
+
+def _routes_as_indices(model: OrtoolsModel, routes: Sequence[Sequence[int]]) -> list[list[int]]:
+    routes = list(routes) + [[] for _ in range(len(model.problem.vehicles) - len(routes))]
+    return [[model.manager.NodeToIndex(int(node)) for node in route] for route in routes]
+
+
+def solve_ortools(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    *,
+    first_solution: str = "parallel_cheapest_insertion",
+    initial: RoutingSolution | None = None,
+    log_search: bool = False,
+    progress: Callable[[float, int], None] | None = None,
+    metaheuristic: str = "guided_local_search",
+) -> RoutingSolution:
+    """Solve ``problem`` with OR-Tools within ``time_limit_s`` wall-clock seconds.
+
+    ``initial`` (or else ``problem.initial_routes``) seeds the search; if OR-Tools cannot read
+    it as a valid assignment the solve starts from ``first_solution`` instead. ``progress`` is
+    called with (elapsed seconds, objective) at every new best solution. Never raises for an
+    infeasible problem: stops that cannot be served are reported in ``dropped``.
+    ``objective`` is OR-Tools' own cost, which charges ``required_drop_penalty`` per dropped
+    required stop.
+    """
+    t0 = time.perf_counter()
+    model = build_model(problem)
+    routing = model.routing
+    params = search_parameters(time_limit_s, first_solution, log_search, metaheuristic)
+    routing.CloseModelWithParameters(params)
+
+    if progress is not None:
+        cost_var = routing.CostVar()
+        best = [None]
+
+        def _on_solution() -> None:  # GLS reports every accepted move; pass on improvements only
+            cost = int(cost_var.Value())
+            if best[0] is None or cost < best[0]:
+                best[0] = cost
+                progress(time.perf_counter() - t0, cost)
+
+        routing.AddAtSolutionCallback(_on_solution)
+
+    seed_routes = initial.routes if initial is not None else problem.initial_routes
+    seeded = False
+    assignment = None
+    if seed_routes is not None:
+        try:
+            start = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, seed_routes), True)
+        except Exception:  # malformed hint (unknown node, too many routes): ignore it
+            start = None
+        if start is not None:
+            remaining = max(0.05, time_limit_s - (time.perf_counter() - t0))
+            params.time_limit.FromMilliseconds(int(remaining * 1000))
+            assignment = routing.SolveFromAssignmentWithParameters(start, params)
+            seeded = assignment is not None
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
+
+    wall = time.perf_counter() - t0
+    if assignment is None:  # cannot happen with droppable stops, but never crash
+        return RoutingSolution(
+            routes=[[] for _ in problem.vehicles],
+            dropped=[s for s in problem.stop_nodes() if s not in {v.depot for v in problem.vehicles}],
+            objective=0,
+            engine=ENGINE,
+            wall_s=wall,
+            meta={"status": int(routing.status()), "seeded": False},
+        )
+    routes, dropped = read_routes(model, assignment)
+    return RoutingSolution(
+        routes=routes,
+        dropped=dropped,
+        objective=int(assignment.ObjectiveValue()),
+        engine=ENGINE,
+        wall_s=wall,
+        meta={
+            "status": int(routing.status()),
+            "seeded": seeded,
+            "required_drop_penalty": model.required_penalty,
+            "dropped_required": [s for s in dropped if problem.is_required(s)],
+        },
+    )
+
+
+def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int | None:
+    """OR-Tools objective of ``routes`` in the model of record, or None if it rejects them.
+
+    Rejection means the routes are not a valid assignment (window, shift, capacity, lock, or a
+    node twice). Stops on no route count as dropped and pay their penalty
+    (``required_drop_penalty`` for required stops).
+    """
+    model = build_model(problem)
+    routing = model.routing
+    routing.CloseModelWithParameters(_evaluation_parameters())
+    routes = list(routes) + [[] for _ in range(len(problem.vehicles) - len(routes))]
+    try:
+        assignment = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, routes), True)
+    except Exception:
+        assignment = None
+    if assignment is None:
+        return None
+    # The restored assignment's cumuls come from propagation; one greedy-descent pass with a
+    # solution limit of one lets the finalizers and cumul optimizer settle the span costs.
+    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters())
+    final = solved if solved is not None else assignment
+    got, _ = read_routes(model, final)
+    if [list(r) for r in got] != [[int(n) for n in r] for r in routes]:
+        return None
+    return int(final.ObjectiveValue())
+
+
+def evaluate_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> tuple[bool, int]:
+    """Express ``routes`` in the OR-Tools model: (feasible, OR-Tools objective).
+
+    Feasible means OR-Tools accepts the routes as an assignment (windows, shifts, capacity,
+    locks) **and** no required stop is left out. The objective includes penalties of dropped
+    stops (``required_drop_penalty`` per dropped required stop). Returns ``(False, -1)`` when
+    the routes are not a valid assignment.
+    """
+    objective = read_in_ortools(problem, routes)
+    if objective is None:
+        return False, -1
+    on_route = {int(n) for r in routes for n in r}
+    vehicle_depots = {v.depot for v in problem.vehicles}
+    missing_required = [
+        s for s in problem.stop_nodes() if s not in on_route and s not in vehicle_depots and problem.is_required(s)
+    ]
+    return not missing_required, objective
+
+
+def _evaluation_parameters() -> pywrapcp.DefaultRoutingSearchParameters:
+    """Parameters that only restore and cost a given assignment (no improving moves)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = _METAHEURISTIC.GREEDY_DESCENT
+    params.solution_limit = 1
+    params.time_limit.FromMilliseconds(5000)
+    return params

@@ -1,0 +1,192 @@
+"""PyVRP engine: maps a RoutingProblem onto ``pyvrp.ProblemData`` and back.
+
+Mapping (PyVRP 0.14): one PyVRP *location* per node, so the problem's matrices are used as they
+are (one routing profile); one *depot* per vehicle depot; one *client* per stop that some
+vehicle could serve alone (``delivery=[demand]``, ``service_duration``, window on the start of
+service, ``prize=penalty, required=False`` for optional stops); one *vehicle type* per distinct
+vehicle spec (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
+``unit_duration_cost=cost_per_s``, ``fixed_cost``).
+
+PyVRP charges ``unit_duration_cost`` on the route duration including waiting, with the
+departure chosen as late as possible, which is the same minimal span that OR-Tools' span cost
+and :mod:`optimizer.checker` price. PyVRP cannot restrict stops to vehicles, so problems with
+``allowed_vehicles`` raise :class:`NotSupported`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from optimizer.engine.screening import servable_alone
+from optimizer.problem import RoutingProblem, RoutingSolution
+
+ENGINE = "pyvrp"
+
+
+class NotSupported(Exception):
+    """The problem uses a feature this engine cannot express."""
+
+
+@dataclass
+class PyvrpModel:
+    data: pyvrp.ProblemData
+    client_nodes: list[int]  # PyVRP client index -> node
+    type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
+    unservable: list[int]  # stops left out of the model (no vehicle can serve them)
+
+
+def build_data(problem: RoutingProblem) -> PyvrpModel:
+    """Translate ``problem`` into PyVRP data; raises :class:`NotSupported` for locks."""
+    if any(problem.allowed_vehicles.values()):
+        raise NotSupported("PyVRP cannot restrict stops to vehicles (allowed_vehicles)")
+    n = problem.n
+    locations = [pyvrp.Location(x=0, y=0) for _ in range(n)]  # coordinates unused: explicit matrices
+
+    vehicle_depots = sorted({v.depot for v in problem.vehicles})
+    depot_index = {node: i for i, node in enumerate(vehicle_depots)}
+    depots = [pyvrp.Depot(location=node, service_duration=int(problem.service[node])) for node in vehicle_depots]
+
+    ok = servable_alone(problem)
+    client_nodes: list[int] = []
+    clients: list[pyvrp.Client] = []
+    unservable: list[int] = []
+    for node in problem.stop_nodes():
+        if node in depot_index:
+            continue
+        if not ok[node]:
+            unservable.append(node)
+            continue
+        required = problem.is_required(node)
+        clients.append(
+            pyvrp.Client(
+                location=node,
+                delivery=[int(problem.demand[node])],
+                service_duration=int(problem.service[node]),
+                tw_early=int(problem.tw_start[node]),
+                tw_late=int(problem.tw_end[node]),
+                prize=0 if required else int(problem.penalty[node]),
+                required=required,
+            )
+        )
+        client_nodes.append(node)
+
+    by_spec: dict = {}
+    for v_idx, v in enumerate(problem.vehicles):
+        by_spec.setdefault(v, []).append(v_idx)
+    vehicle_types, type_vehicles = [], []
+    for spec, members in by_spec.items():
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                capacity=[int(spec.capacity)],
+                start_depot=depot_index[spec.depot],
+                end_depot=depot_index[spec.depot],
+                fixed_cost=int(spec.fixed_cost),
+                tw_early=int(spec.shift_start),
+                tw_late=int(spec.shift_end),
+                unit_distance_cost=int(spec.cost_per_m),
+                unit_duration_cost=int(spec.cost_per_s),
+            )
+        )
+        type_vehicles.append(members)
+
+    data = pyvrp.ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[np.ascontiguousarray(problem.distance, dtype=np.int64)],
+        duration_matrices=[np.ascontiguousarray(problem.duration, dtype=np.int64)],
+    )
+    return PyvrpModel(data, client_nodes, type_vehicles, unservable)
+
+
+def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[list[int]]) -> pyvrp.Solution | None:
+    """A PyVRP solution for our routes (one per vehicle), or None if it cannot be expressed."""
+    client_of = {node: i for i, node in enumerate(model.client_nodes)}
+    type_of = {v: t for t, members in enumerate(model.type_vehicles) for v in members}
+    pv_routes = []
+    try:
+        for v_idx, route in enumerate(routes):
+            if not route:
+                continue
+            activities = [pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[int(node)]) for node in route]
+            pv_routes.append(pyvrp.Route(model.data, activities, type_of[v_idx]))
+        return pyvrp.Solution(model.data, pv_routes)
+    except (KeyError, RuntimeError, ValueError, IndexError):
+        return None
+
+
+def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.Solution) -> tuple[list[list[int]], list[int]]:
+    """Routes per vehicle (our indices) and dropped stops of a PyVRP solution."""
+    routes: list[list[int]] = [[] for _ in problem.vehicles]
+    free = [list(members) for members in model.type_vehicles]
+    served: set[int] = set()
+    for route in solution.routes():
+        nodes = [model.client_nodes[a.idx] for a in route.schedule() if a.is_client()]
+        v_idx = free[route.vehicle_type()].pop(0)
+        routes[v_idx] = nodes
+        served.update(nodes)
+    vehicle_depots = {v.depot for v in problem.vehicles}
+    dropped = [s for s in problem.stop_nodes() if s not in served and s not in vehicle_depots]
+    return routes, dropped
+
+
+class _Progress(pyvrp.IteratedLocalSearchCallbacks):
+    def __init__(self, t0: float, report: Callable[[float, int], None]):
+        self.t0, self.report = t0, report
+
+    def on_best(self, best: pyvrp.Solution) -> None:
+        if best.is_feasible():
+            cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+            self.report(time.perf_counter() - self.t0, int(cost))
+
+
+def solve_pyvrp(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    seed: int = 0,
+    *,
+    initial: RoutingSolution | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> RoutingSolution:
+    """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
+
+    Raises :class:`NotSupported` when the problem has locks. Stops no vehicle can serve alone
+    are dropped up front. If PyVRP finds no feasible solution, ``meta["feasible"]`` is False
+    and the (infeasible) best routes are returned for diagnosis; the portfolio discards them.
+    ``objective`` is PyVRP's cost: distance + duration + fixed costs + uncollected prizes.
+    """
+    t0 = time.perf_counter()
+    model = build_data(problem)
+    params = pyvrp.SolveParams()
+    if progress is not None:
+        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=_Progress(t0, progress)))
+    seed_routes = initial.routes if initial is not None else problem.initial_routes
+    init = _initial_solution(model, problem, seed_routes) if seed_routes else None
+    remaining = max(0.01, time_limit_s - (time.perf_counter() - t0))
+    result = pyvrp.solve(
+        model.data, MaxRuntime(remaining), seed=seed, collect_stats=False, params=params, initial_solution=init
+    )
+    best = result.best
+    routes, dropped = read_solution(model, problem, best)
+    cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+    return RoutingSolution(
+        routes=routes,
+        dropped=dropped,
+        objective=int(cost),
+        engine=ENGINE,
+        wall_s=time.perf_counter() - t0,
+        meta={
+            "feasible": bool(best.is_feasible()),
+            "iterations": int(result.num_iterations),
+            "unservable": model.unservable,
+            "seeded": init is not None,
+        },
+    )

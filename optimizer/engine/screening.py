@@ -1,0 +1,42 @@
+"""Cheap pre-checks shared by the engines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.problem import RoutingProblem
+
+
+def servable_alone(problem: RoutingProblem) -> np.ndarray:
+    """Boolean per node: can some allowed vehicle serve this stop on a route of its own?
+
+    A stop fails when its demand exceeds every allowed vehicle's capacity, when no vehicle can
+    reach it (leaving at shift start) before its window closes, or when serving it makes the
+    vehicle return after its shift end. Depots are ``False``. A stop that fails can never be
+    on any route, by any engine.
+    """
+    n = problem.n
+    ok = np.zeros(n, dtype=bool)
+    per_vehicle: dict[tuple, np.ndarray] = {}
+    service = np.asarray(problem.service, dtype=np.int64)
+    for v_idx, v in enumerate(problem.vehicles):
+        key = (v.depot, v.capacity, v.shift_start, v.shift_end)
+        if key not in per_vehicle:
+            d = v.depot
+            arrival = v.shift_start + service[d] + problem.duration[d, :]
+            start = np.maximum(arrival, problem.tw_start)
+            back = start + service + problem.duration[:, d]
+            per_vehicle[key] = (
+                (problem.demand <= v.capacity)
+                & (start <= problem.tw_end)
+                & (problem.tw_start <= problem.tw_end)
+                & (back <= v.shift_end)
+            )
+        fits = per_vehicle[key]
+        locked = [node for node, allowed in problem.allowed_vehicles.items() if allowed and v_idx not in allowed]
+        if locked:
+            fits = fits.copy()
+            fits[locked] = False
+        ok |= fits
+    ok[list(problem.depots)] = False
+    return ok

@@ -1,0 +1,167 @@
+"""Specification of the OR-Tools model of record on tiny hand-built problems."""
+
+from __future__ import annotations
+
+from optimizer.engine.ortools_solver import evaluate_in_ortools, solve_ortools
+from optimizer.problem import RoutingSolution, VehicleSpec
+
+from tests.optimizer.builders import OPEN, make_problem, served, service_starts
+
+LIMIT_S = 0.5
+
+
+def vehicle(depot: int = 0, capacity: int = 100, **kw) -> VehicleSpec:
+    return VehicleSpec(depot=depot, capacity=capacity, shift_start=OPEN[0], shift_end=OPEN[1], **kw)
+
+
+def test_windows_force_the_far_stop_first_and_every_service_starts_inside_its_window():
+    # Near stop (100 m) opens late, far stop (300 m) closes early: the van must go far first.
+    problem = make_problem(
+        [(0, 0), (100, 0), (300, 0)],
+        windows=[OPEN, (600, 700), (0, 400)],
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.routes == [[2, 1]]
+    assert solution.dropped == []
+    for node, start in zip(solution.routes[0], service_starts(problem, 0, solution.routes[0])):
+        assert problem.tw_start[node] <= start <= problem.tw_end[node]
+
+
+def test_capacity_splits_the_stops_over_two_vehicles():
+    problem = make_problem(
+        [(0, 0), (10, 0), (20, 0), (0, 10), (0, 20)],
+        vehicles=[vehicle(capacity=2), vehicle(capacity=2)],
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert served(solution.routes) == [1, 2, 3, 4]
+    for route in solution.routes:
+        assert sum(problem.demand[n] for n in route) <= 2
+    assert sorted(map(sorted, solution.routes)) == [[1, 2], [3, 4]]  # the cheap split by direction
+
+
+def test_a_required_stop_whose_window_closes_before_it_is_reachable_is_dropped_not_raised():
+    # Stop 2 is 500 m away but its window closes at 100 s: nobody can get there in time.
+    problem = make_problem([(0, 0), (100, 0), (500, 0)], windows=[OPEN, OPEN, (0, 100)])
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.routes == [[1]]
+    assert solution.dropped == [2]
+    assert solution.meta["dropped_required"] == [2]
+
+
+def test_an_optional_stop_is_dropped_when_its_penalty_is_below_the_detour():
+    # Detour to stop 2 costs 2 * 1000 m; its penalty is 50. Stop 1 is required (negative).
+    problem = make_problem([(0, 0), (10, 0), (1000, 0)], penalty=[0, -1, 50])
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.routes == [[1]]
+    assert solution.dropped == [2]
+    assert solution.objective == 20 + 50
+
+
+def test_a_locked_stop_goes_to_its_vehicle_even_when_another_is_cheaper():
+    # Two depots; stop 2 sits next to depot 1 but is locked to the vehicle of depot 0.
+    problem = make_problem(
+        [(0, 0), (1000, 0), (990, 0), (10, 0)],
+        depots=[0, 1],
+        allowed_vehicles={2: [0]},
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert 2 in solution.routes[0]
+    assert 3 in solution.routes[0]
+
+
+def test_fixed_cost_makes_one_vehicle_serve_everything():
+    coords = [(0, 0), (100, 0), (-100, 0)]
+    cheap = make_problem(coords, vehicles=[vehicle(), vehicle()])
+    fixed = make_problem(coords, vehicles=[vehicle(fixed_cost=10_000), vehicle(fixed_cost=10_000)])
+    # Without a fixed cost both plans cost 400 m; with it, one van is the only sensible choice.
+    assert solve_ortools(fixed, LIMIT_S).used_vehicles() == 1
+    assert served(solve_ortools(cheap, LIMIT_S).routes) == [1, 2]
+
+
+def test_multi_depot_each_vehicle_serves_the_stops_near_its_own_depot():
+    problem = make_problem(
+        [(0, 0), (10_000, 0), (50, 0), (-50, 0), (10_050, 0), (9_950, 0)],
+        depots=[0, 1],
+        windows=[(0, 100_000)] * 6,
+        vehicles=[
+            VehicleSpec(depot=0, capacity=10, shift_start=0, shift_end=100_000),
+            VehicleSpec(depot=1, capacity=10, shift_start=0, shift_end=100_000),
+        ],
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert sorted(solution.routes[0]) == [2, 3]
+    assert sorted(solution.routes[1]) == [4, 5]
+    assert solution.objective == 4 * 50 * 2
+
+
+def test_shift_bounds_departure_and_return():
+    # Shift 1000..1300: stop 150 m away with service 10 fits (return at 1310? no: 1000+150+10+150).
+    problem = make_problem(
+        [(0, 0), (150, 0), (10, 0)],
+        service=[0, 10, 0],
+        vehicles=[VehicleSpec(depot=0, capacity=10, shift_start=1000, shift_end=1300)],
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.dropped == [1]  # 1000 + 150 + 10 + 150 = 1310 > 1300
+    assert solution.routes == [[2]]
+
+
+def test_labour_cost_counts_waiting_time_in_the_span():
+    # One stop 100 m away whose window opens at 5000; the van may leave late, so span is 200 s.
+    problem = make_problem(
+        [(0, 0), (100, 0)],
+        windows=[OPEN, (5000, 6000)],
+        vehicles=[VehicleSpec(0, 10, 0, 10_000, cost_per_m=1, cost_per_s=3)],
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.objective == 200 + 3 * 200
+
+
+def test_initial_routes_seed_the_search_and_bad_hints_fall_back():
+    problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[vehicle(), vehicle()])
+    seed = RoutingSolution(routes=[[1, 2], []], dropped=[], objective=0, engine="test", wall_s=0)
+    assert solve_ortools(problem, LIMIT_S, initial=seed).meta["seeded"] is True
+    problem.initial_routes = [[1, 1, 2]]  # invalid: node twice
+    fallback = solve_ortools(problem, LIMIT_S)
+    assert fallback.meta["seeded"] is False
+    assert served(fallback.routes) == [1, 2]
+
+
+def test_progress_reports_improving_objectives():
+    problem = make_problem([(0, 0), (10, 0), (20, 0), (0, 10)])
+    seen: list[tuple[float, int]] = []
+    solution = solve_ortools(problem, 0.5, progress=lambda t, obj: seen.append((t, obj)))
+    assert seen, "no progress reported"
+    objectives = [obj for _, obj in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert objectives[-1] == solution.objective
+
+
+def test_evaluate_in_ortools_accepts_feasible_routes_and_rejects_broken_ones():
+    problem = make_problem(
+        [(0, 0), (100, 0), (300, 0)],
+        windows=[OPEN, (600, 700), (0, 400)],
+    )
+    assert evaluate_in_ortools(problem, [[2, 1]]) == (True, 600)
+    assert evaluate_in_ortools(problem, [[1, 2]])[0] is False  # stop 2 served too late
+    feasible, objective = evaluate_in_ortools(problem, [[2]])  # stop 1 left out
+    assert feasible is False and objective > 600
+
+
+def test_ortools_objective_equals_the_checker_price_on_random_problems():
+    import numpy as np
+
+    from optimizer.checker import check_solution
+
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        n = 9
+        coords = [tuple(p) for p in rng.integers(0, 1000, size=(n, 2))]
+        starts = rng.integers(0, 3000, size=n)
+        windows = [OPEN] + [(int(s), int(s) + 1500) for s in starts[1:]]
+        vans = [VehicleSpec(0, 4, 0, 8000, cost_per_m=3, cost_per_s=2, fixed_cost=500)] * 3
+        problem = make_problem(coords, vehicles=vans, windows=windows, service=[0] + [60] * (n - 1))
+        solution = solve_ortools(problem, 0.3)
+        report = check_solution(problem, solution)
+        assert report.feasible, report.violations
+        assert report.objective == solution.objective

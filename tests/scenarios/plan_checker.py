@@ -1,0 +1,78 @@
+"""An independent checker for ``plan.json``: re-walks every route on the street network.
+
+It shares nothing with the planner but the network loader: it snaps the coordinates written in
+the file, builds its own travel-time matrix per route, and replays the day stop by stop from
+the depot departure, waiting where the van is early. It confirms:
+
+* every order is either on exactly one route or listed as unserved, never both;
+* each order's delivery (service start) lies inside its booked window;
+* the parcels on a route fit the vehicle's capacity;
+* the route leaves the depot no earlier than the shift starts and returns by its end;
+* the times written in the file are the times the replay finds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+
+def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
+    """Return a list of violations (empty when the plan is valid)."""
+    problems: list[str] = []
+    orders = {o["id"]: o for o in plan["orders"]}
+    vehicles = {v["id"]: v for v in plan["vehicles"]}
+    depots = {d["id"]: d for d in plan["depots"]}
+
+    served = Counter(oid for r in plan["routes"] for s in r["stops"] for oid in s["order_ids"])
+    unserved = Counter(u["order_id"] for u in plan["unserved"])
+    for oid, n in served.items():
+        if n > 1:
+            problems.append(f"order {oid} is on {n} stops")
+        if oid in unserved:
+            problems.append(f"order {oid} is both served and unserved")
+        if oid not in orders:
+            problems.append(f"order {oid} on a route is not in the order list")
+    missing = set(orders) - set(served) - set(unserved)
+    if missing:
+        problems.append(f"{len(missing)} orders are neither served nor unserved: {sorted(missing)[:5]}")
+
+    for r in plan["routes"]:
+        v = vehicles[r["vehicle_id"]]
+        depot = depots[r["depot_id"]]
+        stops = r["stops"]
+        lats = [depot["lat"]] + [s["lat"] for s in stops]
+        lons = [depot["lon"]] + [s["lon"] for s in stops]
+        nodes = network.snap(np.array(lats), np.array(lons))
+        duration, _ = network.travel_matrices(nodes)
+        where = f"route {r['vehicle_id']}"
+        if r["start_s"] < v["shift_start_s"]:
+            problems.append(f"{where} leaves at {r['start_s']} before its shift starts {v['shift_start_s']}")
+        load = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"])
+        if load > v["capacity"]:
+            problems.append(f"{where} carries {load} parcels, capacity {v['capacity']}")
+        t = r["start_s"]
+        prev = 0
+        for k, s in enumerate(stops, start=1):
+            arrival = t + int(duration[prev, k])
+            start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
+            if abs(arrival - s["arrival_s"]) > tolerance_s:
+                problems.append(f"{where} stop {k}: file says arrival {s['arrival_s']}, replay gives {arrival}")
+            for o in s["order_ids"]:
+                w0, w1 = orders[o]["window_start_s"], orders[o]["window_end_s"]
+                if not (w0 <= start <= w1):
+                    problems.append(f"{where} stop {k}: order {o} delivered at {start}, window {w0}-{w1}")
+            service = s["departure_s"] - s["start_s"]
+            if s["pickup_point_id"] is None:
+                needed = sum(orders[o]["service_s"] for o in s["order_ids"])
+                if service < needed:
+                    problems.append(f"{where} stop {k}: {service} s of service, orders need {needed} s")
+            t = start + service
+            prev = k
+        back = t + int(duration[prev, 0]) if stops else t
+        if back > v["shift_end_s"]:
+            problems.append(f"{where} returns at {back}, after its shift ends {v['shift_end_s']}")
+        if abs(back - r["end_s"]) > tolerance_s:
+            problems.append(f"{where}: file says return {r['end_s']}, replay gives {back}")
+    return problems

@@ -1,0 +1,95 @@
+"""Planning a day on the real Gothenburg streets, checked by an independent re-walk of plan.json."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from optimizer.domain import Order, TimeWindow, UnservedReason
+from scenarios.dayorders import generate_day
+from scenarios.export import write_plan_files
+from scenarios.planning import plan_day
+from scenarios.scenario import load_scenario
+from tests.scenarios.plan_checker import check_plan_file
+
+DAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("gothenburg")
+
+
+@pytest.fixture(scope="module")
+def small_day(scenario, gothenburg):
+    orders = generate_day(scenario, DAY, n_orders=40)
+    return plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=3, engine="ortools", network=gothenburg)
+
+
+def test_a_small_day_is_fully_served_on_time(small_day):
+    sc = small_day.scorecard
+    assert sc.orders_served == 40 and sc.orders_unserved == 0
+    assert sc.on_time_rate == 1.0
+    assert sc.km > 0 and sc.cost_total == pytest.approx(sc.cost_transport + sc.cost_labour + sc.cost_fixed, abs=0.05)
+
+
+def test_plan_files_pass_the_independent_checker(small_day, gothenburg, tmp_path):
+    paths = write_plan_files(small_day, gothenburg, tmp_path)
+    plan = json.loads(paths["plan"].read_text())
+    assert check_plan_file(plan, gothenburg) == []
+    geo = json.loads(paths["geojson"].read_text())
+    lines = [f for f in geo["features"] if f["properties"]["kind"] == "route"]
+    assert len(lines) == len(plan["routes"])
+    assert all(len(f["geometry"]["coordinates"]) > len(r["stops"]) for f, r in zip(lines, plan["routes"]))
+    sheet = paths["driver_sheet"].read_text().splitlines()
+    assert sheet[0].startswith("vehicle_id,seq,stop_id")
+    assert len(sheet) - 1 == sum(len(r["stops"]) for r in plan["routes"])
+    card = json.loads(paths["scorecard"].read_text())
+    for field in ("on_time_rate", "orders_served", "orders_unserved", "unserved_by_reason", "km", "driver_hours",
+                  "cost_transport", "cost_labour", "cost_fixed", "cost_per_order", "stops_per_driver_hour",
+                  "vehicle_utilization", "preference_match_rate"):
+        assert field in card
+
+
+def test_the_checker_catches_a_tampered_plan(small_day, gothenburg, tmp_path):
+    plan = json.loads(write_plan_files(small_day, gothenburg, tmp_path)["plan"].read_text())
+    stop = plan["routes"][0]["stops"][0]
+    oid = stop["order_ids"][0]
+    order = next(o for o in plan["orders"] if o["id"] == oid)
+    order["window_end_s"] = order["window_start_s"] = stop["start_s"] - 3600
+    plan["vehicles"][0]["capacity"] = 0
+    problems = check_plan_file(plan, gothenburg)
+    assert any(f"order {oid} delivered at" in p for p in problems)
+    assert any("capacity 0" in p for p in problems)
+
+
+def test_orders_that_cannot_be_served_are_reported_with_reasons_not_a_crash(scenario, gothenburg):
+    depot = scenario.depots()[0]
+    too_big = Order("BIG", 57.70, 11.97, TimeWindow(9 * 3600, 11 * 3600), parcels=500, service_s=300)
+    too_early = Order("DAWN", 57.70, 11.97, TimeWindow(5 * 3600, 6 * 3600))
+    fine = Order("OK", depot.lat, depot.lon + 0.01, TimeWindow(9 * 3600, 11 * 3600))
+    result = plan_day(scenario, [too_big, too_early, fine], date="2026-11-24", time_limit_s=1, engine="ortools", network=gothenburg)
+    reasons = {u.order_id: u.reason for u in result.plan.unserved}
+    assert reasons == {"BIG": UnservedReason.CAPACITY, "DAWN": UnservedReason.OUTSIDE_SHIFT}
+    assert result.plan.served_order_ids() == {"OK"}
+    assert result.scorecard.unserved_by_reason == {"capacity": 1, "outside_shift": 1}
+
+
+def test_locked_stop_rides_with_its_vehicle(scenario, gothenburg):
+    orders = generate_day(scenario, DAY, n_orders=12)
+    home = next(o for o in orders if not o.pickup_point_id)
+    result = plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=2, engine="ortools",
+                      locks={home.id: "van-7"}, network=gothenburg)
+    route = next(r for r in result.plan.routes if any(home.id in v.order_ids for v in r.visits))
+    assert route.vehicle_id == "van-7"
+
+
+@pytest.mark.slow
+def test_acceptance_full_day_serves_98_percent_on_time(scenario, gothenburg, tmp_path):
+    orders = generate_day(scenario, DAY)
+    result = plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=30, network=gothenburg)
+    sc = result.scorecard
+    assert sc.orders_served >= 0.98 * sc.orders_total
+    assert sc.on_time_rate >= 0.98
+    plan = json.loads(write_plan_files(result, gothenburg, tmp_path)["plan"].read_text())
+    assert check_plan_file(plan, gothenburg) == []

@@ -1,0 +1,71 @@
+"""Scenario files: the built-in Gothenburg scenario loads, and bad files are refused by field."""
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from scenarios.dayorders import generate_day, orders_for_day
+from scenarios.scenario import ScenarioError, load_scenario
+
+
+@pytest.fixture(scope="module")
+def gothenburg_scenario():
+    return load_scenario("gothenburg")
+
+
+def test_builtin_scenario_has_fleet_customers_and_pickup_points(gothenburg_scenario):
+    sc = gothenburg_scenario
+    vans = sc.vehicles()
+    assert len(vans) == 8 and all(v.shift.start == 8 * 3600 and v.shift.end == 20 * 3600 for v in vans)
+    assert len(sc.customers) >= 1000
+    assert len(sc.active_pickup_points()) >= 3
+    assert {c.tier for c in sc.customers} == set(sc.spec.tiers)
+
+
+def test_a_weekday_has_about_300_orders_and_the_same_seed_gives_the_same_day(gothenburg_scenario):
+    day = dt.date(2026, 11, 24)
+    a = generate_day(gothenburg_scenario, day)
+    b = generate_day(gothenburg_scenario, day)
+    assert a == b
+    assert 280 <= len(a) <= 320
+    assert len(a) == orders_for_day(gothenburg_scenario, day)
+    assert generate_day(gothenburg_scenario, dt.date(2026, 11, 25)) != a
+
+
+def test_generated_orders_book_the_scenarios_slots_and_some_pickup_points(gothenburg_scenario):
+    orders = generate_day(gothenburg_scenario, dt.date(2026, 11, 24))
+    home = {str(w) for w in gothenburg_scenario.home_slots()}
+    pickup = {str(w) for w in gothenburg_scenario.pickup_slots()}
+    assert all(str(o.window) in (pickup if o.pickup_point_id else home) for o in orders)
+    share = sum(o.pickup_point_id is not None for o in orders) / len(orders)
+    assert 0.05 <= share <= 0.3
+    assert all(o.service_s > 0 for o in orders if not o.pickup_point_id)
+
+
+def copy_scenario(tmp_path, edit):
+    folder = tmp_path / "sc"
+    shutil.copytree(load_scenario("gothenburg").folder, folder)
+    text = (folder / "scenario.yaml").read_text()
+    (folder / "scenario.yaml").write_text(edit(text))
+    return folder
+
+
+def test_a_fleet_at_an_unknown_depot_is_refused_naming_the_field(tmp_path):
+    folder = copy_scenario(tmp_path, lambda t: t.replace("depot: ringon", "depot: nowhere"))
+    with pytest.raises(ScenarioError, match=r"field fleet\.0\.depot: 'nowhere' is not a depot id"):
+        load_scenario(folder)
+
+
+def test_a_bad_shift_and_unknown_fields_are_refused(tmp_path):
+    folder = copy_scenario(tmp_path, lambda t: t.replace('shift: "08:00-20:00"', 'shift: "8 to 8"\n    colour: red'))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(folder)
+    text = str(err.value)
+    assert "fleet.0.shift" in text and "HH:MM-HH:MM" in text
+    assert "fleet.0.colour" in text
+
+
+def test_an_unknown_scenario_lists_the_builtin_ones():
+    with pytest.raises(ScenarioError, match="gothenburg"):
+        load_scenario("atlantis")
