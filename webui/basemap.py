@@ -28,7 +28,7 @@ ROAD_CLASSES: dict[str, tuple[str, ...]] = {
     "path": ("footway", "path", "cycleway", "steps", "bridleway"),
 }
 # Smallest zoom at which each class is drawn (Leaflet zoom levels).
-MIN_ZOOM: dict[str, int] = {"major": 0, "secondary": 0, "street": 12, "minor": 14, "path": 15}
+MIN_ZOOM: dict[str, int] = {"major": 0, "secondary": 0, "street": 11, "minor": 14, "path": 15}
 
 BASEMAP_NOTE = (
     "Basemap: streets from the embedded OpenStreetMap extract; the extract has no buildings, "

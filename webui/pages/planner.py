@@ -35,7 +35,7 @@ def view():
     days: list[dict] = []
     try:
         scenario = wb.scenario
-        points = scenario.pickup_points
+        points = sorted(scenario.pickup_points, key=lambda p: (not p.active, p.id))  # open points first
         days = wb.all_scorecards()
     except DayError as exc:
         error = "; ".join([str(exc), *exc.problems])

@@ -11,14 +11,16 @@
   var RADIUS_STYLE = [{ color: "#2e8b57", fillOpacity: 0.25 }, { color: "#4a78b0", fillOpacity: 0.12 }];
 
   points.forEach(function (p) {
-    var m = L.circleMarker([p.lat, p.lon], { radius: 7, weight: 2, color: "#fff", fillColor: p.active ? "#2e8b57" : "#888",
-                                             fillOpacity: 1, className: "pickup-point" });
+    var m = L.circleMarker([p.lat, p.lon], { radius: p.active ? 8 : 4, weight: p.active ? 2 : 1, color: "#fff",
+                                             fillColor: p.active ? "#2e8b57" : "#8a8f98", fillOpacity: p.active ? 1 : 0.8,
+                                             className: "pickup-point" + (p.active ? " active" : "") });
     m.bindTooltip(p.name + " (" + p.kind + ", " + (p.active ? "active" : "inactive") + ", " + p.capacity + " parcels/day)");
     m.on("click", function () { toggle(p.id); });
     m.addTo(map);
     markers[p.id] = m;
     bounds.extend([p.lat, p.lon]);
   });
+  points.forEach(function (p) { if (p.active) { markers[p.id].bringToFront(); } });
   if (bounds.isValid()) { map._fitted = true; map.fitBounds(bounds.pad(0.1), { animate: false }); }
 
   function toggle(id) {
@@ -36,6 +38,7 @@
       }).addTo(map);
       layer.bringToBack();
       shown[id] = layer;
+      map.fitBounds(layer.getBounds().pad(0.3), { animate: false });
       count();
     }).catch(function (err) { lm.showMapNote(mapEl, "The catchment of " + id + " could not be drawn: " + err.message); });
   }

@@ -46,6 +46,8 @@ def live_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("LASTMILE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"LASTMILE_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does")
     from playwright.sync_api import sync_playwright
 
