@@ -256,3 +256,12 @@ def test_planner_view_lists_pickup_points_and_compares_days(client, app, planned
         assert [f["properties"]["radius_m"] for f in doc["features"]] == [400.0, 800.0]
         assert all(f["geometry"]["type"] == "Polygon" for f in doc["features"])
     assert client.get("/planner/catchments/NOPE.geojson").status_code == 404
+
+
+def test_a_plan_made_before_an_import_says_the_orders_changed(client, planned):
+    rows = "order_id,lat,lon,slot_start,slot_end\nN1,57.70,11.96,10:00,12:00\nN2,57.701,11.961,12:00,14:00\n"
+    page = _upload(client, DAY, rows.encode()).get_data(as_text=True)
+    assert "The day&#39;s orders changed since this plan: 2 orders now (imported file)" in page
+    assert "40 orders (as planned)" in page
+    page = client.post(f"/day/{DAY}/import/drop", data={"csrf_token": page_token(client)}, follow_redirects=True)
+    assert "orders changed" not in page.get_data(as_text=True)

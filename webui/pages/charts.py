@@ -33,8 +33,8 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, unit: str = "",
               width: int = 320, bar_h: int = 16) -> Markup:
     """Horizontal bars, one per ``(label, value)``, labelled with the value."""
     items = list(items)
-    # Room for the longest label at about 5.5 px a character, within a third of the width.
-    label_w = int(min(width / 3, max(40, 5.5 * max((len(str(label)) for label, _ in items), default=0) + 6)))
+    # Room for the longest label at about 5.5 px a character, within half the width.
+    label_w = int(min(width / 2, max(40, 5.5 * max((len(str(label)) for label, _ in items), default=0) + 6)))
     gap, pad = 5, 4
     height = pad * 2 + 18 + len(items) * (bar_h + gap)
     top = max((v for _, v in items), default=0) or 1

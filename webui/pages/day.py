@@ -93,11 +93,19 @@ def view(date: str):
     error = None
     problems: list[str] = []
     orders = []
+    stale = None
     try:
-        orders = plan.orders() if plan is not None else wb.orders_for(date)
+        current = wb.orders_for(date)
         source = wb.order_source(date)
     except DayError as exc:
-        error, problems, source = str(exc), exc.problems, ""
+        error, problems, source, current = str(exc), exc.problems, "", []
+    if plan is not None:
+        orders = plan.orders()
+        if error is None and {o.id for o in current} != {o.id for o in orders}:
+            stale = (f"The day's orders changed since this plan: {len(current)} orders now ({source}), "
+                     f"{len(orders)} in the plan. Press Plan the day to route the new orders.")
+    else:
+        orders = current
     rows = order_rows(orders, plan)
     zones = sorted({r["zone"] for r in rows if r["zone"]})
     slots = slot_labels(orders)
@@ -108,7 +116,7 @@ def view(date: str):
     vehicle_ids = wb.vehicle_ids() if error is None else []
     colour_of = {v: charts.colour(i) for i, v in enumerate(vehicle_ids)}
     ctx = dict(
-        date=date, plan=plan, parent=parent, error=error, problems=problems, source=source,
+        date=date, plan=plan, parent=parent, error=error, problems=problems, source=source, stale=stale,
         rows=shown, total_orders=len(rows), zones=zones, slots=slots, statuses=STATUSES,
         filters={"zone": f_zone, "slot": f_slot, "status": f_status},
         counts={s: sum(1 for r in rows if r["status"] == s) for s in STATUSES},

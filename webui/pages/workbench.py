@@ -20,12 +20,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from optimizer.domain import Order, TimeWindow, hhmm
 from scheduling.storage import Database
@@ -115,6 +116,17 @@ class StoredPlan:
 
     def route(self, vehicle_id: str) -> dict | None:
         return next((r for r in self.plan["routes"] if r["vehicle_id"] == vehicle_id), None)
+
+
+_HEAD = re.compile(r'^\{"kind": "([a-z_-]+)", "note": ("(?:[^"\\]|\\.)*")')
+
+
+def _kind_and_note(head: str) -> tuple[str, str]:
+    """Kind and note from the first characters of a ``plan_json`` written by ``Workbench._save``."""
+    m = _HEAD.match(head or "")
+    if m is None:
+        return "solve", ""
+    return m.group(1), json.loads(m.group(2))
 
 
 def _stored(row: SavedPlan) -> StoredPlan:
@@ -271,21 +283,27 @@ class Workbench:
             return None if row is None or row.scenario != self.scenario_name else _stored(row)
 
     def plans_for(self, date: str) -> list[dict]:
-        """The day's plans, newest first: id, kind, note, who, when, headline figures."""
+        """The day's plans, newest first: id, kind, note, who, when, headline figures.
+
+        Reads only the head of each ``plan_json`` (kind and note come first, see :meth:`_save`):
+        a day with many versions would otherwise parse megabytes of routes for one menu.
+        """
+        head = func.substr(SavedPlan.plan_json, 1, 600)
         with self.db.session() as s:
-            rows = s.scalars(
-                select(SavedPlan).where(SavedPlan.date == date, SavedPlan.scenario == self.scenario_name)
+            rows = s.execute(
+                select(SavedPlan.id, SavedPlan.created_by, SavedPlan.created_at, SavedPlan.parent_id, head,
+                       SavedPlan.scorecard_json)
+                .where(SavedPlan.date == date, SavedPlan.scenario == self.scenario_name)
                 .order_by(SavedPlan.id.desc())
             ).all()
-            out = []
-            for r in rows:
-                data = json.loads(r.plan_json)
-                sc = json.loads(r.scorecard_json)
-                out.append({"id": r.id, "kind": data.get("kind", "solve"), "note": data.get("note", ""),
-                            "created_by": r.created_by, "created_at": r.created_at, "parent_id": r.parent_id,
-                            "orders_served": sc.get("orders_served"), "orders_total": sc.get("orders_total"),
-                            "cost_total": sc.get("cost_total")})
-            return out
+        out = []
+        for plan_id, created_by, created_at, parent_id, text, scorecard_json in rows:
+            kind, note = _kind_and_note(text)
+            sc = json.loads(scorecard_json)
+            out.append({"id": plan_id, "kind": kind, "note": note, "created_by": created_by, "created_at": created_at,
+                        "parent_id": parent_id, "orders_served": sc.get("orders_served"),
+                        "orders_total": sc.get("orders_total"), "cost_total": sc.get("cost_total")})
+        return out
 
     def latest_plan(self, date: str) -> StoredPlan | None:
         with self.db.session() as s:
