@@ -39,6 +39,7 @@ class Job:
     finished: float | None = None
     best_cost: float | None = None  # best objective seen so far, currency
     improvements: int = 0
+    done_share: float | None = None  # share of the work done, when the job can count it
     stage: str = "waiting for a free solver"
     message: str = ""
     result: Any = None
@@ -53,7 +54,11 @@ class Job:
     def fraction(self) -> float:
         if self.state == "done":
             return 1.0
-        if self.state != "running" or self.time_limit_s <= 0:
+        if self.state != "running":
+            return 0.0
+        if self.done_share is not None:
+            return min(0.99, self.done_share)
+        if self.time_limit_s <= 0:
             return 0.0
         # Snapping and matrices come before the search; cap below 1 until the job reports done.
         return min(0.99, self.elapsed_s / (self.time_limit_s + 2.0))
@@ -85,6 +90,12 @@ class Progress:
     def stage(self, text: str) -> None:
         with self._lock:
             self._job.stage = text
+
+    def done(self, finished: int, total: int, what: str = "steps") -> None:
+        """Report countable progress: ``finished`` of ``total`` (e.g. simulated days)."""
+        with self._lock:
+            self._job.done_share = finished / total if total else 0.0
+            self._job.stage = f"{finished} of {total} {what} done"
 
     def solution(self, elapsed_s: float, objective: float) -> None:
         """Report an improved solution found after ``elapsed_s`` seconds; ``objective`` in currency."""

@@ -20,6 +20,9 @@ def small_day_config(tmp: Path, **extra) -> dict:
         "ORDERS_PER_DAY_OVERRIDE": 40,
         "PLAN_TIME_LIMIT_S": 3.0,
         "SOLVER_ENGINE": "ortools",
+        "SIMULATION_DIR": str(tmp / "simulations"),
+        "SIMULATION_ITERATIONS": 200,
+        "SIMULATION_TIME_LIMIT_S": 2.0,
     }
     config.update(extra)
     return config

@@ -204,6 +204,8 @@ def job(job_id: str):
         plan = workbench().get_plan(snap["result"])
         if plan is not None:
             snap["url"] = url_for("day.view", date=plan.date, plan=plan.id)
+    elif snap["state"] == "done" and snap["kind"] == "what-if":
+        snap["url"] = url_for("planner.view", run=snap["result"])
     return jsonify(snap)
 
 

@@ -48,4 +48,49 @@
   document.querySelectorAll(".point-row").forEach(function (row) {
     row.addEventListener("click", function () { toggle(row.dataset.pointId); });
   });
+
+  /* The last what-if: opened candidates blue, closed points red, catchments of the opened ones. */
+  var result = document.getElementById("whatif-result");
+  if (result) {
+    JSON.parse(result.dataset.add || "[]").forEach(function (id) {
+      if (markers[id]) { markers[id].setStyle({ fillColor: "#1f5fa8", radius: 8, fillOpacity: 1, weight: 2 }).bringToFront(); }
+    });
+    JSON.parse(result.dataset.remove || "[]").forEach(function (id) {
+      if (markers[id]) { markers[id].setStyle({ fillColor: "#c0392b", radius: 8, fillOpacity: 1, weight: 2 }).bringToFront(); }
+    });
+  }
+
+  /* Running a what-if in the background, with progress. */
+  var form = document.getElementById("whatif-form");
+  if (form) {
+    var box = document.getElementById("whatif-progress");
+    var bar = document.getElementById("whatif-bar");
+    var text = document.getElementById("whatif-text");
+    var err = document.getElementById("whatif-error");
+    var button = document.getElementById("whatif-run");
+    var fail = function (message) { box.hidden = true; button.disabled = false; err.textContent = message; err.hidden = false; };
+    var poll = function (url) {
+      box.hidden = false;
+      lm.getJSON(url).then(function (job) {
+        bar.value = job.fraction;
+        text.textContent = "what-if: " + job.stage + " · " + job.elapsed_s.toFixed(0) + " s";
+        if (job.state === "done") { text.textContent = "Done, loading…"; window.location.assign(job.url); }
+        else if (job.state === "failed") { fail(job.message); }
+        else { setTimeout(function () { poll(url); }, 700); }
+      }).catch(function (e) { fail(e.message); });
+    };
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      err.hidden = true;
+      button.disabled = true;
+      var picked = function (id) { return Array.prototype.map.call(document.getElementById(id).selectedOptions, function (o) { return o.value; }); };
+      var body = { add: picked("whatif-add"), remove: picked("whatif-remove"), days: form.elements.days.value,
+                   start: form.elements.start.value, orders_per_day: form.elements.orders_per_day.value };
+      lm.postJSON(form.dataset.url, body).then(function (r) {
+        if (!r.ok) { fail(r.data.error || "the what-if could not start"); return; }
+        poll(r.data.poll);
+      }).catch(function (e) { fail("the server could not be reached: " + e.message); });
+    });
+    if (form.dataset.running) { button.disabled = true; poll(form.dataset.poll.replace("JOB", form.dataset.running)); }
+  }
 })();

@@ -93,4 +93,5 @@ def screenshot():
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
+    shoot.folder = SCREENSHOTS
     return shoot

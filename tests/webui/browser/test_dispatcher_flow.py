@@ -4,6 +4,7 @@ share one signed-in browser tab, as a dispatcher would."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -227,6 +228,18 @@ def test_planner_sees_pickup_points_and_draws_a_catchment(browser, live_server, 
     assert "Planned days compared" in page.inner_text("main")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "10-planner")
+    if importlib.util.find_spec("scenarios.simulate") is not None:
+        # Open one candidate for one simulated day and compare it with the baseline.
+        candidate = page.locator("#whatif-add option").first.get_attribute("value")
+        page.select_option("#whatif-add", [candidate])
+        page.fill("#whatif-days", "1")
+        page.fill("#whatif-orders", "25")
+        page.click("#whatif-run")
+        page.wait_for_selector("#whatif-progress:not([hidden])")
+        page.wait_for_selector("#whatif-result", timeout=120_000)
+        assert f"baseline +{candidate}" in page.inner_text("#whatif-result")
+        assert page.locator("#whatif-result svg.chart").count() >= 5
+        page.locator("#whatif").screenshot(path=str(screenshot.folder / "11-planner-what-if.png"))
     # A planner may look at the day but not plan it.
     page.goto(f"{live_server}/day/{DAY}")
     assert page.locator("#plan-button").count() == 0
