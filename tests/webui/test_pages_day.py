@@ -249,6 +249,7 @@ def test_planner_view_lists_pickup_points_and_compares_days(client, app, planned
     page = client.get("/planner").get_data(as_text=True)
     assert "Planner: pickup points" in page and "Planned days compared" in page
     assert DAY in page and '<svg class="chart"' in page
+    assert "What-if: open or close pickup points" in page
     scenario = app.extensions["lastmile.workbench"].scenario
     if scenario.pickup_points:
         point = scenario.pickup_points[0]
