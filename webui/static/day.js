@@ -25,7 +25,7 @@
       if (p.kind === "route") {
         var c = colours[p.vehicle_id] || "#333";
         var line = L.geoJSON(f, { style: { color: c, weight: 4, opacity: 0.85, className: "route-line route-" + p.vehicle_id } });
-        line.bindTooltip(p.vehicle_id + ": " + p.stops + " stops, " + (p.distance_m / 1000).toFixed(1) + " km, " + p.start + "–" + p.end, { sticky: true });
+        line.bindTooltip(lm.esc(p.vehicle_id) + ": " + p.stops + " stops, " + (p.distance_m / 1000).toFixed(1) + " km, " + lm.esc(p.start) + "–" + lm.esc(p.end), { sticky: true });
         groups[p.vehicle_id] = groups[p.vehicle_id] || L.layerGroup();
         groups[p.vehicle_id].addLayer(line);
         routeLayers.push(line);
@@ -38,20 +38,20 @@
       if (p.kind === "stop") {
         var c = colours[p.vehicle_id] || "#333";
         var m = L.marker(ll, { icon: lm.numberedIcon(p.seq, c, !!locks[p.stop_id]), title: p.stop_id, riseOnHover: true });
-        m.bindTooltip(p.vehicle_id + " #" + p.seq + " · " + p.arrival + " (slot " + p.window + ")<br>" + (p.address || p.stop_id));
+        m.bindTooltip(lm.esc(p.vehicle_id) + " #" + p.seq + " · " + lm.esc(p.arrival) + " (slot " + lm.esc(p.window) + ")<br>" + lm.esc(p.address || p.stop_id));
         m.on("click", function () { select(p.stop_id, p.vehicle_id, p.seq); });
         (groups[p.vehicle_id] = groups[p.vehicle_id] || L.layerGroup()).addLayer(m);
         stopMarkers[p.stop_id] = m;
         bounds.extend(ll);
       } else if (p.kind === "depot") {
         L.marker(ll, { icon: L.divIcon({ className: "depot-marker", html: "<span>D</span>", iconSize: [24, 24], iconAnchor: [12, 12] }), title: p.name })
-          .bindTooltip("Depot: " + p.name).addTo(map);
+          .bindTooltip("Depot: " + lm.esc(p.name)).addTo(map);
         bounds.extend(ll);
       }
     });
     Object.keys(groups).forEach(function (v) {
       groups[v].addTo(map);
-      overlays['<span class="swatch" style="background:' + (colours[v] || "#333") + '"></span>' + v] = groups[v];
+      overlays['<span class="swatch" style="background:' + lm.esc(colours[v] || "#333") + '"></span>' + lm.esc(v)] = groups[v];
     });
     if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: window.innerWidth < 700 }).addTo(map); }
     mapEl.dataset.routeLayers = String(routeLayers.length);
@@ -63,7 +63,7 @@
     var bounds = L.latLngBounds([]);
     points.forEach(function (o) {
       L.circleMarker([o.lat, o.lon], { radius: 4, color: "#555", weight: 1, fillColor: "#f0a030", fillOpacity: 0.9, className: "order-dot" })
-        .bindTooltip(o.id + " · slot " + o.slot).addTo(map);
+        .bindTooltip(lm.esc(o.id) + " · slot " + lm.esc(o.slot)).addTo(map);
       bounds.extend([o.lat, o.lon]);
     });
     if (bounds.isValid()) { map._fitted = true; map.fitBounds(bounds.pad(0.05), { animate: false }); }

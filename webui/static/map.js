@@ -11,6 +11,13 @@
     path: { color: "#e3e3d5", weight: 0.8, dashArray: "2 3" }
   };
 
+  /* Text from orders and scenario files goes into tooltips as HTML: escape it. */
+  function esc(text) {
+    return String(text === undefined || text === null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function csrfToken() {
     var m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.getAttribute("content") : "";
@@ -89,12 +96,12 @@
   function numberedIcon(n, colour, locked) {
     return L.divIcon({
       className: "stop-marker" + (locked ? " locked" : ""),
-      html: '<span style="background:' + colour + '">' + n + "</span>",
+      html: '<span style="background:' + esc(colour) + '">' + esc(n) + "</span>",
       iconSize: [22, 22],
       iconAnchor: [11, 11]
     });
   }
 
-  window.lastmile = { csrfToken: csrfToken, postJSON: postJSON, getJSON: getJSON, createMap: createMap,
+  window.lastmile = { esc: esc, csrfToken: csrfToken, postJSON: postJSON, getJSON: getJSON, createMap: createMap,
                       numberedIcon: numberedIcon, showMapNote: showMapNote };
 })();

@@ -14,7 +14,7 @@
     var m = L.circleMarker([p.lat, p.lon], { radius: p.active ? 8 : 4, weight: p.active ? 2 : 1, color: "#fff",
                                              fillColor: p.active ? "#2e8b57" : "#8a8f98", fillOpacity: p.active ? 1 : 0.8,
                                              className: "pickup-point" + (p.active ? " active" : "") });
-    m.bindTooltip(p.name + " (" + p.kind + ", " + (p.active ? "active" : "inactive") + ", " + p.capacity + " parcels/day)");
+    m.bindTooltip(lm.esc(p.name) + " (" + lm.esc(p.kind) + ", " + (p.active ? "active" : "inactive") + ", " + lm.esc(p.capacity) + " parcels/day)");
     m.on("click", function () { toggle(p.id); });
     m.addTo(map);
     markers[p.id] = m;
@@ -34,7 +34,7 @@
           var s = RADIUS_STYLE[Math.min(n - 1 - k, RADIUS_STYLE.length - 1)] || RADIUS_STYLE[0];
           return { color: s.color, weight: 1.5, fillOpacity: s.fillOpacity, className: "catchment" };
         },
-        onEachFeature: function (f, l) { l.bindTooltip(id + ": within " + f.properties.radius_m + " m walk"); }
+        onEachFeature: function (f, l) { l.bindTooltip(lm.esc(id) + ": within " + f.properties.radius_m + " m walk"); }
       }).addTo(map);
       layer.bringToBack();
       shown[id] = layer;

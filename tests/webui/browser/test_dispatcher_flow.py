@@ -81,6 +81,8 @@ def test_plan_the_day_shows_progress_then_one_coloured_route_per_vehicle(tab, sc
     for figure in ("On-time rate", "Total cost", "Distance", "Driver hours", "Unserved"):
         assert figure in card
     assert page.locator("#scorecard svg.chart").count() >= 4
+    # Addresses and ids from order files reach map tooltips as text, never as markup.
+    assert page.evaluate("lastmile.esc('<img src=x onerror=alert(1)>')") == "&lt;img src=x onerror=alert(1)&gt;"
     screenshot(page, "03-day-planned")
     screenshot(page, "03b-day-planned-full", full_page=True)
     _clean(guard)
