@@ -10,10 +10,10 @@ from tests.webui.pages_support import DAY, PASSWORD, add_users, form_token, page
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, database_url):
     from webui.app import create_app
 
-    app = create_app(small_day_config(tmp_path))
+    app = create_app(small_day_config(tmp_path, DATABASE_URL=database_url))
     add_users(app)
     yield app
     app.extensions["lastmile.jobs"].shutdown()
