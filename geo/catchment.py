@@ -7,7 +7,8 @@ points at the same walking node are the straight-line distance apart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -34,7 +35,7 @@ def _latlon_pairs(points) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
-def _snap_walk(network: "RoadNetwork", lats, lons, max_distance_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _snap_walk(network: RoadNetwork, lats, lons, max_distance_m: float) -> tuple[np.ndarray, np.ndarray]:
     snapper = network.snapper("walk")
     nodes = snapper.snap(lats, lons, max_distance_m=max_distance_m)
     node_xy = snapper.projection.to_xy(network.walk.lon[nodes], network.walk.lat[nodes])
@@ -43,7 +44,7 @@ def _snap_walk(network: "RoadNetwork", lats, lons, max_distance_m: float) -> tup
 
 
 def walking_distance(
-    network: "RoadNetwork",
+    network: RoadNetwork,
     from_latlons: Sequence[Sequence[float]],
     to_latlons: Sequence[Sequence[float]],
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
@@ -68,7 +69,7 @@ def walking_distance(
     return total
 
 
-def reachable_walk_nodes(network: "RoadNetwork", lat: float, lon: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+def reachable_walk_nodes(network: RoadNetwork, lat: float, lon: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Walking nodes within ``limit_m`` of a point and their walking distances (metres)."""
     nodes, access = _snap_walk(network, [lat], [lon], DEFAULT_MAX_DISTANCE_M)
     dist = dijkstra(network.walk.weights["length_m"], directed=False, indices=int(nodes[0]), limit=limit_m)
@@ -78,7 +79,7 @@ def reachable_walk_nodes(network: "RoadNetwork", lat: float, lon: float, limit_m
 
 
 def catchment_polygons(
-    network: "RoadNetwork",
+    network: RoadNetwork,
     point: tuple[float, float],
     radii: Sequence[float] = DEFAULT_RADII_M,
     buffer_m: float = CATCHMENT_BUFFER_M,

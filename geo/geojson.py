@@ -5,7 +5,8 @@ Positions are always given **longitude first**, as GeoJSON stores them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 COORD_DECIMALS = 6
 

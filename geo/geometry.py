@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from geo.geojson import line_feature
-from geo.graph_build import Graph
+from geo.graph import Graph
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo.network import RoadNetwork
@@ -57,7 +58,7 @@ def fastest_paths(graph: Graph, stops: Sequence[int], weight: str = "time_s") ->
     return legs
 
 
-def route_linestring(network: "RoadNetwork", node_sequence: Sequence[int]) -> list[list[float]]:
+def route_linestring(network: RoadNetwork, node_sequence: Sequence[int]) -> list[list[float]]:
     """``[[lon, lat], ...]`` following streets through ``node_sequence`` (driving graph node ids).
 
     Consecutive duplicate stops add nothing; a single node gives a one-point list.
@@ -72,6 +73,6 @@ def route_linestring(network: "RoadNetwork", node_sequence: Sequence[int]) -> li
     return coords
 
 
-def route_feature(network: "RoadNetwork", node_sequence: Sequence[int], properties: dict | None = None) -> dict:
+def route_feature(network: RoadNetwork, node_sequence: Sequence[int], properties: dict | None = None) -> dict:
     """GeoJSON LineString Feature of :func:`route_linestring`."""
     return line_feature(route_linestring(network, node_sequence), properties)

@@ -1,8 +1,9 @@
 """Build driving and walking graphs from way records (vectorised numpy, no I/O).
 
-Every way vertex becomes a graph node; vertices shared by several ways (same coordinates to
-1e-7 degree) are junctions. Each consecutive vertex pair of a way is a segment whose length is
-the haversine distance in metres.
+Every way vertex is a vertex; vertices shared by several ways (same coordinates to 1e-7
+degree) are junctions. Each consecutive vertex pair of a way is a segment whose length is the
+haversine distance in metres. After the component step, shape points are contracted
+(:func:`geo.contract.compact`), so graph nodes are junctions, dead ends and one-way changes.
 
 * Driving graph: directed, drivable ways only (:func:`geo.osm_rules.is_drivable`), one-way rules
   from :func:`geo.osm_rules.oneway_direction`; edge weights are travel time (seconds) and length
@@ -16,48 +17,23 @@ Node ids of each graph are ``0..n-1`` indices into that graph's ``lon``/``lat`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from geo.contract import compact
 from geo.geodesy import haversine_m
-from geo.osm_rules import drive_speed_mps, is_drivable, is_walkable, oneway_direction
+from geo.graph import NO_STOP_WEIGHT, Graph
+from geo.osm_rules import allows_stopping, drive_speed_mps, is_drivable, is_walkable, oneway_direction
 from geo.ways import Way
 
 MIN_EDGE_TIME_S = 0.01
 """Floor on an edge's travel time (seconds) so every weight is strictly positive."""
 
 _COORD_SCALE = 1e7
-
-
-@dataclass(frozen=True)
-class Graph:
-    """A compacted graph over geographic nodes (junctions and dead ends).
-
-    ``weights`` maps a name (``"time_s"``, ``"length_m"``) to an ``(n, n)`` CSR matrix; for a
-    directed graph entry ``[u, v]`` is the edge u -> v. Undirected graphs store both directions.
-    All weight matrices share one sparsity structure (same ``indptr``/``indices``), so CSR entry
-    ``e`` is the same edge in each. The street shape of edge ``e`` (the way vertices strictly
-    between its end nodes, in travel order) is ``geom_lonlat[geom_ptr[e]:geom_ptr[e + 1]]``.
-    """
-
-    lon: np.ndarray
-    lat: np.ndarray
-    weights: dict[str, sp.csr_matrix]
-    geom_ptr: np.ndarray
-    geom_lonlat: np.ndarray
-
-    @property
-    def n_nodes(self) -> int:
-        return int(self.lon.shape[0])
-
-    @property
-    def n_edges(self) -> int:
-        """Number of stored (directed) edges."""
-        return int(next(iter(self.weights.values())).nnz)
 
 
 @dataclass(frozen=True)
@@ -117,100 +93,6 @@ def _largest_component(n: int, u: np.ndarray, v: np.ndarray, strong: bool) -> np
     return labels == int(np.argmax(sizes))
 
 
-def _csr_order(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Permutation sorting edges by (u, v) and the matching CSR ``indptr``."""
-    order = np.lexsort((v, u))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    return order, indptr
-
-
-def _gather_ranges(ptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """New ``ptr`` and flat index array selecting ranges ``ptr[i]:ptr[i+1]`` for ``i in items``."""
-    counts = ptr[items + 1] - ptr[items]
-    new_ptr = np.zeros(len(items) + 1, dtype=np.int64)
-    np.cumsum(counts, out=new_ptr[1:])
-    flat = np.repeat(ptr[items] - new_ptr[:-1], counts) + np.arange(new_ptr[-1])
-    return new_ptr, flat
-
-
-def compact(
-    n: int, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray], lon: np.ndarray, lat: np.ndarray
-) -> Graph:
-    """Contract pass-through vertices (shape points) into edges carrying summed weights and geometry.
-
-    ``u``, ``v`` are unique directed edges (no self-loops) over vertices ``0..n-1``; undirected
-    graphs list both directions. A vertex is *pass-through* when it has exactly two distinct
-    neighbours and traffic flows straight across it (two-way both sides, or one-way in and out).
-    Every other vertex (junction, dead end, one-way change) stays a node. The first weight is the
-    primary cost: of parallel contracted edges between the same nodes the cheapest is kept.
-    """
-    names = list(weights)
-    order, indptr = _csr_order(n, u, v)
-    u, v = u[order], v[order]
-    w = np.vstack([weights[k][order] for k in names])
-    outdeg = np.diff(indptr)
-    indeg = np.bincount(v, minlength=n)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    pairs = np.unique(lo * n + hi)
-    nbrs = np.bincount(pairs // n, minlength=n) + np.bincount(pairs % n, minlength=n)
-    through = (nbrs == 2) & (((indeg == 2) & (outdeg == 2)) | ((indeg == 1) & (outdeg == 1)))
-    if through.all():  # the whole graph is one ring: keep one node
-        through[0] = False
-
-    starts = np.flatnonzero(~through[u])
-    origin = u[starts]
-    prev = u[starts].copy()
-    node = v[starts].copy()
-    acc = w[:, starts].copy()
-    geo_chain: list[np.ndarray] = []
-    geo_node: list[np.ndarray] = []
-    active = np.flatnonzero(through[node])
-    while active.size:
-        x = node[active]
-        base = indptr[x]
-        step_back = (outdeg[x] == 2) & (v[base] == prev[active])
-        pos = base + step_back
-        geo_chain.append(active)
-        geo_node.append(x)
-        acc[:, active] += w[:, pos]
-        prev[active] = x
-        node[active] = v[pos]
-        active = active[through[node[active]]]
-
-    chain_ids = np.concatenate(geo_chain) if geo_chain else np.zeros(0, dtype=np.int64)
-    chain_nodes = np.concatenate(geo_node) if geo_node else np.zeros(0, dtype=np.int64)
-    g_order = np.argsort(chain_ids, kind="stable")
-    chain_nodes = chain_nodes[g_order]
-    chain_ptr = np.zeros(len(starts) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(chain_ids, minlength=len(starts)), out=chain_ptr[1:])
-
-    # drop loops back to the origin, keep the cheapest of parallel chains
-    chains = np.flatnonzero(origin != node)
-    pick = np.lexsort((acc[0, chains], node[chains], origin[chains]))
-    chains = chains[pick]
-    first = np.ones(len(chains), dtype=bool)
-    first[1:] = (origin[chains][1:] != origin[chains][:-1]) | (node[chains][1:] != node[chains][:-1])
-    chains = chains[first]  # already sorted by (origin, end)
-
-    kept = ~through
-    new_id = np.full(n, -1, dtype=np.int64)
-    new_id[kept] = np.arange(int(kept.sum()))
-    m = int(kept.sum())
-    cu, cv = new_id[origin[chains]], new_id[node[chains]]
-    c_indptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cu, minlength=m), out=c_indptr[1:])
-    mats = {}
-    for i, name in enumerate(names):
-        mat = sp.csr_matrix((acc[i, chains], cv.astype(np.int32), c_indptr), shape=(m, m))
-        mat.has_sorted_indices = True
-        mats[name] = mat
-    geom_ptr, flat = _gather_ranges(chain_ptr, chains)
-    via = chain_nodes[flat]
-    geom = np.column_stack([lon[via], lat[via]])
-    return Graph(lon=lon[kept].copy(), lat=lat[kept].copy(), weights=mats, geom_ptr=geom_ptr, geom_lonlat=geom)
-
-
 def _subgraph(seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool) -> Graph:
     """Largest (strongly) connected component of the vertex graph, then :func:`compact`."""
     n = len(seg.lon)
@@ -220,13 +102,15 @@ def _subgraph(seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool)
     keep_edges = keep_nodes[u] & keep_nodes[v]
     nu, nv = new_id[u[keep_edges]], new_id[v[keep_edges]]
     m = int(keep_nodes.sum())
-    return compact(
-        m, nu, nv, {k: w[keep_edges] for k, w in weights.items()}, seg.lon[keep_nodes], seg.lat[keep_nodes]
-    )
+    return compact(m, nu, nv, {k: w[keep_edges] for k, w in weights.items()}, seg.lon[keep_nodes], seg.lat[keep_nodes])
 
 
 def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
-    """Directed driving graph (weights ``time_s``, ``length_m``) on the largest SCC."""
+    """Directed driving graph on the largest SCC.
+
+    Weights: ``time_s`` (seconds), ``length_m`` (metres) and ``no_stop_m`` (metres of the edge on
+    motorway/trunk classes, where deliveries cannot stop; 0 for ordinary streets).
+    """
     seg = seg or segments_from_ways(ways)
     drivable = np.fromiter((is_drivable(w.tags) for w in ways), dtype=bool, count=len(ways))
     direction = np.fromiter((oneway_direction(w.tags) for w in ways), dtype=np.int8, count=len(ways))
@@ -240,8 +124,11 @@ def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph
     v = np.concatenate([seg.v[fwd], seg.u[bwd]])
     length = np.concatenate([seg.length_m[fwd], seg.length_m[bwd]])
     time = np.maximum(length / np.concatenate([speed[seg.way[fwd]], speed[seg.way[bwd]]]), MIN_EDGE_TIME_S)
-    u, v, time, length = _min_edges(u, v, time, length)
-    return _subgraph(seg, u, v, {"time_s": time, "length_m": length}, strong=True)
+    no_stop_way = ~np.fromiter((allows_stopping(w.tags) for w in ways), dtype=bool, count=len(ways))
+    no_stop = np.where(np.concatenate([no_stop_way[seg.way[fwd]], no_stop_way[seg.way[bwd]]]), length, 0.0)
+    u, v, time, length, no_stop = _min_edges(u, v, time, length, no_stop)
+    weights = {"time_s": time, "length_m": length, NO_STOP_WEIGHT: no_stop}
+    return _subgraph(seg, u, v, weights, strong=True)
 
 
 def build_walk_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
@@ -254,38 +141,3 @@ def build_walk_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
     length = np.concatenate([seg.length_m[on], seg.length_m[on]])
     u, v, length = _min_edges(u, v, length)
     return _subgraph(seg, u, v, {"length_m": length}, strong=False)
-
-
-def graph_to_arrays(graph: Graph, prefix: str) -> dict[str, np.ndarray]:
-    """Flat named arrays (for ``np.savez``) describing ``graph``; inverse of :func:`graph_from_arrays`."""
-    first = next(iter(graph.weights.values()))
-    out = {
-        f"{prefix}lon": graph.lon,
-        f"{prefix}lat": graph.lat,
-        f"{prefix}indptr": first.indptr,
-        f"{prefix}indices": first.indices,
-        f"{prefix}geom_ptr": graph.geom_ptr,
-        f"{prefix}geom_lonlat": graph.geom_lonlat,
-        f"{prefix}weight_names": np.array(list(graph.weights), dtype=str),
-    }
-    for name, mat in graph.weights.items():
-        out[f"{prefix}w_{name}"] = mat.data
-    return out
-
-
-def graph_from_arrays(arrays: dict[str, np.ndarray], prefix: str) -> Graph:
-    """Rebuild a :class:`Graph` saved by :func:`graph_to_arrays`."""
-    n = len(arrays[f"{prefix}lon"])
-    indptr, indices = arrays[f"{prefix}indptr"], arrays[f"{prefix}indices"]
-    weights = {}
-    for name in arrays[f"{prefix}weight_names"].tolist():
-        mat = sp.csr_matrix((arrays[f"{prefix}w_{name}"], indices, indptr), shape=(n, n))
-        mat.has_sorted_indices = True
-        weights[name] = mat
-    return Graph(
-        lon=arrays[f"{prefix}lon"],
-        lat=arrays[f"{prefix}lat"],
-        weights=weights,
-        geom_ptr=arrays[f"{prefix}geom_ptr"],
-        geom_lonlat=arrays[f"{prefix}geom_lonlat"].reshape(-1, 2),
-    )

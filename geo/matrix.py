@@ -7,8 +7,9 @@ weight packs time and length into one exact float64 integer,
 
 so the search minimises travel time (length only breaks ties) and the path sums decode back into
 milliseconds (``w >> L``) and decimetres (``w mod 2**L``) of the *same* fastest path. Integer sums
-stay exact below 2**53; ``L`` is sized from the graph's total length, and graphs too large for the
-packing fall back to following the predecessor tree (slower, same result).
+stay exact below 2**53; ``L`` is sized from rigorous bounds, and graphs too large for the packing
+fall back to following the predecessor tree (slower, same result). With packing, the search runs
+on the graph's 2-core only and dead-end trees are added on afterwards (:mod:`geo.trees`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from geo.cache import array_sha1, cache_dir, load_npz, save_npz
+from geo.trees import TreeDecomposition, decompose, same_tree_cost
 
 _EXACT_BITS = 53
 
@@ -54,26 +56,74 @@ def packed_weights(time_s: sp.csr_matrix, length_m: sp.csr_matrix) -> tuple[sp.c
     return mat, length_bits
 
 
+CHUNK_BYTES = 64 * 2**20
+"""Peak size of one block of Dijkstra rows (sources x all nodes x 8 bytes); sources are chunked."""
+
+
 def fastest_times_and_lengths(
     time_s: sp.csr_matrix, length_m: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seconds and metres of the fastest path from each source to each target (default: all nodes).
 
     Returns two float arrays of shape ``(len(sources), len(targets))``; ``inf`` where unreachable.
+    Sources are processed in chunks so memory stays bounded on large graphs.
     """
-    cols = slice(None) if targets is None else np.asarray(targets)
+    sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+    n = time_s.shape[0]
+    cols = np.arange(n) if targets is None else np.asarray(targets, dtype=np.int64)
     packed = packed_weights(time_s, length_m)
     if packed is not None:
         mat, length_bits = packed
-        w = dijkstra(mat, directed=True, indices=sources)[:, cols]
-        unreachable = ~np.isfinite(w)
-        w[unreachable] = 0.0
-        w_int = w.astype(np.int64)
-        seconds = (w_int >> length_bits) / 1000.0
-        metres = (w_int & ((1 << length_bits) - 1)) / 10.0
-        seconds[unreachable] = np.inf
-        metres[unreachable] = np.inf
-        return seconds, metres
+        tree = decompose(mat)
+        sums = _packed_sums(mat, sources, cols) if tree is None else _packed_sums_via_core(mat, tree, sources, cols)
+        return _decode(sums, length_bits)
+    chunk = max(1, CHUNK_BYTES // (8 * max(n, 1)))
+    seconds = np.empty((len(sources), len(cols)))
+    metres = np.empty((len(sources), len(cols)))
+    for lo in range(0, len(sources), chunk):
+        rows = slice(lo, lo + chunk)
+        seconds[rows], metres[rows] = _predecessor_block(time_s, length_m, sources[rows], cols)
+    return seconds, metres
+
+
+def _decode(w: np.ndarray, length_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Packed path sums -> (seconds, metres); ``inf`` stays ``inf``."""
+    unreachable = ~np.isfinite(w)
+    w_int = np.where(unreachable, 0.0, w).astype(np.int64)
+    seconds = (w_int >> length_bits) / 1000.0
+    metres = (w_int & ((1 << length_bits) - 1)) / 10.0
+    seconds[unreachable] = np.inf
+    metres[unreachable] = np.inf
+    return seconds, metres
+
+
+def _packed_sums(mat: sp.csr_matrix, sources: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Packed shortest-path sums on the whole graph, sources in memory-bounded chunks."""
+    chunk = max(1, CHUNK_BYTES // (8 * max(mat.shape[0], 1)))
+    out = np.empty((len(sources), len(cols)))
+    for lo in range(0, len(sources), chunk):
+        out[lo : lo + chunk] = dijkstra(mat, directed=True, indices=sources[lo : lo + chunk])[:, cols]
+    return out
+
+
+def _packed_sums_via_core(mat: sp.csr_matrix, tree: TreeDecomposition, sources: np.ndarray, cols: np.ndarray):
+    """Packed sums searching only the 2-core; dead-end trees are added on (see :mod:`geo.trees`)."""
+    core_ids = np.flatnonzero(tree.core)
+    index = np.full(mat.shape[0], -1, dtype=np.int64)
+    index[core_ids] = np.arange(len(core_ids))
+    core_mat = mat[core_ids][:, core_ids]
+    src_root, tgt_root = tree.root[sources], tree.root[cols]
+    roots, inverse = np.unique(src_root, return_inverse=True)
+    out = _packed_sums(core_mat, index[roots], index[tgt_root])[inverse]
+    out += tree.up[sources][:, None]
+    out += tree.down[cols][None, :]
+    same_tree = (src_root[:, None] == tgt_root[None, :]) & ~tree.core[sources][:, None] & ~tree.core[cols][None, :]
+    for i, j in zip(*np.nonzero(same_tree)):
+        out[i, j] = same_tree_cost(tree, int(sources[i]), int(cols[j]))
+    return out
+
+
+def _predecessor_block(time_s: sp.csr_matrix, length_m: sp.csr_matrix, sources: np.ndarray, cols: np.ndarray):
     seconds, pred = dijkstra(time_s, directed=True, indices=sources, return_predecessors=True)
     metres = _path_lengths(pred, length_m)
     metres[~np.isfinite(seconds)] = np.inf

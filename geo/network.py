@@ -14,24 +14,19 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from geo import matrix as _matrix
 from geo.cache import cache_dir, file_sha1, load_npz, save_npz
-from geo.graph_build import (
-    Graph,
-    build_drive_graph,
-    build_walk_graph,
-    graph_from_arrays,
-    graph_to_arrays,
-    segments_from_ways,
-)
+from geo.graph import Graph, graph_from_arrays, graph_to_arrays
+from geo.graph_build import build_drive_graph, build_walk_graph, segments_from_ways
 from geo.snap import DEFAULT_MAX_DISTANCE_M, Snapper
 from geo.stops import TransitStop, cluster_stops, platforms_from_ways, street_names_from_ways
 from geo.ways import ODBL_NOTICE, WaySet, read_ways
@@ -40,7 +35,7 @@ __all__ = ["ODBL_NOTICE", "RoadNetwork", "load_network", "DATA_DIR", "BUILD_VERS
 
 DATA_DIR = Path(__file__).parent / "data"
 EMBEDDED = {"gothenburg": DATA_DIR / "gothenburg.ways.json.gz"}
-BUILD_VERSION = "geo-graph-1"
+BUILD_VERSION = "geo-graph-2"
 """Part of every cache key: bump when graph building changes, so old caches are ignored."""
 
 
@@ -59,6 +54,12 @@ class RoadNetwork:
     stops: tuple[TransitStop, ...]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     notice: str = ODBL_NOTICE
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork(name={self.name!r}, drive={self.drive.n_nodes} nodes/{self.drive.n_edges} edges, "
+            f"walk={self.walk.n_nodes} nodes, stops={len(self.stops)}, key={self.key[:24]!r})"
+        )
 
     # -- basic facts -----------------------------------------------------------------------
     @property
@@ -161,7 +162,7 @@ class RoadNetwork:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "RoadNetwork":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> RoadNetwork:
         name, key, notice = arrays["meta"].tolist()
         provenance = json.loads(str(arrays["provenance_json"])) if "provenance_json" in arrays else {}
         stops = tuple(
@@ -182,13 +183,28 @@ class RoadNetwork:
 def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from way records (``platforms`` default: the platform ways)."""
     ways = way_set.ways
+    if not ways:
+        raise ValueError(f"network {name!r}: the source holds no highway ways")
     seg = segments_from_ways(ways)
     drive = build_drive_graph(ways, seg)
     walk = build_walk_graph(ways, seg)
+    if drive.n_nodes < 2 or walk.n_nodes < 2:
+        raise ValueError(
+            f"network {name!r}: too few connected streets (driving graph {drive.n_nodes} nodes, "
+            f"walking graph {walk.n_nodes} nodes); is the extract the right area?"
+        )
     street_lonlat, street_names = street_names_from_ways(ways)
-    stops = cluster_stops(platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names)
+    stops = cluster_stops(
+        platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names
+    )
     return RoadNetwork(
-        name=name, key=key, drive=drive, walk=walk, stops=tuple(stops), provenance=dict(way_set.provenance), notice=way_set.notice
+        name=name,
+        key=key,
+        drive=drive,
+        walk=walk,
+        stops=tuple(stops),
+        provenance=dict(way_set.provenance),
+        notice=way_set.notice,
     )
 
 
@@ -199,7 +215,9 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
     path = Path(source).expanduser()
     if not path.is_file():
         known = ", ".join(sorted(EMBEDDED))
-        raise FileNotFoundError(f"network source {str(source)!r} is neither an embedded city ({known}) nor an existing file")
+        raise FileNotFoundError(
+            f"network source {str(source)!r} is neither an embedded city ({known}) nor an existing file"
+        )
     name = path.name
     for suffix in (".osm.pbf", ".pbf", ".ways.json.gz", ".ways.json", ".json.gz", ".json"):
         if name.endswith(suffix):

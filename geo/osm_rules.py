@@ -33,7 +33,7 @@ below by 5 km/h, since vans rarely hold the limit in town.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 Tags = Mapping[str, str]
 
@@ -179,6 +179,15 @@ def drive_speed_mps(tags: Tags) -> float:
     default = DEFAULT_SPEED_KMH.get(tags.get("highway", ""), 20.0)
     kmh = max(5.0, MAXSPEED_FACTOR * tagged) if tagged is not None else default
     return kmh / 3.6
+
+
+NO_STOPPING_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
+"""Road classes a van cannot stop on to deliver: customers are never snapped onto them."""
+
+
+def allows_stopping(tags: Tags) -> bool:
+    """True when a van may stop on the way to serve an address (not motorway/trunk or their links)."""
+    return tags.get("highway") not in NO_STOPPING_HIGHWAYS
 
 
 def is_platform(tags: Tags) -> bool:

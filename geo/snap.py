@@ -7,13 +7,13 @@ the distance to the street, while the returned node is the nearer end of that st
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from geo.geodesy import LocalProjection
-from geo.graph_build import Graph
+from geo.graph import NO_STOP_WEIGHT, Graph
 
 DEFAULT_MAX_DISTANCE_M = 500.0
 
@@ -30,7 +30,11 @@ class SnapError(ValueError):
 
 
 def _label(labels: Sequence | None, i: int) -> str:
-    return str(labels[i]) if labels is not None else f"#{i}"
+    """``c-17`` / ``17`` for labelled points (numpy scalars shown as plain values), else ``#i``."""
+    if labels is None:
+        return f"#{i}"
+    value = labels[i]
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def validate_latlon(lats, lons, labels: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +60,11 @@ def validate_latlon(lats, lons, labels: Sequence | None = None) -> tuple[np.ndar
 
 
 class Snapper:
-    """Nearest-node lookup for one graph."""
+    """Nearest-node lookup for one graph.
+
+    On a driving graph (one with a ``no_stop_m`` weight) only street pieces where a van may stop
+    are candidates: points next to a motorway snap to the nearest ordinary street instead.
+    """
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
@@ -72,8 +80,18 @@ class Snapper:
         via_u = np.repeat(edge_u, n_via)
         via_v = np.repeat(indices, n_via)
         closer_u = np.hypot(*(via_xy - node_xy[via_u]).T) <= np.hypot(*(via_xy - node_xy[via_v]).T)
-        self._point_node = np.concatenate([np.arange(graph.n_nodes), np.where(closer_u, via_u, via_v)])
-        self._tree = cKDTree(np.vstack([node_xy, via_xy]))
+        point_node = np.concatenate([np.arange(graph.n_nodes), np.where(closer_u, via_u, via_v)])
+        points_xy = np.vstack([node_xy, via_xy])
+        if NO_STOP_WEIGHT in graph.weights:
+            stop_ok = graph.weights[NO_STOP_WEIGHT].data == 0
+            node_ok = np.zeros(graph.n_nodes, dtype=bool)
+            node_ok[edge_u[stop_ok]] = True
+            node_ok[indices[stop_ok]] = True
+            keep = np.concatenate([node_ok, np.repeat(stop_ok, n_via)])
+            if keep.any():
+                point_node, points_xy = point_node[keep], points_xy[keep]
+        self._point_node = point_node
+        self._tree = cKDTree(points_xy)
 
     def nearest(self, lats, lons) -> tuple[np.ndarray, np.ndarray]:
         """(node ids, distance in metres to the street network) for valid coordinate arrays."""
@@ -90,8 +108,7 @@ class Snapper:
         far = np.flatnonzero(dist > max_distance_m)
         if far.size:
             items = [
-                f"{_label(labels, i)} at lat={lats[i]:.6f}, lon={lons[i]:.6f} is {dist[i]:,.0f} m away"
-                for i in far
+                f"{_label(labels, i)} at lat={lats[i]:.6f}, lon={lons[i]:.6f} is {dist[i]:,.0f} m away" for i in far
             ]
             fix = "move it inside the network area or raise max_distance_m"
             raise SnapError(

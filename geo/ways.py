@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -80,13 +81,10 @@ def write_ways(path: str | Path, way_set: WaySet) -> Path:
         "notice": way_set.notice,
         "provenance": dict(way_set.provenance),
         "tags": list(KEPT_TAGS),
-        "ways": [
-            [way.id, dict(way.tags), np.round(way.coords, COORD_DECIMALS).tolist()]
-            for way in way_set.ways
-        ],
+        "ways": [[way.id, dict(way.tags), np.round(way.coords, COORD_DECIMALS).tolist()] for way in way_set.ways],
     }
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # mtime=0 keeps the gzip bytes reproducible, so rebuilding does not dirty git.
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
         fh.write(text.encode("utf-8"))
     return path

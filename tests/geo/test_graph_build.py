@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from geo.geodesy import haversine_m
-from geo.graph_build import build_drive_graph, build_walk_graph
 from geo.geometry import edge_index, path_coordinates
+from geo.graph_build import build_drive_graph, build_walk_graph
 from geo.ways import Way
 
 STEP = 0.001  # degrees, about 60 m east-west and 110 m north-south at 57.7 N
@@ -39,7 +39,9 @@ SMALL_TOWN = [
 
 
 def node_at(graph, p) -> int:
-    hits = np.flatnonzero(np.isclose(graph.lon, p[0], rtol=0, atol=1e-7) & np.isclose(graph.lat, p[1], rtol=0, atol=1e-7))
+    hits = np.flatnonzero(
+        np.isclose(graph.lon, p[0], rtol=0, atol=1e-7) & np.isclose(graph.lat, p[1], rtol=0, atol=1e-7)
+    )
     assert hits.size == 1, f"no single node at {p}"
     return int(hits[0])
 
@@ -76,9 +78,9 @@ def test_contracted_edge_keeps_length_time_and_shape(drive):
 
 
 def test_all_weight_matrices_share_one_structure(drive):
-    t, l = drive.weights["time_s"], drive.weights["length_m"]
-    assert np.array_equal(t.indptr, l.indptr) and np.array_equal(t.indices, l.indices)
-    assert (t.data > 0).all() and (l.data > 0).all()
+    t, length = drive.weights["time_s"], drive.weights["length_m"]
+    assert np.array_equal(t.indptr, length.indptr) and np.array_equal(t.indices, length.indices)
+    assert (t.data > 0).all() and (length.data > 0).all()
     assert len(drive.geom_ptr) == t.nnz + 1
 
 
@@ -116,7 +118,9 @@ def test_walk_graph_is_undirected_and_includes_footways_not_motorways():
     b = node_at(walk, pt(1, 0))
     length = walk.weights["length_m"]
     # footway G..A joins the street A--mid--B; A is a plain bend for walkers
-    expected = sum(haversine_m(*p, *q) for p, q in [(pt(-1, 0), pt(0, 0)), (pt(0, 0), pt(0.5, 0.3)), (pt(0.5, 0.3), pt(1, 0))])
+    expected = sum(
+        haversine_m(*p, *q) for p, q in [(pt(-1, 0), pt(0, 0)), (pt(0, 0), pt(0.5, 0.3)), (pt(0.5, 0.3), pt(1, 0))]
+    )
     assert length[g, b] == pytest.approx(expected)
     assert length[b, g] == pytest.approx(expected)
     assert (length != length.T).nnz == 0

@@ -81,7 +81,7 @@ def test_out_of_range_nodes_are_refused(gbg):
 
 
 def test_cache_hit_returns_identical_arrays_faster(gbg, isolated_cache):
-    nodes = np.random.default_rng(11).choice(gbg.n_nodes, 300, replace=False)
+    nodes = np.random.default_rng(11).choice(gbg.n_nodes, 150, replace=False)
     start = time.perf_counter()
     cold = gbg.travel_matrices(nodes)
     cold_s = time.perf_counter() - start
@@ -136,3 +136,36 @@ def test_standalone_matrix_without_cache_key():
     time_s, length = _random_strong_graph(1, n=10)
     dur, dist = travel_matrices(time_s, length, [0, 5, 9])
     assert dur.shape == (3, 3) and (np.diag(dist) == 0).all()
+
+
+def test_chunked_sources_give_the_same_answer(monkeypatch):
+    import geo.matrix as matrix
+
+    time_s, length = _random_strong_graph(9, n=30)
+    whole = fastest_times_and_lengths(time_s, length, np.arange(30))
+    monkeypatch.setattr(matrix, "CHUNK_BYTES", 8 * 30 * 7)  # 7 sources per block
+    chunked = fastest_times_and_lengths(time_s, length, np.arange(30))
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_array_equal(whole[1], chunked[1])
+
+
+def test_fallback_without_packing_matches(monkeypatch):
+    import geo.matrix as matrix
+
+    time_s, length = _random_strong_graph(4, n=30)
+    packed = fastest_times_and_lengths(time_s, length, np.arange(30))
+    monkeypatch.setattr(matrix, "packed_weights", lambda *a: None)
+    plain = fastest_times_and_lengths(time_s, length, np.arange(30))
+    np.testing.assert_allclose(packed[0], plain[0], atol=1e-6)
+    np.testing.assert_allclose(packed[1], plain[1], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_thousand_by_thousand_matrix(gbg):
+    nodes = np.random.default_rng(0).choice(gbg.n_nodes, 1000, replace=False)
+    start = time.perf_counter()
+    dur, dist = gbg.travel_matrices(nodes, use_cache=False)
+    elapsed = time.perf_counter() - start
+    assert dur.shape == (1000, 1000) and (np.diag(dist) == 0).all()
+    assert dur.max() < 3600 and dist.max() < 60_000  # within one city box
+    assert elapsed < 10.0  # ~1.6-2 s on a quiet 2-core machine

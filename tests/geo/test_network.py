@@ -101,3 +101,25 @@ def test_cache_dir_comes_from_the_environment(isolated_cache):
 
     assert cache_dir() == isolated_cache
     assert os.environ["LASTMILE_CACHE_DIR"] == str(isolated_cache)
+
+
+def test_a_source_without_streets_is_refused(tmp_path):
+    import numpy as np
+
+    from geo.ways import Way, WaySet, write_ways
+
+    path = write_ways(
+        tmp_path / "empty.ways.json.gz",
+        WaySet([Way(1, {"highway": "footway"}, np.array([[11.0, 57.0], [11.001, 57.0]]))], {}),
+    )
+    try:
+        load_network(path, use_cache=False)
+    except ValueError as exc:
+        assert "too few connected streets" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected ValueError")
+
+
+def test_repr_is_short(gbg):
+    text = repr(gbg)
+    assert len(text) < 200 and "gothenburg" in text and f"{gbg.n_nodes} nodes" in text

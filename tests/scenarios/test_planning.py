@@ -57,7 +57,8 @@ def test_the_checker_catches_a_tampered_plan(small_day, gothenburg, tmp_path):
     oid = stop["order_ids"][0]
     order = next(o for o in plan["orders"] if o["id"] == oid)
     order["window_end_s"] = order["window_start_s"] = stop["start_s"] - 3600
-    plan["vehicles"][0]["capacity"] = 0
+    route_vehicle = plan["routes"][0]["vehicle_id"]
+    next(v for v in plan["vehicles"] if v["id"] == route_vehicle)["capacity"] = 0
     problems = check_plan_file(plan, gothenburg)
     assert any(f"order {oid} delivered at" in p for p in problems)
     assert any("capacity 0" in p for p in problems)
