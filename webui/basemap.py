@@ -13,7 +13,6 @@ import gzip
 import json
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -65,11 +64,8 @@ def _simplify(coords: np.ndarray, tolerance_deg: float) -> list[list[float]]:
     return np.round(coords, 5).tolist()
 
 
-def build_basemap(ways_path: str | Path, *, tolerance_m: float = 4.0) -> Basemap:
-    """Read a ``*.ways.json.gz`` street file and return its basemap (see the module docstring)."""
-    from geo.ways import read_ways
-
-    way_set = read_ways(ways_path)
+def build_basemap(way_set, *, tolerance_m: float = 4.0) -> Basemap:
+    """The basemap of a :class:`geo.ways.WaySet` (see the module docstring)."""
     lines: dict[str, list[list[list[float]]]] = {name: [] for name in ROAD_CLASSES}
     lo = np.array([np.inf, np.inf])
     hi = -lo
@@ -105,19 +101,22 @@ _CACHE: dict[str, Basemap] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def basemap_for(network_source: str) -> Basemap:
-    """The basemap of a scenario's network source (embedded city name or file), built once per
-    process. ``.osm.pbf`` sources are not supported yet: their basemap is empty."""
+def read_way_set(network_source: str):
+    """The ways of a network source: the embedded city, a ``*.ways.json.gz`` file or an ``.osm.pbf``."""
     from geo.network import resolve_source
+    from geo.ways import read_ways
 
+    _name, path = resolve_source(network_source)
+    if path.name.endswith(".pbf"):
+        from geo.pbf import read_pbf
+
+        return read_pbf(path)[0]
+    return read_ways(path)
+
+
+def basemap_for(network_source: str) -> Basemap:
+    """The basemap of a scenario's network source (embedded city name or file), built once per process."""
     with _CACHE_LOCK:
         if network_source not in _CACHE:
-            _name, path = resolve_source(network_source)
-            if path.name.endswith(".pbf"):
-                empty = {"type": "FeatureCollection", "bbox": [], "attribution": ODBL_NOTICE,
-                         "note": "No basemap: it is drawn only from street files (*.ways.json.gz).", "features": []}
-                body = json.dumps(empty).encode("utf-8")
-                _CACHE[network_source] = Basemap(empty, body, gzip.compress(body))
-            else:
-                _CACHE[network_source] = build_basemap(path)
+            _CACHE[network_source] = build_basemap(read_way_set(network_source))
         return _CACHE[network_source]

@@ -37,3 +37,23 @@ def test_basemap_has_streets_by_class_with_attribution(gothenburg):
     assert json.loads(gzip.decompress(bm.gzipped)) == doc
     # Simplified: far fewer vertices than the source, and small enough to send to a browser.
     assert len(bm.gzipped) < 0.6 * resolve_source("gothenburg")[1].stat().st_size
+
+
+def test_basemap_classes_simplifies_and_skips_areas_and_unknown_ways():
+    import numpy as np
+
+    from geo.ways import Way, WaySet
+    from webui.basemap import build_basemap
+
+    straight = np.array([[11.90, 57.70], [11.9005, 57.70], [11.901, 57.70]])  # a middle vertex on the line
+    ways = [
+        Way(1, {"highway": "primary"}, straight),
+        Way(2, {"highway": "residential"}, np.array([[11.91, 57.71], [11.92, 57.72]])),
+        Way(3, {"highway": "pedestrian", "area": "yes"}, np.array([[11.9, 57.7], [11.91, 57.7], [11.9, 57.71], [11.9, 57.7]])),
+        Way(4, {"highway": "construction"}, np.array([[11.0, 57.0], [11.1, 57.1]])),
+    ]
+    doc = build_basemap(WaySet(ways, {})).geojson
+    by_class = {f["properties"]["road_class"]: f["geometry"]["coordinates"] for f in doc["features"]}
+    assert set(by_class) == {"major", "street"}
+    assert by_class["major"] == [[[11.9, 57.7], [11.901, 57.7]]], "collinear vertex simplified away"
+    assert doc["bbox"] == [11.9, 57.7, 11.92, 57.72]

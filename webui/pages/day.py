@@ -52,10 +52,6 @@ def _time_limit(raw: str | None) -> float:
     return value
 
 
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
 @bp.route("/")
 @login_required
 def home():

@@ -14,7 +14,7 @@ import math
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from webui.jobs import JobFailed
 
@@ -30,11 +30,9 @@ METRIC_LABELS = {
 
 def available() -> bool:
     """Whether the simulation runner (``scenarios.simulate``) is installed."""
-    try:
-        import scenarios.simulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("scenarios.simulate") is not None
 
 
 def _clean(value: Any) -> Any:
@@ -70,10 +68,7 @@ def run_whatif(scenario, network, *, add: Sequence[str], remove: Sequence[str], 
         on_day = None
         if progress is not None:
             progress.stage("walking distances from customers to the points")
-
-            def on_day(finished: int, total: int) -> None:
-                progress.done(finished, total, "simulated days")
-
+            on_day = _day_callback(progress)
         result = run_simulation(scenario, network, variants, points, config, client=None, progress=on_day)
     except SimulationError as exc:
         raise JobFailed(str(exc))
@@ -91,6 +86,13 @@ def run_whatif(scenario, network, *, add: Sequence[str], remove: Sequence[str], 
         "points": _records(result.point_utilization()),
         "wall_s": round(result.wall_s, 2),
     }
+
+
+def _day_callback(progress) -> Callable[[int, int], None]:
+    def on_day(finished: int, total: int) -> None:
+        progress.done(finished, total, "simulated days")
+
+    return on_day
 
 
 class RunStore:

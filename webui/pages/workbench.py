@@ -365,16 +365,10 @@ class Workbench:
 
         if not orders:
             raise JobFailed(f"there are no orders for {date}: nothing to plan")
-        if progress is not None:
-            progress.stage(f"snapping {len(orders)} orders to the streets and building travel times")
         on_solution = None
         if progress is not None:
-            started = {"search": False}
-
-            def on_solution(elapsed_s: float, objective: float) -> None:
-                started["search"] = True
-                progress.solution(elapsed_s, objective / COST_UNITS_PER_CURRENCY)
-
+            progress.stage(f"snapping {len(orders)} orders to the streets and building travel times")
+            on_solution = _engine_callback(progress, COST_UNITS_PER_CURRENCY)
         try:
             return plan_day(self.scenario, orders, date=date, time_limit_s=time_limit_s, engine=self.engine,
                             locks=locks, initial_routes=initial, progress=on_solution, network=self.network)
@@ -457,6 +451,15 @@ class Workbench:
         return DayResult(plan=plan, scorecard=scorecard, model=model, nodes=np.asarray(nodes), orders=list(orders))
 
 
+def _engine_callback(progress, cost_units_per_currency: int) -> Callable[[float, float], None]:
+    """The engine's ``progress(elapsed_s, objective in cost units)`` as a job progress report."""
+
+    def on_solution(elapsed_s: float, objective: float) -> None:
+        progress.solution(elapsed_s, objective / cost_units_per_currency)
+
+    return on_solution
+
+
 def slot_labels(orders: Sequence[Order]) -> list[str]:
     return sorted({o.slot_label for o in orders})
 
@@ -487,5 +490,3 @@ def order_rows(orders: Sequence[Order], plan: StoredPlan | None) -> list[dict]:
         rows.append(row)
     return rows
 
-
-ProgressFn = Callable[[float, float], None]
