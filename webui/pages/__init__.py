@@ -57,8 +57,13 @@ def register_pages(app: Flask) -> None:
         return _error_page(400, f"The form had expired or was sent from elsewhere ({exc.description}). "
                                 "Reload the page and try again.")
 
+    # The booking API (registered first) answers its own errors in JSON: keep its handler for /api/.
+    api_handler = app.error_handler_spec.get(None, {}).get(None, {}).get(HTTPException)
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if request.path.startswith("/api/") or (request.blueprint or "").startswith("api"):
+            return api_handler(exc) if api_handler is not None else exc
         status = exc.code or 500
         description = exc.description if exc.description and exc.description != type(exc).description else None
         return _error_page(status, description or PLAIN_MESSAGES.get(status, exc.name))
