@@ -204,12 +204,23 @@ def test_day_view_fits_a_phone(browser, live_server, screenshot):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{live_server}/day/{DAY}")
+    if not page.locator("#map").get_attribute("data-routes"):  # run alone: plan the day first
+        before = page.url
+        page.click("#plan-button")
+        _wait_for_plan(page, before)
     assert _routes_drawn(page) >= 1
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than the phone"
     assert page.locator("#map").bounding_box()["width"] <= 390
     screenshot(page, "09-phone-day")
     screenshot(page, "09b-phone-day-full", full_page=True)
+    sheet = page.locator("a.sheet-link").first.get_attribute("href")
+    for path, name in ((sheet, "09c-phone-driver-sheet"), ("/planner", "09d-phone-planner")):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+        screenshot(page, name)
     context.close()
     _clean(guard)
 
