@@ -113,6 +113,12 @@ def test_lock_move_unassign_then_reoptimize_keeps_locks_and_shows_the_difference
     assert moved_plan.route(other)["stops"][0]["stop_id"] == moved
     assert moved_plan.locks == {locked: vehicle}
     assert "moved" in moved_plan.data["note"]
+    doc = client.get(f"/plans/{moved_plan.id}/routes.geojson").get_json()  # unchanged routes reuse their lines
+    lines = sorted(f["properties"]["vehicle_id"] for f in doc["features"] if f["properties"]["kind"] == "route")
+    assert lines == sorted(r["vehicle_id"] for r in moved_plan.plan["routes"])
+    drawn = {(f["properties"]["vehicle_id"], f["properties"]["seq"], f["properties"]["stop_id"])
+             for f in doc["features"] if f["properties"]["kind"] == "stop"}
+    assert drawn == {(r["vehicle_id"], s["seq"], s["stop_id"]) for r in moved_plan.plan["routes"] for s in r["stops"]}
 
     victim = moved_plan.route(other)["stops"][-1]["stop_id"]
     resp = _post(client, f"/plans/{moved_plan.id}/edit", {"action": "unassign", "stop_id": victim})

@@ -325,9 +325,29 @@ class Workbench:
                     latest[r.date] = {"plan_id": r.id, "date": r.date, **json.loads(r.scorecard_json)}
             return [latest[d] for d in sorted(latest)]
 
+    def _geojson(self, result, base: "StoredPlan | None") -> dict:
+        """The plan's route GeoJSON; routes whose stops are as in ``base`` reuse its street lines.
+
+        Tracing a route along the streets is the slow part of saving; an edit changes one or two
+        routes, and a route's shape and times depend only on its vehicle and stop sequence.
+        """
+        from scenarios.export import routes_geojson
+
+        if base is None or "geojson" not in base.data:
+            return routes_geojson(result, self.network)
+        before = {r["vehicle_id"]: [s["stop_id"] for s in r["stops"]] for r in base.plan["routes"]}
+        same = {r.vehicle_id for r in result.plan.routes if before.get(r.vehicle_id) == [v.stop_id for v in r.visits]}
+        changed = dataclasses.replace(result, plan=dataclasses.replace(
+            result.plan, routes=[r for r in result.plan.routes if r.vehicle_id not in same]))
+        doc = routes_geojson(changed, self.network)
+        kept = [f for f in base.data["geojson"]["features"]
+                if f["properties"].get("kind") in ("route", "stop") and f["properties"].get("vehicle_id") in same]
+        doc["features"] = doc["features"] + kept
+        return doc
+
     def _save(self, result, *, kind: str, note: str, user: str, parent_id: int | None, locks: Mapping[str, str],
-              unassigned: Sequence[str], time_limit_s: float) -> int:
-        from scenarios.export import plan_to_dict, routes_geojson
+              unassigned: Sequence[str], time_limit_s: float, base: "StoredPlan | None" = None) -> int:
+        from scenarios.export import plan_to_dict
 
         plan = plan_to_dict(result)
         manual = set(unassigned)
@@ -348,7 +368,7 @@ class Workbench:
             "orders": [order_record(o) for o in result.orders],
             "locks": dict(locks),
             "unassigned": [s for s in unassigned if s in {u["stop_id"] for u in plan["unserved"]}],
-            "geojson": routes_geojson(result, self.network),
+            "geojson": self._geojson(result, base),
         }
         with self.db.session() as s:
             row = SavedPlan(scenario=self.scenario_name, date=plan["date"], parent_id=parent_id, created_by=user,
@@ -417,7 +437,7 @@ class Workbench:
         draft = apply_edit(draft, action, stop_id, vehicle_id=vehicle_id, position=position, known_stops=base.stop_ids())
         result = self.resimulate(base.orders(), base.date, draft)
         return self._save(result, kind="edit", note=draft.note, user=user, parent_id=base.id, locks=draft.locks,
-                          unassigned=draft.unassigned, time_limit_s=base.data.get("time_limit_s", 0.0))
+                          unassigned=draft.unassigned, time_limit_s=base.data.get("time_limit_s", 0.0), base=base)
 
     def resimulate(self, orders: list[Order], date: str, draft: Draft):
         """The plan for exactly the draft's routes, with times re-simulated on the street matrices."""
