@@ -45,25 +45,13 @@ def generate_day(scenario: Scenario, date: dt.date, *, n_orders: int | None = No
         parcels = int(rng.choice(sizes, p=size_p))
         bulky = bool(rng.random() < spec.demand.bulky_share)
         point = points.get(c.preferred_pickup_point)
-        oid = f"{date:%Y%m%d}-{k + 1:04d}"
+        common = dict(id=f"{date:%Y%m%d}-{k + 1:04d}", parcels=parcels, customer_id=c.id, tier=c.tier, zone=c.zone, bulky=bulky)
         if point is not None and rng.random() < c.pickup_affinity:
             window = pickup_slots[int(rng.integers(len(pickup_slots)))]
+            # Handling at a point is timed per stop, not per order (see consolidate_stops).
             orders.append(
-                Order(
-                    id=oid,
-                    lat=point.lat,
-                    lon=point.lon,
-                    window=window,
-                    parcels=parcels,
-                    service_s=0,  # handled per stop at the point
-                    address=f"{point.name} ({point.kind})",
-                    customer_id=c.id,
-                    tier=c.tier,
-                    pickup_point_id=point.id,
-                    zone=c.zone,
-                    first_choice=point.id,
-                    bulky=bulky,
-                )
+                Order(lat=point.lat, lon=point.lon, window=window, service_s=0, address=f"{point.name} ({point.kind})",
+                      pickup_point_id=point.id, first_choice=point.id, **common)
             )
             continue
         preferred = next((w for w in home_slots if str(w) == c.preferred_slot), home_slots[0])
@@ -73,19 +61,7 @@ def generate_day(scenario: Scenario, date: dt.date, *, n_orders: int | None = No
             others = [w for w in home_slots if w != preferred] or [preferred]
             window = others[int(rng.integers(len(others)))]
         orders.append(
-            Order(
-                id=oid,
-                lat=c.lat,
-                lon=c.lon,
-                window=window,
-                parcels=parcels,
-                service_s=service.for_order(parcels, bulky),
-                address=c.address,
-                customer_id=c.id,
-                tier=c.tier,
-                zone=c.zone,
-                first_choice=str(preferred),
-                bulky=bulky,
-            )
+            Order(lat=c.lat, lon=c.lon, window=window, service_s=service.for_order(parcels, bulky), address=c.address,
+                  first_choice=str(preferred), **common)
         )
     return orders
