@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +218,6 @@ def read_solution(path: str | Path) -> tuple[list[list[int]], float]:
     return routes, cost
 
 
-def scaled_distance(units: int | Iterable[int]) -> float:
+def scaled_distance(units: int) -> float:
     """Integer tenths back to instance units with one decimal (``16377 -> 1637.7``)."""
     return round(int(units) / SCALE, 1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from optimizer.problem import RoutingProblem, RoutingSolution
 
@@ -98,6 +99,7 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             continue
         index = manager.NodeToIndex(node)
         if node in depot_set:  # a depot no vehicle starts from: never visit it
+            routing.AddDisjunction([index], 0)  # without a disjunction the node would be mandatory
             routing.solver().Add(routing.ActiveVar(index) == 0)
             continue
         lo, hi = int(problem.tw_start[node]), int(problem.tw_end[node])
@@ -135,18 +137,41 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
     return OrtoolsModel(problem, manager, routing, time_dim, required_penalty)
 
 
+# Above this many nodes, switch off the LNS operators that rebuild whole routes with a
+# (global/local) cheapest-insertion heuristic. On 1000 nodes and 250 vehicles one such move ran
+# for over a minute without checking the time limit (a 20 s solve took 77 s wall); without them
+# GLS respects the limit and makes 3-4x more moves.
+LARGE_PROBLEM_NODES = 400
+_SLOW_LNS_OPERATORS = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+)
+
+
 def search_parameters(
     time_limit_s: float,
     first_solution: str = "parallel_cheapest_insertion",
     log_search: bool = False,
     metaheuristic: str = "guided_local_search",
+    n_nodes: int = 0,
 ) -> pywrapcp.DefaultRoutingSearchParameters:
-    """Routing search parameters: first-solution strategy, metaheuristic, wall-clock limit (s)."""
+    """Routing search parameters: first-solution strategy, metaheuristic, wall-clock limit (s).
+
+    For problems above :data:`LARGE_PROBLEM_NODES` nodes the insertion-heuristic LNS
+    operators are switched off (see there).
+    """
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(_FIRST_SOLUTION, first_solution.upper())
     params.local_search_metaheuristic = getattr(_METAHEURISTIC, metaheuristic.upper())
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     params.log_search = log_search
+    if n_nodes > LARGE_PROBLEM_NODES:
+        for name in _SLOW_LNS_OPERATORS:
+            if hasattr(params.local_search_operators, name):
+                setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     return params
 
 
@@ -193,10 +218,10 @@ def solve_ortools(
     ``objective`` is OR-Tools' own cost, which charges ``required_drop_penalty`` per dropped
     required stop.
     """
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_model(problem)
     routing = model.routing
-    params = search_parameters(time_limit_s, first_solution, log_search, metaheuristic)
+    params = search_parameters(time_limit_s, first_solution, log_search, metaheuristic, problem.n)
     routing.CloseModelWithParameters(params)
 
     if progress is not None:
@@ -247,6 +272,7 @@ def solve_ortools(
         meta={
             "status": int(routing.status()),
             "seeded": seeded,
+            "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
             "required_drop_penalty": model.required_penalty,
             "dropped_required": [s for s in dropped if problem.is_required(s)],
         },
@@ -262,7 +288,7 @@ def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) ->
     """
     model = build_model(problem)
     routing = model.routing
-    routing.CloseModelWithParameters(_evaluation_parameters())
+    routing.CloseModelWithParameters(_evaluation_parameters(problem.n))
     routes = list(routes) + [[] for _ in range(len(problem.vehicles) - len(routes))]
     try:
         assignment = routing.ReadAssignmentFromRoutes(_routes_as_indices(model, routes), True)
@@ -272,7 +298,7 @@ def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) ->
         return None
     # The restored assignment's cumuls come from propagation; one greedy-descent pass with a
     # solution limit of one lets the finalizers and cumul optimizer settle the span costs.
-    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters())
+    solved = routing.SolveFromAssignmentWithParameters(assignment, _evaluation_parameters(problem.n))
     final = solved if solved is not None else assignment
     got, _ = read_routes(model, final)
     if [list(r) for r in got] != [[int(n) for n in r] for r in routes]:
@@ -299,9 +325,9 @@ def evaluate_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]
     return not missing_required, objective
 
 
-def _evaluation_parameters() -> pywrapcp.DefaultRoutingSearchParameters:
+def _evaluation_parameters(n_nodes: int = 0) -> pywrapcp.DefaultRoutingSearchParameters:
     """Parameters that only restore and cost a given assignment (no improving moves)."""
-    params = pywrapcp.DefaultRoutingSearchParameters()
+    params = search_parameters(5.0, n_nodes=n_nodes)
     params.local_search_metaheuristic = _METAHEURISTIC.GREEDY_DESCENT
     params.solution_limit = 1
     params.time_limit.FromMilliseconds(5000)

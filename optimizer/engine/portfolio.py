@@ -1,42 +1,49 @@
-"""The engine portfolio: race PyVRP against OR-Tools on two cores, keep the best sound plan.
+"""The engine portfolio: PyVRP and OR-Tools on two cores, relaying plans; keep the best sound one.
 
-``solve(problem, T, engine="auto")``:
+``solve(problem, T, engine="auto")`` runs a *relay* on two cores:
 
-1. *Race* (about 85 % of ``T``): PyVRP runs in a worker process while OR-Tools runs here.
-   The worker is a persistent spawn-context process, so only the first call pays its start-up
-   (call :func:`warm_up` early to pay it before the first solve). Scripts that call ``solve``
-   must guard their entry point with ``if __name__ == "__main__":`` (spawn re-imports it).
-2. *Judge*: both plans are re-walked by :mod:`optimizer.checker` and priced with one cost
-   definition (distance * cost_per_m + span * cost_per_s + fixed costs + penalties of dropped
-   optional stops). A plan with window, shift, capacity, lock or duplicate violations is
-   discarded; among the rest, fewer dropped required stops wins, then the lower price.
-   A PyVRP plan must also be accepted by the OR-Tools model of record
-   (:func:`~optimizer.engine.ortools_solver.read_in_ortools`).
-3. *Polish*: with the time left, OR-Tools is seeded with the winning PyVRP plan; the result is
-   kept only if the checker prices it lower.
+* core 1, worker process: PyVRP searches for almost the whole budget;
+* core 2, this process: OR-Tools solves from scratch for ``RACE_SHARE * T`` (its own plan is the
+  safety net), then asks PyVRP for its best plan so far and *polishes* it with seeded guided
+  local search until PyVRP's deadline, while PyVRP keeps searching;
+* judge: every plan (OR-Tools' own, the polished one, PyVRP's final) is re-walked by
+  :mod:`optimizer.checker` and priced with one cost definition (distance * cost_per_m + span *
+  cost_per_s + fixed costs + penalties of dropped optional stops). Plans with window, shift,
+  capacity, lock or duplicate violations are discarded; among the rest fewer dropped required
+  stops wins, then the lower price. PyVRP's final plan must also be accepted by the OR-Tools
+  model of record (:func:`~optimizer.engine.ortools_solver.read_in_ortools`).
 
-If PyVRP cannot express the problem (locks) or its worker fails, OR-Tools gets the whole
-budget. ``solution.engine`` names the source of the kept plan (``"ortools"``,
-``"pyvrp+ortools"`` = found by PyVRP and accepted by OR-Tools, ``"pyvrp+ortools-polish"`` =
-improved by OR-Tools from PyVRP's plan); ``solution.meta`` holds each engine's price, wall time
-and the checker's figures.
+The worker is a persistent spawn-context process, so only the first call pays its start-up
+(call :func:`warm_up` early to pay it before the first solve). Scripts that call ``solve`` must
+guard their entry point with ``if __name__ == "__main__":`` (spawn re-imports it). If PyVRP
+cannot express the problem (locks) or the worker fails, OR-Tools gets the whole budget.
+
+``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
+(found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's
+plan). ``solution.meta["engines"]`` holds each plan's price and wall time.
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
-from optimizer.engine.pyvrp_solver import NotSupported, build_data, solve_pyvrp
+from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINES = ("auto", "ortools", "pyvrp")
-RACE_SHARE = 0.85  # share of the budget for the parallel race; the rest judges and polishes
-MIN_POLISH_S = 0.3  # below this much time left, skip the OR-Tools polish
+RACE_SHARE = 0.5  # OR-Tools from scratch for this share of the budget, then it polishes PyVRP's plan
+JUDGE_RESERVE = (0.04, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
+MIN_POLISH_S = 0.3  # below this much time left, skip the polish
+
+_SNAPSHOT = "snapshot?"
+_conn = None  # the worker's end of the pipe (set in the worker process only)
+
 
 class _Worker:
     """A persistent spawn-context child process that runs top-level functions on request.
@@ -51,14 +58,31 @@ class _Worker:
         self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="lastmile-pyvrp")
         self.process.start()
         child.close()
+        self.final: tuple[str, object] | None = None
 
     def submit(self, fn: Callable, *args) -> None:
-        self.conn.send((fn, args))
+        self.final = None
+        self.conn.send(("call", fn, args))
+
+    def snapshot(self, timeout_s: float) -> Snapshot | None:
+        """Ask the running job for its best plan so far (None if it has none or has ended)."""
+        self.conn.send(_SNAPSHOT)
+        deadline = time.monotonic() + timeout_s
+        while self.conn.poll(max(0.0, deadline - time.monotonic())):
+            message = self.conn.recv()
+            if message[0] == "snapshot":
+                return message[1]
+            self.final = message  # the job ended before it saw the request
+        raise TimeoutError(f"worker gave no snapshot within {timeout_s:.1f} s")
 
     def result(self, timeout_s: float):
-        if not self.conn.poll(timeout_s):
-            raise TimeoutError(f"worker gave no answer within {timeout_s:.1f} s")
-        status, value = self.conn.recv()
+        message = self.final
+        self.final = None
+        if message is None:
+            if not self.conn.poll(timeout_s):
+                raise TimeoutError(f"worker gave no answer within {timeout_s:.1f} s")
+            message = self.conn.recv()
+        status, value = message
         if status != "ok":
             raise RuntimeError(f"worker failed: {value}")
         return value
@@ -76,7 +100,9 @@ class _Worker:
 
 
 def _serve(conn) -> None:
-    """Child main loop: run (fn, args) requests until told to stop (None) or the pipe closes."""
+    """Child main loop: run ("call", fn, args) requests until told to stop or the pipe closes."""
+    global _conn
+    _conn = conn
     while True:
         try:
             request = conn.recv()
@@ -84,14 +110,34 @@ def _serve(conn) -> None:
             return
         if request is None:
             return
-        fn, args = request
+        if request == _SNAPSHOT:  # arrived after the job ended
+            conn.send(("snapshot", None))
+            continue
+        _, fn, args = request
         try:
             conn.send(("ok", fn(*args)))
         except Exception as exc:  # report, keep serving
             conn.send(("error", repr(exc)))
 
 
+def _snapshot_wanted() -> bool:
+    """In the worker: has the parent asked for a snapshot? (Polled between PyVRP iterations.)"""
+    if _conn is None or not _conn.poll():
+        return False
+    return _conn.recv() == _SNAPSHOT
+
+
+def _snapshot_reply(snapshot: Snapshot | None) -> None:
+    _conn.send(("snapshot", snapshot))
+
+
+def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int) -> RoutingSolution:
+    """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds)."""
+    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, share=(_snapshot_wanted, _snapshot_reply))
+
+
 _worker: _Worker | None = None
+_worker_lock = threading.Lock()  # one relay at a time talks to the worker (pipe is not shared)
 
 
 def _get_worker() -> _Worker:
@@ -122,11 +168,6 @@ def _noop() -> None:
     import pyvrp  # noqa: F401
 
 
-def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int) -> RoutingSolution:
-    """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds)."""
-    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed)
-
-
 def _rank(report: CheckReport) -> tuple[int, int]:
     return len(report.dropped_required), report.objective
 
@@ -154,11 +195,13 @@ def _finish(solution: RoutingSolution, report: CheckReport, engine: str, t0: flo
     )
 
 
-def _entry(solution: RoutingSolution, report: CheckReport) -> dict:
+def _entry(solution: RoutingSolution, report: CheckReport, t0: float) -> dict:
     return {
         "objective": report.objective,
         "engine_objective": solution.objective,
         "wall_s": round(solution.wall_s, 3),
+        "cpu_s": solution.meta.get("cpu_s"),
+        "done_at_s": round(time.perf_counter() - t0, 3),
         "sound": _sound(report),
         "dropped_required": len(report.dropped_required),
     }
@@ -173,9 +216,10 @@ def solve(
 ) -> RoutingSolution:
     """Solve ``problem`` within about ``time_limit_s`` wall-clock seconds.
 
-    ``engine``: ``"auto"`` (race, see module docstring), ``"ortools"`` or ``"pyvrp"`` (falls
+    ``engine``: ``"auto"`` (relay, see module docstring), ``"ortools"`` or ``"pyvrp"`` (falls
     back to OR-Tools if PyVRP cannot express the problem). ``progress(elapsed_s, objective)``
-    receives OR-Tools' improvements during the race and the final price at the end.
+    receives OR-Tools' improvements while it runs (OR-Tools' objective, which includes
+    ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
     ``objective`` of the result is always the checker's price.
     """
     if engine not in ENGINES:
@@ -189,70 +233,116 @@ def solve(
         remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
         sol = solve_ortools(problem, remaining, progress=progress)
         rep = check_solution(problem, sol)
-        meta["engines"]["ortools"] = _entry(sol, rep)
+        meta["engines"]["ortools"] = _entry(sol, rep, t0)
         return _finish(sol, rep, "ortools", t0, meta)
 
     if engine == "ortools":
         return ortools_only(None)
-    try:
-        build_data(problem)
-    except NotSupported as exc:
-        return ortools_only(f"pyvrp not applicable: {exc}")
+    reason = unsupported_reason(problem)
+    if reason is not None:
+        return ortools_only(f"pyvrp not applicable: {reason}")
 
     if engine == "pyvrp":
         sol = solve_pyvrp(problem, time_limit_s, seed)
         rep = check_solution(problem, sol)
-        meta["engines"]["pyvrp"] = _entry(sol, rep)
+        meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
         if not _sound(rep):
             return ortools_only("pyvrp found no sound plan")
         return _finish(sol, rep, "pyvrp", t0, meta)
+    if not _worker_lock.acquire(blocking=False):  # another thread is relaying: don't share the pipe
+        return ortools_only("pyvrp worker busy with another solve")
+    try:
+        return _relay(problem, time_limit_s, seed, progress, t0, meta)
+    finally:
+        _worker_lock.release()
 
-    # -- auto: race ---------------------------------------------------------------------------
-    race_s = RACE_SHARE * time_limit_s
+
+def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
+    # Judging re-builds the OR-Tools model to validate PyVRP's plan: about 1 s per 1000 nodes.
+    share, minimum, per_node = JUDGE_RESERVE
+    reserve = max(share * time_limit_s, minimum + per_node * problem.n)
+    search_s = max(0.1, time_limit_s - reserve)  # both engines stop searching by then
+
     worker: _Worker | None
     try:
         worker = _get_worker()
-        worker.submit(_pyvrp_until, problem, time.time() + race_s, seed)
+        worker.submit(_pyvrp_until, problem, time.time() + search_s - (time.perf_counter() - t0), seed)
     except Exception as exc:  # cannot start a process (e.g. unguarded __main__): OR-Tools alone
         shutdown()
         worker, meta["pyvrp_error"] = None, repr(exc)
-    ort = solve_ortools(problem, race_s, progress=progress)
-    ort_rep = check_solution(problem, ort)
-    meta["engines"]["ortools"] = _entry(ort, ort_rep)
-    candidates: list[tuple[RoutingSolution, CheckReport, str]] = []
-    if _sound(ort_rep):
-        candidates.append((ort, ort_rep, "ortools"))
 
-    pv: RoutingSolution | None = None
+    def fail(exc: Exception) -> None:
+        nonlocal worker
+        shutdown()
+        worker, meta["pyvrp_error"] = None, repr(exc)
+
+    candidates: list[tuple[RoutingSolution, CheckReport, str]] = []
+    timeline = meta.setdefault("timeline", {})
+
+    def mark(step: str) -> None:
+        timeline[step] = round(time.perf_counter() - t0, 3)
+
+    def consider(sol: RoutingSolution, name: str, label: str) -> CheckReport:
+        rep = check_solution(problem, sol)
+        meta["engines"][label] = _entry(sol, rep, t0)
+        if _sound(rep):
+            candidates.append((sol, rep, name))
+        return rep
+
+    # Leg 1: OR-Tools from scratch (the safety net) while PyVRP searches.
+    race_s = RACE_SHARE * search_s if worker is not None else search_s
+    ort = solve_ortools(problem, race_s, progress=progress)
+    ort_rep = consider(ort, "ortools", "ortools")
+    mark("race")
+
+    # Leg 2: OR-Tools polishes the better of PyVRP's best-so-far and its own plan.
+    snapshot = None
     if worker is not None:
         try:
-            pv = worker.result(timeout_s=max(5.0, 0.5 * time_limit_s))
+            snapshot = worker.snapshot(timeout_s=max(2.0, 0.1 * time_limit_s))
         except Exception as exc:
-            shutdown()
-            meta["pyvrp_error"] = repr(exc)
-    if pv is not None:
-        pv_rep = check_solution(problem, pv)
-        meta["engines"]["pyvrp"] = _entry(pv, pv_rep)
-        if _sound(pv_rep):
-            accepted = read_in_ortools(problem, pv.routes)
-            meta["engines"]["pyvrp"]["ortools_objective"] = accepted
-            if accepted is not None:
-                candidates.append((pv, pv_rep, "pyvrp+ortools"))
+            fail(exc)
+    mark("snapshot")
+    start_from, start_name = ort, "ortools"
+    if snapshot is not None:
+        snap = RoutingSolution(snapshot.routes, snapshot.dropped, snapshot.objective, "pyvrp", snapshot.elapsed_s)
+        snap_rep = check_solution(problem, snap)
+        meta["engines"]["pyvrp_snapshot"] = _entry(snap, snap_rep, t0)
+        if _sound(snap_rep) and (not _sound(ort_rep) or _rank(snap_rep) <= _rank(ort_rep)):
+            start_from, start_name = snap, "pyvrp+ortools-polish"
+    polish_s = search_s - (time.perf_counter() - t0)
+    if polish_s >= MIN_POLISH_S:
+        polished = solve_ortools(problem, polish_s, initial=start_from)
+        if not polished.meta.get("seeded"):
+            start_name = "ortools"
+        elif start_name != "ortools" and check_solution(problem, polished).objective >= start_from.objective:
+            start_name = "pyvrp+ortools"  # OR-Tools found nothing better: still PyVRP's plan
+        consider(polished, start_name, "polish")
+    mark("polish")
+
+    # PyVRP's final plan, if OR-Tools accepts it.
+    if worker is not None:
+        try:
+            pv = worker.result(timeout_s=max(1.0, reserve))
+        except Exception as exc:
+            fail(exc)
+            pv = None
+        mark("pyvrp")
+        if pv is not None:
+            pv_rep = consider(pv, "pyvrp+ortools", "pyvrp")
+            if candidates and candidates[-1][0] is pv:
+                best_rank = min(_rank(c[1]) for c in candidates)
+                if _rank(pv_rep) <= best_rank:  # only validate if it could win
+                    accepted = read_in_ortools(problem, pv.routes)
+                    meta["engines"]["pyvrp"]["ortools_objective"] = accepted
+                    if accepted is None:
+                        candidates.pop()
+                    mark("validated")
 
     if not candidates:  # nothing sound (should not happen: OR-Tools can always drop stops)
         meta["fallback"] = "no sound plan from any engine"
         return _finish(ort, ort_rep, "ortools", t0, meta)
     best, best_rep, best_engine = min(candidates, key=lambda c: _rank(c[1]))
-
-    # -- polish: OR-Tools from PyVRP's plan ---------------------------------------------------
-    remaining = time_limit_s - (time.perf_counter() - t0)
-    if best_engine == "pyvrp+ortools" and remaining >= MIN_POLISH_S:
-        polished = solve_ortools(problem, remaining, initial=best)
-        pol_rep = check_solution(problem, polished)
-        meta["engines"]["polish"] = _entry(polished, pol_rep) | {"seeded": polished.meta.get("seeded")}
-        if _sound(pol_rep) and _rank(pol_rep) < _rank(best_rep):
-            best, best_rep, best_engine = polished, pol_rep, "pyvrp+ortools-polish"
-
     result = _finish(best, best_rep, best_engine, t0, meta)
     if progress is not None:
         progress(result.wall_s, result.objective)

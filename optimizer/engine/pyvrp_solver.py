@@ -21,12 +21,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
 
 from optimizer.engine.screening import servable_alone
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINE = "pyvrp"
+
+
+class Deadline:
+    """PyVRP stopping criterion: stop at a wall-clock deadline (``time.perf_counter()`` value).
+
+    ``pyvrp.stop.MaxRuntime`` starts its clock at its first call, i.e. after PyVRP's initial
+    local search, which on 1000 customers can take seconds; a deadline fixed when
+    :func:`solve_pyvrp` starts keeps the whole call within its limit (up to one iteration).
+    """
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self.deadline
 
 
 class NotSupported(Exception):
@@ -41,10 +55,18 @@ class PyvrpModel:
     unservable: list[int]  # stops left out of the model (no vehicle can serve them)
 
 
+def unsupported_reason(problem: RoutingProblem) -> str | None:
+    """Why PyVRP cannot express ``problem`` (None if it can). Cheap: no data is built."""
+    if any(problem.allowed_vehicles.values()):
+        return "PyVRP cannot restrict stops to vehicles (allowed_vehicles)"
+    return None
+
+
 def build_data(problem: RoutingProblem) -> PyvrpModel:
     """Translate ``problem`` into PyVRP data; raises :class:`NotSupported` for locks."""
-    if any(problem.allowed_vehicles.values()):
-        raise NotSupported("PyVRP cannot restrict stops to vehicles (allowed_vehicles)")
+    reason = unsupported_reason(problem)
+    if reason is not None:
+        raise NotSupported(reason)
     n = problem.n
     locations = [pyvrp.Location(x=0, y=0) for _ in range(n)]  # coordinates unused: explicit matrices
 
@@ -138,14 +160,44 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
     return routes, dropped
 
 
-class _Progress(pyvrp.IteratedLocalSearchCallbacks):
-    def __init__(self, t0: float, report: Callable[[float, int], None]):
-        self.t0, self.report = t0, report
+def _cost(solution: pyvrp.Solution) -> int:
+    """PyVRP's price of a solution: distance + duration + fixed costs + uncollected prizes."""
+    return int(
+        solution.distance_cost() + solution.duration_cost() + solution.fixed_vehicle_cost() + solution.uncollected_prizes()
+    )
+
+
+@dataclass
+class Snapshot:
+    """Best feasible plan PyVRP holds at some moment (our vehicle indices, checker-comparable)."""
+
+    routes: list[list[int]]
+    dropped: list[int]
+    objective: int
+    elapsed_s: float
+
+
+class _Callbacks(pyvrp.IteratedLocalSearchCallbacks):
+    """Progress on new bests; answers snapshot requests between iterations."""
+
+    def __init__(self, t0, model, problem, progress, share):
+        self.t0, self.model, self.problem = t0, model, problem
+        self.progress, self.share = progress, share
 
     def on_best(self, best: pyvrp.Solution) -> None:
-        if best.is_feasible():
-            cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
-            self.report(time.perf_counter() - self.t0, int(cost))
+        if self.progress is not None and best.is_feasible():
+            self.progress(time.perf_counter() - self.t0, _cost(best))
+
+    def on_iteration(self, curr, cand, best: pyvrp.Solution, cost_evaluator) -> None:
+        if self.share is None:
+            return
+        wanted, reply = self.share
+        if wanted():
+            snapshot = None
+            if best.is_feasible():
+                routes, dropped = read_solution(self.model, self.problem, best)
+                snapshot = Snapshot(routes, dropped, _cost(best), time.perf_counter() - self.t0)
+            reply(snapshot)
 
 
 def solve_pyvrp(
@@ -155,6 +207,7 @@ def solve_pyvrp(
     *,
     initial: RoutingSolution | None = None,
     progress: Callable[[float, int], None] | None = None,
+    share: tuple[Callable[[], bool], Callable[[Snapshot | None], None]] | None = None,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -162,21 +215,25 @@ def solve_pyvrp(
     are dropped up front. If PyVRP finds no feasible solution, ``meta["feasible"]`` is False
     and the (infeasible) best routes are returned for diagnosis; the portfolio discards them.
     ``objective`` is PyVRP's cost: distance + duration + fixed costs + uncollected prizes.
+    ``progress(elapsed_s, cost)`` is called on every new feasible best. ``share = (wanted,
+    reply)``: between iterations, if ``wanted()`` is true, ``reply`` receives a
+    :class:`Snapshot` of the best feasible plan so far (or None); the portfolio uses this to
+    hand PyVRP's plan to OR-Tools while PyVRP keeps searching.
     """
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
     params = pyvrp.SolveParams()
-    if progress is not None:
-        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=_Progress(t0, progress)))
+    if progress is not None or share is not None:
+        callbacks = _Callbacks(t0, model, problem, progress, share)
+        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=callbacks))
     seed_routes = initial.routes if initial is not None else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
-    remaining = max(0.01, time_limit_s - (time.perf_counter() - t0))
     result = pyvrp.solve(
-        model.data, MaxRuntime(remaining), seed=seed, collect_stats=False, params=params, initial_solution=init
+        model.data, Deadline(t0 + time_limit_s), seed=seed, collect_stats=False, params=params, initial_solution=init
     )
     best = result.best
     routes, dropped = read_solution(model, problem, best)
-    cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+    cost = _cost(best)
     return RoutingSolution(
         routes=routes,
         dropped=dropped,
@@ -185,6 +242,7 @@ def solve_pyvrp(
         wall_s=time.perf_counter() - t0,
         meta={
             "feasible": bool(best.is_feasible()),
+            "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
             "iterations": int(result.num_iterations),
             "unservable": model.unservable,
             "seeded": init is not None,

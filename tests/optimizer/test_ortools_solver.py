@@ -165,3 +165,28 @@ def test_ortools_objective_equals_the_checker_price_on_random_problems():
         report = check_solution(problem, solution)
         assert report.feasible, report.violations
         assert report.objective == solution.objective
+
+
+def test_evaluate_in_ortools_rejects_a_locked_stop_on_the_wrong_vehicle():
+    problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[vehicle(), vehicle()], allowed_vehicles={2: [1]})
+    assert evaluate_in_ortools(problem, [[1], [2]]) == (True, 20 + 40)
+    assert evaluate_in_ortools(problem, [[1, 2], []])[0] is False
+
+
+def test_a_depot_without_vehicles_is_never_visited_and_does_not_block_the_model():
+    problem = make_problem(
+        [(0, 0), (100, 0), (10, 0)], depots=[0, 1], vehicles=[VehicleSpec(0, 10, 0, 10_000)]
+    )
+    solution = solve_ortools(problem, LIMIT_S)
+    assert solution.routes == [[2]]
+    assert solution.dropped == []
+    assert evaluate_in_ortools(problem, [[2]]) == (True, 20)
+
+
+def test_large_problems_switch_off_the_insertion_lns_operators_that_ignore_the_time_limit():
+    from optimizer.engine.ortools_solver import LARGE_PROBLEM_NODES, search_parameters
+
+    small = search_parameters(1.0, n_nodes=LARGE_PROBLEM_NODES).local_search_operators
+    large = search_parameters(1.0, n_nodes=LARGE_PROBLEM_NODES + 1).local_search_operators
+    assert small.use_global_cheapest_insertion_path_lns != large.use_global_cheapest_insertion_path_lns
+    assert large.use_relocate_path_global_cheapest_insertion_insert_unperformed == 2  # BOOL_FALSE

@@ -1,0 +1,135 @@
+"""The portfolio keeps the best sound plan and never loses to OR-Tools alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.checker import check_solution
+from optimizer.engine.ortools_solver import solve_ortools
+from optimizer.engine.portfolio import solve, warm_up
+from optimizer.problem import VehicleSpec
+from optimizer.vrplib import read_problem
+
+from tests.optimizer.builders import make_problem
+
+SOLOMON = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "solomon"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def worker():
+    """Start the PyVRP worker once, as an application would at start-up."""
+    warm_up()
+
+
+def random_day(seed: int, n: int = 30, locks: dict | None = None):
+    """A small day: 1 km square, 1-hour windows over 4 h, labour and fixed costs, optional stops."""
+    rng = np.random.default_rng(seed)
+    coords = [(500, 500)] + [tuple(p) for p in rng.integers(0, 1000, size=(n, 2))]
+    opens = rng.integers(0, 3 * 3600, size=n)
+    windows = [(0, 5 * 3600)] + [(int(o), int(o) + 3600) for o in opens]
+    vans = [VehicleSpec(0, 8, 0, 5 * 3600, cost_per_m=4, cost_per_s=1, fixed_cost=2000)] * 6
+    return make_problem(
+        coords,
+        vehicles=vans,
+        windows=windows,
+        service=[0] + [120] * n,
+        penalty=[0] + [20_000] * n,
+        allowed_vehicles=locks,
+    )
+
+
+def test_auto_is_never_worse_than_ortools_alone_and_passes_the_checker():
+    problem = random_day(1)
+    alone = solve_ortools(problem, 1.5)
+    portfolio = solve(problem, 1.5)
+    report = check_solution(problem, portfolio)
+    assert report.feasible, report.violations
+    assert portfolio.objective == report.objective
+    assert portfolio.objective <= check_solution(problem, alone).objective
+    assert set(portfolio.meta["engines"]) >= {"ortools", "pyvrp"}
+    assert portfolio.wall_s < 1.5 + 1.0
+
+
+def test_locks_make_the_portfolio_choose_ortools_and_respect_the_lock():
+    problem = random_day(2, locks={5: [3]})
+    solution = solve(problem, 1.0)
+    assert solution.engine == "ortools"
+    assert "pyvrp not applicable" in solution.meta["fallback"]
+    assert 5 in solution.routes[3] or 5 in solution.dropped
+    assert check_solution(problem, solution).feasible
+
+
+def test_engine_pyvrp_with_locks_falls_back_to_ortools():
+    solution = solve(random_day(3, n=10, locks={2: [0]}), 0.5, engine="pyvrp")
+    assert solution.engine == "ortools"
+
+
+def test_engine_ortools_alone_reports_the_checker_price():
+    problem = random_day(4, n=10)
+    solution = solve(problem, 0.5, engine="ortools")
+    assert solution.engine == "ortools"
+    assert solution.objective == check_solution(problem, solution).objective
+
+
+def test_unknown_engine_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown engine 'gurobi'"):
+        solve(random_day(5, n=5), 0.5, engine="gurobi")
+
+
+def test_a_solomon_instance_in_two_seconds_is_feasible_and_close_to_best_known():
+    problem = read_problem(SOLOMON / "C101.vrp")
+    solution = solve(problem, 2.0)
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    assert report.distance <= 8273 * 1.02  # best-known 827.3
+
+
+@pytest.mark.parametrize(
+    "case, expected_dropped",
+    [
+        ("no stops", []),
+        ("too heavy", [2]),
+        ("empty window", [2]),
+        ("unreachable", [1, 2]),
+        ("depot without vehicles", []),
+    ],
+)
+def test_degenerate_problems_give_sound_plans_and_drop_only_the_impossible(case, expected_dropped):
+    from tests.optimizer.builders import OPEN
+
+    problem = {
+        "no stops": lambda: make_problem([(0, 0)]),
+        "too heavy": lambda: make_problem([(0, 0), (10, 0), (20, 0)], demand=[0, 1, 500]),
+        "empty window": lambda: make_problem([(0, 0), (10, 0), (20, 0)], windows=[OPEN, OPEN, (50, 40)]),
+        "unreachable": lambda: make_problem([(0, 0), (10, 0), (20, 0)], windows=[OPEN, (0, 5), (0, 5)]),
+        "depot without vehicles": lambda: make_problem(
+            [(0, 0), (100, 0), (10, 0)], depots=[0, 1], vehicles=[VehicleSpec(0, 10, 0, 10_000)]
+        ),
+    }[case]()
+    solution = solve(problem, 0.5)
+    report = check_solution(problem, solution)
+    assert report.kinds() <= {"unserved"}
+    assert solution.dropped == expected_dropped
+
+
+def test_concurrent_solves_do_not_share_the_worker():
+    import threading
+
+    problems = [random_day(10 + i, n=12) for i in range(2)]
+    results: dict[int, object] = {}
+
+    def run(i: int) -> None:
+        results[i] = solve(problems[i], 1.0)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, problem in enumerate(problems):
+        assert check_solution(problem, results[i]).feasible
+    # While one thread relays with PyVRP, the other runs OR-Tools alone.
+    assert any(r.meta.get("fallback", "").startswith("pyvrp worker busy") for r in results.values())
