@@ -42,9 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.extensions["lastmile.db"] = open_database(app.config["DATABASE_URL"])
-
+    from webui.api import register as register_api
     from webui.pages import register_pages
 
+    # The API first: the pages' error handlers keep its JSON answers for /api/ paths.
+    register_api(app)
     register_pages(app)
     csrf = CSRFProtect(app)
     for blueprint in app.blueprints.values():

@@ -259,6 +259,79 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(argv)
 
 
+# --------------------------------------------------------------------------- serve, shop
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number")
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError("the port must be between 1 and 65535")
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web app and booking API with waitress (a production WSGI server in pure Python)."""
+    import logging
+    import threading
+
+    from waitress import serve
+
+    from scenarios.scenario import ScenarioError
+    from webui.api.context import booking_app
+    from webui.app import create_app
+
+    config = {"SCENARIO": args.scenario}
+    if args.database_url:
+        config["DATABASE_URL"] = args.database_url
+    if args.no_resolve:
+        config["BOOKING_RESOLVE"] = False
+    app = create_app(config)
+    try:
+        booking = booking_app(app)  # load the network now, not on the first customer's request
+    except ScenarioError as exc:
+        raise BadInput(str(exc).splitlines())
+    stop = threading.Event()
+
+    def sweep() -> None:
+        from scheduling.bookings import sweep_expired_holds
+
+        while not stop.wait(30):
+            try:
+                for date, booking_id in sweep_expired_holds(booking.service.db, booking.setup.now()):
+                    booking.plans.day(date).remove(booking_id)
+            except Exception:  # the sweep retries in 30 s; lazy expiry covers the gap
+                logging.getLogger("lastmile").exception("hold sweep failed")
+
+    threading.Thread(target=sweep, name="hold-sweeper", daemon=True).start()
+    logging.basicConfig(level=logging.INFO)
+    print(f"lastmile serving on http://{args.host}:{args.port} (API at /api/v1, {args.threads} threads)", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="lastmile", channel_timeout=30)
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_shop_add(args: argparse.Namespace) -> int:
+    from scheduling.storage import open_database
+    from webui.api.auth import create_shop
+
+    db = open_database(args.database_url)
+    try:
+        shop_id, key = create_shop(db, args.name)
+    except ValueError as exc:
+        raise BadInput(str(exc))
+    if args.key_only:
+        print(key)
+    else:
+        print(f"Shop '{args.name}' (id {shop_id}) added. Its API key, shown only now:")
+        print(key)
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -306,6 +379,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("serve", help="serve the web app and the booking API (waitress)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument("--threads", type=int, default=12, help="worker threads (default 12, within the database connection pool)")
+    p.add_argument("--scenario", default="gothenburg", help="scenario the API books in (default gothenburg)")
+    p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
+    p.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("shop", help="shops that call the booking API")
+    ssub = p.add_subparsers(dest="shop_command", required=True, metavar="ACTION")
+    a = ssub.add_parser("add", help="add a shop and print its API key (shown once)")
+    a.add_argument("name", help="the shop's name, unique")
+    a.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
+    a.add_argument("--key-only", action="store_true", help="print only the key (for scripts)")
+    a.set_defaults(func=cmd_shop_add)
     return parser
 
 

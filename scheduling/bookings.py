@@ -1,0 +1,533 @@
+"""Holding, booking, confirming, rescheduling and cancelling delivery slots, safely under concurrency.
+
+Every change is one database transaction that (1) releases the slot's expired holds, (2) takes
+or gives back a seat with a conditional update on the zone-slot counter (see
+:mod:`scheduling.capacity_store`), (3) writes the booking row, and (4) with an
+``Idempotency-Key`` stores the response, all committed before the caller answers. A refused
+request writes nothing.
+
+The stop is reserved in the date's tentative routes *before* the transaction (so a booking is
+only accepted if its insertion is feasible) and taken out again if the transaction refuses it.
+
+Times stored are naive UTC; the public dictionaries carry ISO 8601 with ``Z``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduling import capacity_store as cs
+from scheduling.booking_setup import BookingError, BookingSetup
+from scheduling.preferences import PastOrder
+from scheduling.slots import SlotTemplate
+from scheduling.storage import Database
+from scheduling.storage.models import Booking, CustomerProfile, IdempotencyRecord
+from scheduling.tentative import StopRequest, TentativePlans
+
+LIVE = ("held", "confirmed")
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    """A validated booking request (types already checked by the API layer)."""
+
+    customer_id: str
+    date: dt.date
+    slot: str
+    lat: float
+    lon: float
+    tier: str = "ordinary"
+    parcels: int = 1
+    pickup_point_id: str | None = None
+    hold: bool = False
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An HTTP-ready result: status code, JSON body, and whether it is a stored replay."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def _naive_utc(t: dt.datetime) -> dt.datetime:
+    return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    return None if t is None else t.replace(microsecond=0).isoformat() + "Z"
+
+
+def booking_dict(b: Booking, currency: str) -> dict:
+    return {
+        "id": b.id,
+        "status": b.status,
+        "customer_id": b.customer_id,
+        "date": b.date,
+        "slot": b.slot,
+        "window": b.slot.split(":", 1)[1],
+        "kind": b.kind,
+        "zone": b.zone,
+        "pickup_point_id": b.pickup_point_id,
+        "lat": b.lat,
+        "lon": b.lon,
+        "parcels": b.parcels,
+        "tier": b.tier,
+        "fee": b.fee,
+        "currency": currency,
+        "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
+        "created_at": _iso(b.created_at),
+        "updated_at": _iso(b.updated_at),
+    }
+
+
+class _Changed(Exception):
+    """The booking changed between reading and updating it; read it again."""
+
+
+def _unchanged(b: Booking, status: str):
+    """WHERE clauses matching the booking row only as it was read (status and slot key).
+
+    On SQLite a SELECT runs before the write transaction begins, so every update that relies on
+    what was read re-checks it in its WHERE and counts the rows.
+    """
+    return (Booking.id == b.id, Booking.status == status, Booking.zone == b.zone, Booking.date == b.date, Booking.slot == b.slot)
+
+
+def expire_holds(session: Session, zone: str, date: str, slot: str, now: dt.datetime) -> list[str]:
+    """Mark the slot's overdue holds expired and give their seats back; returns their ids."""
+    rows = session.execute(
+        update(Booking)
+        .where(
+            Booking.zone == zone,
+            Booking.date == date,
+            Booking.slot == slot,
+            Booking.status == "held",
+            Booking.hold_expires_at <= _naive_utc(now),
+        )
+        .values(status="expired", updated_at=_naive_utc(now))
+        .returning(Booking.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    cs.release_seats(session, zone, date, slot, held=len(rows))
+    return [r[0] for r in rows]
+
+
+def sweep_expired_holds(db: Database, now: dt.datetime) -> list[tuple[str, str]]:
+    """Expire every overdue hold (for a periodic sweeper); returns ``(date, booking id)`` pairs."""
+    with db.session() as s:
+        keys = s.execute(
+            select(Booking.zone, Booking.date, Booking.slot)
+            .where(Booking.status == "held", Booking.hold_expires_at <= _naive_utc(now))
+            .distinct()
+        ).all()
+    out = []
+    for zone, date, slot in keys:
+        ids = cs.run_transaction(db, lambda s: expire_holds(s, zone, date, slot, now))
+        out += [(date, i) for i in ids]
+    return out
+
+
+class BookingService:
+    """The booking operations of one deployment. Thread-safe; share one per process."""
+
+    def __init__(self, db: Database, setup: BookingSetup, plans: TentativePlans):
+        self.db = db
+        self.setup = setup
+        self.plans = plans
+
+    # -- helpers -----------------------------------------------------------------------------
+    @property
+    def currency(self) -> str:
+        return self.setup.pricing.currency
+
+    def _replay(self, shop_id: int, idem: Idempotency | None) -> Outcome | None:
+        if idem is None:
+            return None
+        with self.db.session() as s:
+            rec = s.get(IdempotencyRecord, (shop_id, idem.key))
+            if rec is None:
+                return None
+            if rec.request_hash != idem.request_hash:
+                raise BookingError(
+                    422,
+                    "Idempotency-Key",
+                    "key_reused",
+                    "this Idempotency-Key was already used with a different request; use a new key for a new request",
+                )
+            return Outcome(rec.status_code, json.loads(rec.response_json), replayed=True)
+
+    def _remember(self, s: Session, shop_id: int, idem: Idempotency | None, outcome: Outcome) -> None:
+        if idem is not None:
+            s.add(
+                IdempotencyRecord(
+                    shop_id=shop_id,
+                    key=idem.key,
+                    request_hash=idem.request_hash,
+                    status_code=outcome.status,
+                    response_json=json.dumps(outcome.body, sort_keys=True),
+                    created_at=_naive_utc(self.setup.now()),
+                )
+            )
+
+    def _resolve(self, req: NewBooking) -> tuple[SlotTemplate, str, StopRequest, str]:
+        """Check a request against the rules; returns template, counter zone, stop and the address's zone."""
+        st = self.setup
+        template = st.template(req.slot)
+        st.check_date(req.date)
+        privileges = st.check_tier(req.tier)
+        st.check_parcels(req.parcels)
+        location = st.locate(req.lat, req.lon)
+        if template.kind == "pickup":
+            if not req.pickup_point_id:
+                raise BookingError(422, "pickup_point_id", "required", f"slot {req.slot} is a pickup slot: give pickup_point_id")
+            site = st.pickup_site(req.pickup_point_id)
+            zone, stop = st.pickup_zone(site.id), st.pickup_stop(site, template, req.parcels)
+        else:
+            if req.pickup_point_id:
+                raise BookingError(422, "pickup_point_id", "not_allowed", f"slot {req.slot} is a door slot: leave out pickup_point_id or pick a pickup slot")
+            if not st.area.is_served(location.zone):
+                raise BookingError(422, "lat", "outside_area", f"zone {location.zone} is not served")
+            zone, stop = location.zone, st.door_stop(location, template, req.parcels)
+        if template.kind == "premium" and not privileges.premium_slots:
+            raise BookingError(403, "slot", "premium_only", f"{req.slot} is reserved for members with premium slots; tier '{req.tier}' has none")
+        if req.date.weekday() in st.calendar.closed_weekdays:
+            raise BookingError(409, "date", "closed", f"no deliveries on {req.date:%A}s")
+        if st.calendar.past_cutoff(req.date, st.now()):
+            raise BookingError(409, "slot", "past_cutoff", f"booking for {req.date} closed {st.calendar.describe_cutoff()}")
+        return template, zone, stop, location.zone
+
+    @staticmethod
+    def _check_blackout(s: Session, home_zone: str, date: str) -> None:
+        """Inside the booking's transaction. The address's zone decides, for pickup orders too, as in offers."""
+        reason = cs.blackout_reason(s, home_zone, date)
+        if reason is not None:
+            raise BookingError(409, "date", "blackout", f"no deliveries in zone {home_zone} on {date}" + (f": {reason}" if reason else ""))
+
+    def _fee(self, req: NewBooking, template: SlotTemplate, marginal_cost: float) -> float:
+        waived = self.setup.tiers[req.tier].fee_waiver
+        fee, _, _ = self.setup.pricing.fee(marginal_cost, pickup=template.kind == "pickup", waived=waived)
+        return fee
+
+    def _forget_expired(self, date: str, ids: list[str]) -> None:
+        if ids:
+            day = self.plans.day(date)
+            for i in ids:
+                day.remove(i)
+
+    # -- operations --------------------------------------------------------------------------
+    def book(self, shop_id: int, req: NewBooking, idem: Idempotency | None = None) -> Outcome:
+        """Hold (``req.hold``) or book a slot; 201 with the booking, or :class:`BookingError`."""
+        replay = self._replay(shop_id, idem)
+        if replay is not None:
+            return replay
+        template, zone, stop, home_zone = self._resolve(req)
+        date = req.date.isoformat()
+        booking_id = uuid.uuid4().hex
+        day = self.plans.day(date)
+        quote = day.add(booking_id, stop)
+        if not quote.feasible:
+            raise BookingError(409, "slot", "not_routable", f"{req.slot} on {date} no longer fits the day's routes; pick another slot")
+        fee = self._fee(req, template, quote.cost)
+        now = self.setup.now()
+        expired: list[str] = []
+
+        def work(s: Session) -> Outcome:
+            self._check_blackout(s, home_zone, date)
+            expired.clear()
+            expired.extend(expire_holds(s, zone, date, template.id, now))
+            cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
+            if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
+                raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
+            naive = _naive_utc(now)
+            booking = Booking(
+                id=booking_id,
+                shop_id=shop_id,
+                customer_id=req.customer_id,
+                zone=zone,
+                date=date,
+                slot=template.id,
+                kind=template.kind,
+                pickup_point_id=req.pickup_point_id if template.kind == "pickup" else None,
+                lat=req.lat,
+                lon=req.lon,
+                node=stop.node,
+                parcels=req.parcels,
+                tier=req.tier,
+                status="held" if req.hold else "confirmed",
+                fee=fee,
+                hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
+                created_at=naive,
+                updated_at=naive,
+            )
+            s.add(booking)
+            self._upsert_customer(s, shop_id, req, home_zone, naive)
+            outcome = Outcome(201, booking_dict(booking, self.currency))
+            self._remember(s, shop_id, idem, outcome)
+            s.flush()
+            return outcome
+
+        try:
+            outcome = cs.run_transaction(self.db, work)
+        except IntegrityError:
+            day.remove(booking_id)
+            replay = self._replay(shop_id, idem)  # a concurrent request with the same key won
+            if replay is not None:
+                return replay
+            raise
+        except BaseException:
+            day.remove(booking_id)
+            raise
+        self._forget_expired(date, expired)
+        self.plans.booked(date)
+        return outcome
+
+    def _upsert_customer(self, s: Session, shop_id: int, req: NewBooking, zone: str, now: dt.datetime) -> None:
+        insert = cs.insert_for(s)
+        values = dict(tier=req.tier, lat=req.lat, lon=req.lon, zone=zone, updated_at=now)
+        stmt = insert(CustomerProfile).values(shop_id=shop_id, customer_id=req.customer_id, **values)
+        s.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "customer_id"], set_=values))
+
+    def _own(self, s: Session, shop_id: int, booking_id: str, *, lock: bool = False) -> Booking:
+        q = select(Booking).where(Booking.id == booking_id, Booking.shop_id == shop_id)
+        if lock:
+            q = q.with_for_update()
+        b = s.scalars(q).first()
+        if b is None:
+            # Another shop's booking looks the same as a missing one: no ids leak across shops.
+            raise BookingError(404, "booking_id", "not_found", f"no booking {booking_id} for this shop")
+        return b
+
+    def get(self, shop_id: int, booking_id: str) -> Outcome:
+        with self.db.session() as s:
+            b = self._own(s, shop_id, booking_id)
+            if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= _naive_utc(self.setup.now()):
+                body = booking_dict(b, self.currency) | {"status": "expired", "hold_expires_at": None}
+                return Outcome(200, body)
+            return Outcome(200, booking_dict(b, self.currency))
+
+    def confirm(self, shop_id: int, booking_id: str, idem: Idempotency | None = None) -> Outcome:
+        """Turn a live hold into a booking (200); a confirmed booking is returned as it is."""
+        replay = self._replay(shop_id, idem)
+        if replay is not None:
+            return replay
+        now = _naive_utc(self.setup.now())
+
+        def work(s: Session) -> Outcome:
+            b = self._own(s, shop_id, booking_id, lock=True)
+            if b.status == "confirmed":
+                return Outcome(200, booking_dict(b, self.currency))
+            if b.status != "held" or (b.hold_expires_at is not None and b.hold_expires_at <= now):
+                raise BookingError(409, "booking_id", "hold_expired", f"booking {booking_id} is no longer held ({'expired' if b.status == 'held' else b.status}); book again")
+            done = s.execute(
+                update(Booking)
+                .where(*_unchanged(b, "held"))
+                .values(status="confirmed", hold_expires_at=None, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:
+                raise BookingError(409, "booking_id", "changed", f"booking {booking_id} changed meanwhile (expired or moved); look it up and retry")
+            cs.convert_hold(s, b.zone, b.date, b.slot)
+            s.refresh(b)
+            outcome = Outcome(200, booking_dict(b, self.currency))
+            self._remember(s, shop_id, idem, outcome)
+            return outcome
+
+        return cs.run_transaction(self.db, work)
+
+    def cancel(self, shop_id: int, booking_id: str, idem: Idempotency | None = None) -> Outcome:
+        """Cancel a hold or booking and give its seat back (200 with the cancelled booking)."""
+        replay = self._replay(shop_id, idem)
+        if replay is not None:
+            return replay
+        now = _naive_utc(self.setup.now())
+        released: list[str] = []
+
+        def work(s: Session) -> Outcome:
+            released.clear()
+            b = self._own(s, shop_id, booking_id, lock=True)
+            column = {"confirmed": "booked", "held": "held"}.get(b.status)
+            if column is not None:
+                done = s.execute(
+                    update(Booking)
+                    .where(*_unchanged(b, b.status))
+                    .values(status="cancelled", hold_expires_at=None, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if done.rowcount != 1:
+                    raise _Changed()
+                cs.release_seats(s, b.zone, b.date, b.slot, **{column: 1})
+                released.append(b.date)
+            s.refresh(b)
+            outcome = Outcome(200, booking_dict(b, self.currency))
+            self._remember(s, shop_id, idem, outcome)
+            return outcome
+
+        for attempt in range(5):
+            try:
+                outcome = cs.run_transaction(self.db, work)
+                break
+            except _Changed:
+                if attempt == 4:
+                    raise BookingError(409, "booking_id", "changed", f"booking {booking_id} keeps changing; retry") from None
+        for date in released:
+            self.plans.day(date).remove(booking_id)
+            self.plans.booked(date)
+        return outcome
+
+    def reschedule(self, shop_id: int, booking_id: str, *, date: dt.date | None, slot: str | None, idem: Idempotency | None = None) -> Outcome:
+        """Move a live booking or hold to another date and/or slot, atomically (the old seat is kept on refusal)."""
+        replay = self._replay(shop_id, idem)
+        if replay is not None:
+            return replay
+        with self.db.session() as s:
+            current = self._own(s, shop_id, booking_id)
+        if current.status not in LIVE:
+            raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {current.status}; only held or confirmed bookings move")
+        old_date = dt.date.fromisoformat(current.date)
+        if self.setup.calendar.past_cutoff(old_date, self.setup.now()):
+            raise BookingError(409, "date", "past_cutoff", f"booking {booking_id} is past its cut-off and can no longer change")
+        req = NewBooking(
+            customer_id=current.customer_id,
+            date=date or old_date,
+            slot=slot or current.slot,
+            lat=current.lat,
+            lon=current.lon,
+            tier=current.tier,
+            parcels=current.parcels,
+            pickup_point_id=current.pickup_point_id,
+            hold=current.status == "held",
+        )
+        template, zone, stop, home_zone = self._resolve(req)
+        new_date = req.date.isoformat()
+        if (zone, new_date, template.id) == (current.zone, current.date, current.slot):
+            return Outcome(200, booking_dict(current, self.currency))
+        # The stop is re-inserted under a temporary key, so the old place is kept until the move commits.
+        probe = f"{booking_id}~{uuid.uuid4().hex[:12]}"  # unique: concurrent moves must not share a probe
+        day = self.plans.day(new_date)
+        quote = day.add(probe, stop)
+        if not quote.feasible:
+            raise BookingError(409, "slot", "not_routable", f"{req.slot} on {new_date} does not fit the day's routes; pick another slot")
+        fee = self._fee(req, template, quote.cost)
+        now = self.setup.now()
+        naive = _naive_utc(now)
+
+        def work(s: Session) -> Outcome:
+            b = self._own(s, shop_id, booking_id, lock=True)
+            if b.status not in LIVE:
+                raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
+            if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= naive:
+                raise BookingError(409, "booking_id", "hold_expired", f"the hold {booking_id} has expired; book again")
+            if (b.zone, b.date, b.slot) == (zone, new_date, template.id):
+                # A concurrent move got there first: taking a second seat here would leak one.
+                return Outcome(200, booking_dict(b, self.currency))
+            guard = s.execute(
+                update(Booking).where(*_unchanged(b, b.status)).values(updated_at=naive).execution_options(synchronize_session=False)
+            )
+            if guard.rowcount != 1:
+                raise BookingError(409, "booking_id", "changed", f"booking {booking_id} changed meanwhile; look it up and retry")
+            self._check_blackout(s, home_zone, new_date)
+            hold = b.status == "held"
+            column = "held" if hold else "booked"
+            expire_holds(s, zone, new_date, template.id, now)
+            cs.ensure_counter(s, zone, new_date, template.id, self.setup.capacity_default(template, zone))
+            # Counter rows are touched in key order, so two opposite moves cannot deadlock.
+            old_key, new_key = (b.zone, b.date, b.slot), (zone, new_date, template.id)
+            if old_key < new_key:
+                cs.release_seats(s, *old_key, **{column: 1})
+            if not cs.take_seat(s, zone, new_date, template.id, hold=hold):
+                raise BookingError(409, "slot", "full", f"{req.slot} on {new_date} in {zone} is fully booked; the booking stays as it was")
+            if old_key > new_key:
+                cs.release_seats(s, *old_key, **{column: 1})
+            b.zone, b.date, b.slot, b.kind, b.fee, b.updated_at = zone, new_date, template.id, template.kind, fee, naive
+            if hold:
+                b.hold_expires_at = naive + dt.timedelta(minutes=self.setup.hold_minutes)
+            s.flush()
+            outcome = Outcome(200, booking_dict(b, self.currency))
+            self._remember(s, shop_id, idem, outcome)
+            return outcome
+
+        try:
+            outcome = cs.run_transaction(self.db, work)
+        except BaseException:
+            day.remove(probe)
+            raise
+        self.plans.day(current.date).remove(booking_id)
+        day.remove(probe)
+        day.add(booking_id, stop, force=True)
+        self.plans.booked(new_date)
+        return outcome
+
+    # -- reading -----------------------------------------------------------------------------
+    def customer_tier(self, shop_id: int, customer_id: str) -> str | None:
+        """The tier stored with the customer's last booking, if any."""
+        with self.db.session() as s:
+            return s.scalar(
+                select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == customer_id)
+            )
+
+    def history(self, shop_id: int, customer_id: str, limit: int = 200, *, session: Session | None = None) -> list[PastOrder]:
+        """The customer's confirmed bookings with this shop, newest first, as preference history."""
+        query = (
+            select(Booking.date, Booking.slot, Booking.kind)
+            .where(Booking.shop_id == shop_id, Booking.customer_id == customer_id, Booking.status == "confirmed")
+            .order_by(Booking.created_at.desc())
+            .limit(limit)
+        )
+        if session is not None:
+            rows = session.execute(query).all()
+        else:
+            with self.db.session() as s:
+                rows = s.execute(query).all()
+        return [PastOrder(dt.date.fromisoformat(d).weekday(), slot.split(":", 1)[1], kind == "pickup") for d, slot, kind in rows]
+
+    def list(self, shop_id: int, *, date: dt.date | None = None, customer_id: str | None = None, limit: int = 100) -> list[dict]:
+        with self.db.session() as s:
+            q = select(Booking).where(Booking.shop_id == shop_id)
+            if date is not None:
+                q = q.where(Booking.date == date.isoformat())
+            if customer_id is not None:
+                q = q.where(Booking.customer_id == customer_id)
+            rows = s.scalars(q.order_by(Booking.created_at, Booking.id).limit(limit)).all()
+            return [booking_dict(b, self.currency) for b in rows]
+
+
+def stops_loader(db: Database, setup: BookingSetup):
+    """``load(date)`` for :class:`TentativePlans`: the date's live bookings as stops, in booking order."""
+
+    def load(date: str) -> list[tuple[str, StopRequest]]:
+        now = _naive_utc(setup.now())
+        with db.session() as s:
+            rows = s.scalars(
+                select(Booking).where(Booking.date == date, Booking.status.in_(LIVE)).order_by(Booking.created_at, Booking.id)
+            ).all()
+        out = []
+        for b in rows:
+            if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= now:
+                continue
+            template = setup.calendar.template(b.slot)
+            if template is None:
+                continue
+            if b.kind == "pickup" and b.pickup_point_id in setup.pickup_sites:
+                stop = setup.pickup_stop(setup.pickup_sites[b.pickup_point_id], template, b.parcels)
+            else:
+                h = setup.handling
+                stop = StopRequest(b.node, template.window, h.home_base_s + h.per_parcel_s * b.parcels, b.parcels)
+            out.append((b.id, stop))
+        return out
+
+    return load

@@ -1,0 +1,277 @@
+"""The OpenAPI 3.1 document of the booking API, built from the same pydantic models that validate requests.
+
+Query parameters and request bodies come from :mod:`webui.api.schemas`, so the document cannot
+drift from what the server accepts; a test checks that every route is documented.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from webui.api.schemas import BookingBody, BookingsQuery, PickupPointsQuery, RescheduleBody, SlotsQuery
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["field", "reason", "message"],
+            "properties": {
+                "field": {"type": ["string", "null"], "description": "the request field at fault"},
+                "reason": {"type": "string", "description": "machine-readable reason, e.g. full, past_cutoff, unknown_field"},
+                "message": {"type": "string", "description": "what is wrong and how to fix it"},
+            },
+        }
+    },
+}
+
+BOOKING = {
+    "type": "object",
+    "required": ["id", "status", "customer_id", "date", "slot", "window", "kind", "zone", "fee", "currency"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["held", "confirmed", "cancelled", "expired"]},
+        "customer_id": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "slot": {"type": "string"},
+        "window": {"type": "string", "description": "HH:MM-HH:MM, local time"},
+        "kind": {"type": "string", "enum": ["home", "premium", "pickup"]},
+        "zone": {"type": "string"},
+        "pickup_point_id": {"type": ["string", "null"]},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "parcels": {"type": "integer"},
+        "tier": {"type": "string"},
+        "fee": {"type": "number", "description": "delivery fee in the scenario currency"},
+        "currency": {"type": "string"},
+        "hold_expires_at": {"type": ["string", "null"], "format": "date-time"},
+        "created_at": {"type": ["string", "null"], "format": "date-time"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+SLOT = {
+    "type": "object",
+    "required": ["slot", "kind", "window", "available", "reason", "explanation"],
+    "properties": {
+        "slot": {"type": "string"},
+        "kind": {"type": "string"},
+        "window": {"type": "string"},
+        "available": {"type": "boolean"},
+        "reason": {
+            "type": ["string", "null"],
+            "enum": [None, "outside_area", "closed", "blackout", "past_cutoff", "premium_only", "full", "not_routable", "point_closed"],
+        },
+        "remaining": {"type": "integer"},
+        "fee": {"type": ["number", "null"]},
+        "incentive": {"type": ["number", "null"]},
+        "green": {"type": "boolean", "description": "a van already passes nearby"},
+        "marginal_cost": {"type": ["number", "null"], "description": "routing cost the stop adds, currency"},
+        "rank": {"type": ["integer", "null"], "description": "1 = best for this customer"},
+        "score": {"type": ["number", "null"]},
+        "explanation": {"type": "string"},
+    },
+}
+
+PICKUP_POINT = {
+    "type": "object",
+    "required": ["id", "name", "lat", "lon", "walk_m", "opens", "closes"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"type": "string"},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "walk_m": {"type": "integer", "description": "walking metres on the street network"},
+        "opens": {"type": "string"},
+        "closes": {"type": "string"},
+        "slots": {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+    },
+}
+
+OFFER = {
+    "type": "object",
+    "required": ["date", "zone", "slots", "pickup_points", "currency"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "zone": {"type": "string"},
+        "address": {"type": "object"},
+        "customer": {"type": "object"},
+        "cutoff": {"type": "string", "format": "date-time"},
+        "currency": {"type": "string"},
+        "slots": {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+        "pickup_points": {"type": "array", "items": {"$ref": "#/components/schemas/PickupPoint"}},
+    },
+}
+
+
+def _params(model: type[BaseModel]) -> list[dict]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema["properties"].items():
+        prop = {k: v for k, v in prop.items() if k not in ("title",)}
+        out.append({"name": name, "in": "query", "required": name in required, "schema": prop, "description": prop.get("description", "")})
+    return out
+
+
+def _body_schema(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("title", None)
+    return schema
+
+
+def _json(ref: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {
+        400: "malformed JSON",
+        401: "missing or invalid API key",
+        403: "the member tier may not book this slot",
+        404: "no such booking for this shop",
+        409: "the slot cannot be booked (full, past cut-off, blackout, not routable, hold expired)",
+        422: "invalid field (unknown, wrong type, out of range, date in the past, address outside the area)",
+    }
+    return {str(c): {"description": text[c], "content": _json("Error")} for c in codes}
+
+
+BOOKING_ID = {"name": "booking_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"}}
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "makes a retry safe: the same key and request replay the stored answer",
+}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    secured = [{"ApiKey": []}]
+    paths = {
+        "/api/v1/openapi.json": {
+            "get": {"summary": "This document", "operationId": "openapi", "security": [], "responses": {"200": {"description": "OpenAPI 3.1 document"}}}
+        },
+        "/api/v1/slots": {
+            "get": {
+                "summary": "Slot offers for an address and date: availability and why, fee, rank, explanation, nearby pickup points",
+                "operationId": "getSlots",
+                "security": secured,
+                "parameters": _params(SlotsQuery),
+                "responses": {"200": {"description": "the offer", "content": _json("Offer")}, **_errors(401, 422)},
+            }
+        },
+        "/api/v1/pickup-points": {
+            "get": {
+                "summary": "Open pickup points within walking reach, nearest first",
+                "operationId": "getPickupPoints",
+                "security": secured,
+                "parameters": _params(PickupPointsQuery),
+                "responses": {
+                    "200": {
+                        "description": "pickup points",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "pickup_points": {"type": "array", "items": {"$ref": "#/components/schemas/PickupPoint"}},
+                                        "walk_reach_m": {"type": "number"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401, 422),
+                },
+            }
+        },
+        "/api/v1/bookings": {
+            "post": {
+                "summary": "Book a slot, or hold it during checkout (hold=true)",
+                "operationId": "createBooking",
+                "security": secured,
+                "parameters": [IDEMPOTENCY],
+                "requestBody": {"required": True, "content": _json("BookingRequest")},
+                "responses": {"201": {"description": "booked or held", "content": _json("Booking")}, **_errors(400, 401, 403, 409, 422)},
+            },
+            "get": {
+                "summary": "This shop's bookings",
+                "operationId": "listBookings",
+                "security": secured,
+                "parameters": _params(BookingsQuery),
+                "responses": {
+                    "200": {
+                        "description": "bookings, oldest first",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}}}}
+                            }
+                        },
+                    },
+                    **_errors(401, 422),
+                },
+            },
+        },
+        "/api/v1/bookings/{booking_id}": {
+            "get": {
+                "summary": "Look up a booking",
+                "operationId": "getBooking",
+                "security": secured,
+                "parameters": [BOOKING_ID],
+                "responses": {"200": {"description": "the booking", "content": _json("Booking")}, **_errors(401, 404)},
+            },
+            "patch": {
+                "summary": "Reschedule a booking or hold to another date and/or slot",
+                "operationId": "rescheduleBooking",
+                "security": secured,
+                "parameters": [BOOKING_ID, IDEMPOTENCY],
+                "requestBody": {"required": True, "content": _json("RescheduleRequest")},
+                "responses": {"200": {"description": "moved", "content": _json("Booking")}, **_errors(400, 401, 403, 404, 409, 422)},
+            },
+            "delete": {
+                "summary": "Cancel a booking or hold; its seat returns",
+                "operationId": "cancelBooking",
+                "security": secured,
+                "parameters": [BOOKING_ID, IDEMPOTENCY],
+                "responses": {"200": {"description": "cancelled", "content": _json("Booking")}, **_errors(401, 404, 422)},
+            },
+        },
+        "/api/v1/bookings/{booking_id}/confirm": {
+            "post": {
+                "summary": "Confirm a hold into a booking",
+                "operationId": "confirmBooking",
+                "security": secured,
+                "parameters": [BOOKING_ID, IDEMPOTENCY],
+                "responses": {"200": {"description": "confirmed", "content": _json("Booking")}, **_errors(401, 404, 409, 422)},
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "lastmile booking API",
+            "version": "1.0.0",
+            "description": "Personalized, cost-aware delivery slot offers and safe concurrent bookings for shops.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+            "schemas": {
+                "Error": ERROR,
+                "Booking": BOOKING,
+                "Slot": SLOT,
+                "PickupPoint": PICKUP_POINT,
+                "Offer": OFFER,
+                "BookingRequest": _body_schema(BookingBody),
+                "RescheduleRequest": _body_schema(RescheduleBody),
+            },
+        },
+    }
