@@ -217,6 +217,36 @@ def cmd_scenario_build(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- users
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise BadInput("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass(f"Password for {args.username}: ")
+    if getpass.getpass("Same password again: ") != first:
+        raise BadInput("the two passwords differ; nothing was stored")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from scheduling.storage import open_database
+    from webui.accounts import AccountError, add_user
+
+    password = _read_password(args)
+    db = open_database(args.database_url)
+    try:
+        user = add_user(db, args.username, password, args.role)
+    except AccountError as exc:
+        raise BadInput(str(exc))
+    print(f"Added {user.role} '{user.username}'.")
+    return 0
+
+
 # --------------------------------------------------------------------------- bench
 
 
@@ -434,6 +464,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("scenario", help="built-in scenario name or folder")
     b.add_argument("--customers", type=int, default=4000, help="how many customers to place (default 4000)")
     b.set_defaults(func=cmd_scenario_build)
+
+    p = sub.add_parser("user", help="web UI accounts")
+    usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    u = usub.add_parser("add", help="add a dispatcher or planner who signs in to the web UI")
+    u.add_argument("username", help="the name to sign in with")
+    u.add_argument("--role", choices=("dispatcher", "planner"), default="dispatcher", help="what the user may do (default dispatcher)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    u.add_argument("--database-url", default=None, help="database URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
+    u.set_defaults(func=cmd_user_add)
 
     p = sub.add_parser("bench", help="benchmark the routing engine on standard instances")
     p.add_argument("kind", choices=("vrptw",), help="instance family")

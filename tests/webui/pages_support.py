@@ -1,0 +1,61 @@
+"""Shared helpers for the page tests: a small day, users, signing in through the form."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+DAY = "2026-11-24"  # a Tuesday
+PASSWORD = "correct-horse-1"
+
+
+def small_day_config(tmp: Path, **extra) -> dict:
+    """App config for tests: a fresh SQLite file, 40 generated orders, 3-second solves."""
+    config = {
+        "TESTING": False,  # keep CSRF checks on: the pages must carry their tokens
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp / 'lastmile.db'}",
+        "IMPORT_DIR": str(tmp / "imports"),
+        "ORDERS_PER_DAY_OVERRIDE": 40,
+        "PLAN_TIME_LIMIT_S": 3.0,
+        "SOLVER_ENGINE": "ortools",
+        "SIMULATION_DIR": str(tmp / "simulations"),
+        "SIMULATION_ITERATIONS": 200,
+        "SIMULATION_TIME_LIMIT_S": 2.0,
+    }
+    config.update(extra)
+    return config
+
+
+def add_users(app) -> None:
+    from webui.accounts import add_user
+    from webui.app import get_db
+
+    add_user(get_db(app), "dispatch", PASSWORD, "dispatcher")
+    add_user(get_db(app), "plan", PASSWORD, "planner")
+
+
+def form_token(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert m, "page has no CSRF token"
+    return m.group(1)
+
+
+def sign_in(client, username: str = "dispatch", password: str = PASSWORD):
+    token = form_token(client.get("/signin").get_data(as_text=True))
+    return client.post("/signin", data={"username": username, "password": password, "csrf_token": token})
+
+
+def page_token(client, path: str = f"/day/{DAY}") -> str:
+    return form_token(client.get(path).get_data(as_text=True))
+
+
+def wait_job(client, poll_url: str, timeout_s: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        snap = client.get(poll_url).get_json()
+        if snap["state"] in ("done", "failed"):
+            return snap
+        time.sleep(0.1)
+    raise AssertionError(f"job at {poll_url} did not finish in {timeout_s} s")

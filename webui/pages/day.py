@@ -1,0 +1,304 @@
+"""The dispatcher's day view: orders, planning in the background, the map, edits and import."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webui.basemap import basemap_for
+from webui.pages import charts
+from webui.pages.auth import role_required
+from webui.pages.editing import EditError
+from webui.pages.workbench import DayError, order_rows, scorecard_diff, slot_labels
+
+bp = Blueprint("day", __name__)
+
+STATUSES = ("planned", "late", "unserved", "not planned")
+TIME_LIMIT_CHOICES = (5, 10, 30, 60, 120, 300)
+
+
+def workbench():
+    return current_app.extensions["lastmile.workbench"]
+
+
+def jobs():
+    return current_app.extensions["lastmile.jobs"]
+
+
+def _date_or_404(date: str) -> str:
+    try:
+        return dt.date.fromisoformat(date).isoformat()
+    except ValueError:
+        abort(404, description=f"'{date}' is not a date; write it as YYYY-MM-DD, for example 2026-11-24")
+
+
+def default_date() -> str:
+    return (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+
+def _time_limit(raw: str | None) -> float:
+    default = float(current_app.config.get("PLAN_TIME_LIMIT_S", 30))
+    most = float(current_app.config.get("PLAN_TIME_LIMIT_MAX_S", 300))
+    if raw in (None, ""):
+        return min(default, most)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DayError(f"time limit '{raw}' is not a number of seconds")
+    if not 0 < value <= most:
+        raise DayError(f"time limit: choose between 1 and {most:g} seconds")
+    return value
+
+
+@bp.route("/")
+@login_required
+def home():
+    if current_user.role == "planner":
+        return redirect(url_for("planner.view"))
+    return redirect(url_for("day.view", date=default_date()))
+
+
+@bp.route("/day")
+@login_required
+def pick():
+    raw = request.args.get("date", "").strip()
+    try:
+        date = dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        flash(f"'{raw}' is not a date; pick one or write it as YYYY-MM-DD.", "error")
+        date = default_date()
+    return redirect(url_for("day.view", date=date))
+
+
+@bp.route("/day/<date>")
+@login_required
+def view(date: str):
+    date = _date_or_404(date)
+    wb = workbench()
+    plan = None
+    raw_plan = request.args.get("plan")
+    if raw_plan:
+        plan = wb.get_plan(int(raw_plan)) if raw_plan.isdigit() else None
+        if plan is None or plan.date != date:
+            flash(f"plan {raw_plan} is not a plan of {date}; showing the latest instead.", "error")
+            plan = None
+    if plan is None:
+        plan = wb.latest_plan(date)
+    error = None
+    problems: list[str] = []
+    orders = []
+    stale = None
+    try:
+        current = wb.orders_for(date)
+        source = wb.order_source(date)
+    except DayError as exc:
+        error, problems, source, current = str(exc), exc.problems, "", []
+    if plan is not None:
+        orders = plan.orders()
+        if error is None and {o.id for o in current} != {o.id for o in orders}:
+            stale = (f"The day's orders changed since this plan: {len(current)} orders now ({source}), "
+                     f"{len(orders)} in the plan. Press Plan the day to route the new orders.")
+    else:
+        orders = current
+    rows = order_rows(orders, plan)
+    zones = sorted({r["zone"] for r in rows if r["zone"]})
+    slots = slot_labels(orders)
+    f_zone, f_slot, f_status = request.args.get("zone", ""), request.args.get("slot", ""), request.args.get("status", "")
+    shown = [r for r in rows if (not f_zone or r["zone"] == f_zone) and (not f_slot or r["slot"] == f_slot)
+             and (not f_status or r["status"] == f_status)]
+    parent = wb.get_plan(plan.parent_id) if plan is not None and plan.parent_id else None
+    vehicle_ids = wb.vehicle_ids() if error is None else []
+    colour_of = {v: charts.colour(i) for i, v in enumerate(vehicle_ids)}
+    ctx = dict(
+        date=date, plan=plan, parent=parent, error=error, problems=problems, source=source, stale=stale,
+        rows=shown, total_orders=len(rows), zones=zones, slots=slots, statuses=STATUSES,
+        filters={"zone": f_zone, "slot": f_slot, "status": f_status},
+        counts={s: sum(1 for r in rows if r["status"] == s) for s in STATUSES},
+        vehicle_ids=vehicle_ids, colour_of=colour_of, history=wb.plans_for(date),
+        time_limits=TIME_LIMIT_CHOICES, default_time_limit=float(current_app.config.get("PLAN_TIME_LIMIT_S", 30)),
+        running=[j.id for j in jobs().active(tag=date)],
+        can_edit=current_user.has_role("dispatcher"),
+        prev_day=(dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat(),
+        next_day=(dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat(),
+    )
+    if plan is not None:
+        sc = plan.scorecard
+        ctx["diff"] = scorecard_diff(sc, parent.scorecard if parent else None)
+        ctx["charts"] = _scorecard_charts(sc, colour_of)
+        ctx["order_points"] = []
+    else:
+        ctx["order_points"] = [{"id": o.id, "lat": o.lat, "lon": o.lon, "slot": o.slot_label} for o in orders]
+    return render_template("day.html", **ctx)
+
+
+def _scorecard_charts(sc: dict, colour_of: dict[str, str]) -> dict:
+    cur = sc.get("currency", "")
+    per = sc.get("per_vehicle", [])
+    out = {
+        "on_time": charts.gauge(sc.get("on_time_rate", 0.0), title="On-time rate (served orders)"),
+        "served": charts.gauge(sc["orders_served"] / sc["orders_total"] if sc.get("orders_total") else 0.0,
+                               title=f"Orders served: {sc.get('orders_served', 0)} of {sc.get('orders_total', 0)}"),
+        "cost": charts.stacked_bar([("transport", sc.get("cost_transport", 0.0)), ("labour", sc.get("cost_labour", 0.0)),
+                                    ("vehicles", sc.get("cost_fixed", 0.0))], title="Cost split", unit=cur),
+        "hours": charts.bar_chart([(p["vehicle_id"], p["hours"]) for p in per], title="Driver hours per vehicle",
+                                  unit="h", colours=[colour_of.get(p["vehicle_id"], "#4a78b0") for p in per]),
+        "km": charts.bar_chart([(p["vehicle_id"], p["km"]) for p in per], title="Distance per vehicle", unit="km",
+                               colours=[colour_of.get(p["vehicle_id"], "#4a78b0") for p in per]),
+    }
+    if sc.get("unserved_by_reason"):
+        out["unserved"] = charts.bar_chart(sorted(sc["unserved_by_reason"].items()), title="Unserved orders by reason",
+                                           colours=["#c0392b"])
+    return out
+
+
+# --------------------------------------------------------------------------- background solves
+
+
+def _submit(kind: str, date: str, time_limit: float, fn) -> dict:
+    for job in jobs().active(tag=date):
+        return job.to_dict()  # one solve per day at a time: join the running one
+    return jobs().submit(kind, current_user.username, time_limit, fn, tag=date).to_dict()
+
+
+@bp.route("/day/<date>/plan", methods=["POST"])
+@role_required("dispatcher")
+def plan(date: str):
+    date = _date_or_404(date)
+    try:
+        limit = _time_limit(request.form.get("time_limit") or (request.get_json(silent=True) or {}).get("time_limit"))
+    except DayError as exc:
+        return jsonify(error=str(exc)), 400
+    wb, user = workbench(), current_user.username
+    job = _submit("plan", date, limit, lambda progress: wb.plan(date, user, limit, progress))
+    return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
+
+
+@bp.route("/plans/<int:plan_id>/reoptimize", methods=["POST"])
+@role_required("dispatcher")
+def reoptimize(plan_id: int):
+    wb, user = workbench(), current_user.username
+    base = wb.get_plan(plan_id)
+    if base is None:
+        return jsonify(error=f"plan {plan_id} does not exist; reload the page"), 404
+    try:
+        limit = _time_limit(request.form.get("time_limit") or (request.get_json(silent=True) or {}).get("time_limit"))
+    except DayError as exc:
+        return jsonify(error=str(exc)), 400
+    job = _submit("re-optimize", base.date, limit, lambda progress: wb.reoptimize(plan_id, user, limit, progress))
+    return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
+
+
+@bp.route("/jobs/<job_id>")
+@login_required
+def job(job_id: str):
+    snap = jobs().snapshot(job_id)
+    if snap is None:
+        return jsonify(error="this solve is no longer known (the server restarted?); reload the page"), 404
+    if snap["state"] == "done" and isinstance(snap["result"], int):
+        plan = workbench().get_plan(snap["result"])
+        if plan is not None:
+            snap["url"] = url_for("day.view", date=plan.date, plan=plan.id)
+    elif snap["state"] == "done" and snap["kind"] == "what-if":
+        snap["url"] = url_for("planner.view", run=snap["result"])
+    return jsonify(snap)
+
+
+# --------------------------------------------------------------------------- edits
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["POST"])
+@role_required("dispatcher")
+def edit(plan_id: int):
+    data = request.get_json(silent=True) or request.form
+    action = str(data.get("action", ""))
+    stop_id = str(data.get("stop_id", "")).strip()
+    vehicle_id = (str(data.get("vehicle_id") or "").strip()) or None
+    raw_pos = data.get("position")
+    position = None
+    if raw_pos not in (None, ""):
+        try:
+            position = int(raw_pos)
+        except (TypeError, ValueError):
+            return jsonify(error=f"position '{raw_pos}' is not a whole number"), 400
+    if not stop_id:
+        return jsonify(error="choose a stop first (click it in a stop list or on the map)"), 400
+    wb = workbench()
+    try:
+        new_id = wb.edit(plan_id, current_user.username, action, stop_id, vehicle_id=vehicle_id, position=position)
+    except (EditError, DayError) as exc:
+        return jsonify(error=str(exc)), 400
+    plan = wb.get_plan(new_id)
+    return jsonify(plan_id=new_id, note=plan.data.get("note", ""), url=url_for("day.view", date=plan.date, plan=new_id))
+
+
+# --------------------------------------------------------------------------- import
+
+
+@bp.route("/day/<date>/import", methods=["POST"])
+@role_required("dispatcher")
+def import_orders(date: str):
+    date = _date_or_404(date)
+    upload = request.files.get("orders")
+    if upload is None or not upload.filename:
+        flash("Choose an order CSV file to import.", "error")
+        return redirect(url_for("day.view", date=date))
+    raw = upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(f"{upload.filename}: the file is not UTF-8 text; save it as CSV (UTF-8) and try again.", "error")
+        return redirect(url_for("day.view", date=date))
+    try:
+        orders = workbench().import_orders(date, text, upload.filename)
+    except DayError as exc:
+        flash(str(exc), "error")
+        for line in exc.problems[:50]:
+            flash(line, "problem")
+        if len(exc.problems) > 50:
+            flash(f"... and {len(exc.problems) - 50} more problems", "problem")
+        return redirect(url_for("day.view", date=date))
+    flash(f"Imported {len(orders)} orders from {upload.filename} for {date}. Press Plan to route them.", "ok")
+    return redirect(url_for("day.view", date=date))
+
+
+@bp.route("/day/<date>/import/drop", methods=["POST"])
+@role_required("dispatcher")
+def drop_import(date: str):
+    date = _date_or_404(date)
+    if workbench().drop_import(date):
+        flash(f"The imported order file for {date} was removed; the day shows the generated bookings again.", "ok")
+    return redirect(url_for("day.view", date=date))
+
+
+# --------------------------------------------------------------------------- map data
+
+
+@bp.route("/plans/<int:plan_id>/routes.geojson")
+@login_required
+def routes_geojson(plan_id: int):
+    plan = workbench().get_plan(plan_id)
+    if plan is None:
+        abort(404, description=f"plan {plan_id} does not exist")
+    doc = dict(plan.data["geojson"])
+    doc["locks"] = plan.locks
+    doc["vehicles"] = workbench().vehicle_ids()
+    return jsonify(doc)
+
+
+@bp.route("/basemap.geojson")
+@login_required
+def basemap():
+    try:
+        bm = basemap_for(workbench().scenario.network_source)
+    except DayError as exc:
+        abort(500, description=str(exc))
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        resp = Response(bm.gzipped, mimetype="application/geo+json")
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(bm.body, mimetype="application/geo+json")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Vary"] = "Accept-Encoding"
+    return resp
