@@ -1,6 +1,6 @@
 """Acceptance table of the demand forecast: rolling-origin backtest on the generated history.
 
-    /work/venv/bin/python benchmarks/forecast_backtest.py [--scenario gothenburg] [--until 2026-11-23]
+    .venv/bin/python benchmarks/forecast_backtest.py [--scenario gothenburg] [--until 2026-11-23]
         [--origins 8] [--horizon 7]
 
 Prints, per zone, WAPE and MASE of the model the backtest chose, of the seasonal-naive

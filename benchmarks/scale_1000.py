@@ -1,6 +1,6 @@
 """Scale benchmark: a generated 1000-customer VRPTW (seeded, euclidean, Gehring-Homberger-like).
 
-    /work/venv/bin/python benchmarks/scale_1000.py [--customers 1000] [--seed 1] [--limits 10 30 60]
+    .venv/bin/python benchmarks/scale_1000.py [--customers 1000] [--seed 1] [--limits 10 30 60]
                                                     [--first-s 10] [--reference-s 0] [--json]
 
 Reports (a) time to the first feasible plan of each engine (OR-Tools first solution, PyVRP's

@@ -1,6 +1,6 @@
 """Solomon VRPTW benchmark: lastmile's portfolio vs plain OR-Tools GLS vs best-known.
 
-    /work/venv/bin/python benchmarks/solomon.py --time-limit 10 [--instances C101 R101] [--json]
+    .venv/bin/python benchmarks/solomon.py --time-limit 10 [--instances C101 R101] [--json]
 
 For each of the 12 shipped instances (``benchmarks/data/solomon``) it solves with
 ``optimizer.engine.portfolio.solve(engine="auto")`` (PyVRP and OR-Tools racing on two cores) and

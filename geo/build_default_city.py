@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m geo.build_default_city /work/shared/data/gothenburg/large-network.geojson.gz \
+    python -m geo.build_default_city ../shared/data/gothenburg/large-network.geojson.gz \
         [--out geo/data/gothenburg.ways.json.gz]
 
 Keeps every ``highway=*`` way except ``highway=construction``, only the tags in
