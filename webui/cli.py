@@ -24,6 +24,17 @@ class BadInput(Exception):
         super().__init__("\n".join(self.lines))
 
 
+def console_for_tables():
+    """A rich console: the terminal's width on a terminal, wide enough for any table in a pipe or file.
+
+    Rich assumes 80 columns when output is not a terminal, which truncates the zone columns.
+    """
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=220)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -115,13 +126,12 @@ def _load_orders(args: argparse.Namespace, scenario, network) -> list:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from rich.console import Console
 
     from scenarios.export import write_plan_files
     from scenarios.planning import network_for, plan_day
     from scenarios.scenario import ScenarioError, load_scenario
 
-    console = Console(stderr=False)
+    console = console_for_tables()
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -288,12 +298,11 @@ def _forecast(args: argparse.Namespace, scenario, start: dt.date, horizon: int):
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from scenarios.demand import write_forecast_files
 
-    console = Console()
+    console = console_for_tables()
     scenario = _scenario_or_bad_input(args.scenario)
     if not args.quiet:
         console.print(f"Forecasting {args.horizon} days from {args.start} for {scenario.name} (backtest picks each zone's model)")
@@ -318,13 +327,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from scenarios.capacity_plan import plan_capacity, write_capacities, write_capacity_files
     from scenarios.planning import network_for
 
-    console = Console()
+    console = console_for_tables()
     scenario = _scenario_or_bad_input(args.scenario)
     start = args.from_date or min(args.date, tomorrow())
     if args.date < start:

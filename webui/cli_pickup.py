@@ -80,10 +80,10 @@ def _plan_sites(scenario, network, *, k, objective, extra, saving=None, time_lim
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from webui.cli import console_for_tables
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 110))
+    console = console_for_tables()
     scenario, network = _load(args.scenario)
     extra = _planner_points(args, scenario)
     plan = _plan_sites(
@@ -191,7 +191,7 @@ def _run_with_progress(run, total: int, quiet: bool):
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from webui.cli import console_for_tables
 
     from scenarios.candidates import CandidateError, check_on_network, parse_site
     from scenarios.pickup_model import choice_params
@@ -206,7 +206,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         write_outputs,
     )
 
-    console = Console(width=max(Console().width, 140))
+    console = console_for_tables()
     scenario, network = _load(args.scenario)
     try:
         choice_params(scenario)  # refuse a bad choice: mapping before starting any cluster
