@@ -170,7 +170,7 @@ def print_scorecard(result, console) -> None:
     from rich.table import Table
 
     sc = result.scorecard
-    table = Table(title=f"Scorecard {result.plan.date} (engine {result.plan.engine})", show_header=False)
+    table = Table(title=f"Scorecard {result.plan.date}", caption=f"engine: {result.plan.engine}", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
     cur = sc.currency
