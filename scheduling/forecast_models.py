@@ -107,7 +107,7 @@ def calendar_regressors(dates: pd.DatetimeIndex, calendar: DemandCalendar, *, t0
         X[f"weekday_{k}"] = (dates.day_of_week == k).astype(float)
     X["trend_years"] = (dates - t0).days / YEAR_DAYS
     if annual:
-        doy = dates.dayofyear.to_numpy()
+        doy = dates.day_of_year.to_numpy()
         for k in range(1, FOURIER_TERMS + 1):
             X[f"season_sin_{k}"] = np.sin(2 * np.pi * k * doy / YEAR_DAYS)
             X[f"season_cos_{k}"] = np.cos(2 * np.pi * k * doy / YEAR_DAYS)
