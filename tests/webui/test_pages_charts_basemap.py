@@ -23,6 +23,20 @@ def test_stacked_bar_shows_each_share():
     assert "(25%)" in svg and "(75%)" in svg
 
 
+def test_line_chart_labels_the_first_and_last_day_and_names_each_series():
+    svg = str(charts.line_chart([("baseline", [50.0, 52.0, 51.0]), ("what-if", [49.0, 50.0, 53.0])],
+                                ["2026-11-24", "2026-11-25", "2026-11-26"], title="Cost per order"))
+    assert svg.count("<circle") == 6 and svg.count("<polyline") == 2
+    assert ">2026-11-24</text>" in svg and ">2026-11-26</text>" in svg and ">2026-11-25</text>" not in svg
+    assert ">baseline</text>" in svg and ">what-if</text>" in svg
+
+
+def test_line_chart_of_one_day_puts_its_points_in_the_middle():
+    svg = str(charts.line_chart([("baseline", [50.0]), ("what-if", [55.0])], ["2026-11-24"], title="Cost per order"))
+    xs = set(re.findall(r'<circle cx="([\d.]+)"', svg))
+    assert len(xs) == 1 and ">2026-11-24</text>" in svg and "<polyline" not in svg
+
+
 def test_basemap_has_streets_by_class_with_attribution(gothenburg):
     from geo.network import resolve_source
     from webui.basemap import ROAD_CLASSES, basemap_for

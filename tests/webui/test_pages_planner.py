@@ -41,6 +41,11 @@ def test_opening_a_candidate_is_simulated_and_compared_with_the_baseline(client)
     assert page.count('<svg class="chart"') >= 5
     assert f'data-add=\'["{candidate}"]\'' in page
 
+    # The form holds the settings of the run on display, ready to tweak.
+    assert f'<option value="{candidate}" selected>' in page
+    assert 'id="whatif-days" type="number" min="1" max="14" value="1"' in page
+    assert 'name="start" type="date" value="2026-11-24"' in page
+
 
 @pytest.mark.parametrize(
     "body, message",

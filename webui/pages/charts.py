@@ -115,6 +115,12 @@ def line_chart(series: Sequence[tuple[str, Sequence[float]]], labels: Sequence[s
             parts.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
         for (x, y), v in zip(pts, vs):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"><title>{escape(name)}: {_fmt(v)} {escape(unit)}</title></circle>')
-        parts.append(f'<text x="{left + 4 + 90 * k}" y="{height - 4}" class="chart-label" fill="{c}">{escape(name)}</text>')
+        # The legend sits on the title line; the bottom line is for the x labels.
+        parts.append(f'<text x="{width - 8 - 70 * (len(series) - 1 - k)}" y="13" text-anchor="end" class="chart-label" style="fill:{c}">{escape(name)}</text>')
+    if labels:
+        ends = [(0, labels[0], "start" if len(labels) > 1 else "middle")] + ([(len(labels) - 1, labels[-1], "end")] if len(labels) > 1 else [])
+        for i, text, anchor in ends:
+            x = left + (i / n) * plot_w if len(labels) > 1 else left + plot_w / 2
+            parts.append(f'<text x="{x:.1f}" y="{height - 4}" text-anchor="{anchor}" class="chart-label">{escape(str(text))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
