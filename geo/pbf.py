@@ -82,3 +82,40 @@ def _pbf_platforms(osm) -> Platforms:
     points = gdf.geometry.representative_point()
     names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else np.full(len(gdf), "")
     return Platforms(names.astype(str), points.x.to_numpy(dtype=float), points.y.to_numpy(dtype=float))
+
+
+# The OSM tags of water areas a basemap draws (lakes, rivers mapped as areas, reservoirs).
+WATER_FILTER: dict[str, list[str]] = {"natural": ["water"], "waterway": ["riverbank"], "landuse": ["reservoir", "basin"]}
+
+
+def _polygons(geom) -> list[list[np.ndarray]]:
+    """Each polygon of ``geom`` as its rings (exterior first, then holes), lon/lat arrays."""
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "Polygon":
+        rings = [geom.exterior, *geom.interiors]
+        return [[np.asarray(r.coords, dtype=np.float64)[:, :2] for r in rings]]
+    if geom.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [p for g in geom.geoms for p in _polygons(g)]
+    return []
+
+
+def read_areas(path: str | Path) -> dict[str, list[list[np.ndarray]]]:
+    """Water and building polygons of a ``.osm.pbf`` file, for drawing a basemap (WGS84 lon/lat).
+
+    ``{"water": [...], "building": [...]}``, each polygon a list of rings; a class the extract
+    does not have is an empty list.
+    """
+    from pyrosm import OSM
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        osm = OSM(str(path))
+        frames = {
+            "water": osm.get_data_by_custom_criteria(custom_filter=WATER_FILTER, filter_type="keep", keep_nodes=False),
+            "building": osm.get_buildings(),
+        }
+    return {
+        name: [] if frame is None else [p for g in frame.geometry for p in _polygons(g)]
+        for name, frame in frames.items()
+    }

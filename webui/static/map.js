@@ -10,6 +10,12 @@
     minor: { color: "#dedede", weight: 1 },
     path: { color: "#e3e3d5", weight: 0.8, dashArray: "2 3" }
   };
+  /* Areas of a user's own OpenStreetMap extract, drawn behind the streets (water furthest back). */
+  var AREA_STYLE = {
+    water: { color: "#9cc3d5", weight: 0.5, fillColor: "#b5d6e6", fillOpacity: 1 },
+    building: { color: "#c9bcb1", weight: 0.5, fillColor: "#ddd3ca", fillOpacity: 1 }
+  };
+  var BACK_TO_FRONT = ["water", "building"];
 
   /* Text from orders and scenario files goes into tooltips as HTML: escape it. */
   function esc(text) {
@@ -55,11 +61,13 @@
     var canvas = L.canvas({ padding: 0.3 });
     var layers = {};
     map.basemapReady = getJSON(basemapUrl).then(function (doc) {
-      map.attributionControl.addAttribution("Streets " + (doc.attribution || "(c) OpenStreetMap contributors, ODbL") +
-        " · streets only: the extract has no buildings or water");
+      map.attributionControl.addAttribution("Map data " + (doc.attribution || "(c) OpenStreetMap contributors, ODbL") +
+        " · " + (doc.note || "streets"));
       (doc.features || []).forEach(function (f) {
-        var cls = f.properties.road_class;
-        var layer = L.geoJSON(f, { renderer: canvas, interactive: false, style: CLASS_STYLE[cls] || CLASS_STYLE.street });
+        var area = f.properties.area_class;
+        var cls = area || f.properties.road_class;
+        var style = area ? (AREA_STYLE[area] || AREA_STYLE.building) : (CLASS_STYLE[cls] || CLASS_STYLE.street);
+        var layer = L.geoJSON(f, { renderer: canvas, interactive: false, style: style });
         layers[cls] = { layer: layer, minZoom: f.properties.min_zoom || 0 };
       });
       function refresh() {
@@ -69,6 +77,10 @@
           var want = z >= entry.minZoom;
           if (want && !map.hasLayer(entry.layer)) { entry.layer.addTo(map); entry.layer.bringToBack(); }
           if (!want && map.hasLayer(entry.layer)) { map.removeLayer(entry.layer); }
+        });
+        // Streets over buildings over water, whatever order the zoom added them in.
+        BACK_TO_FRONT.slice().reverse().forEach(function (k) {
+          if (layers[k] && map.hasLayer(layers[k].layer)) { layers[k].layer.bringToBack(); }
         });
       }
       map.on("zoomend", refresh);
