@@ -12,21 +12,47 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from geo.network import RoadNetwork, load_network
+from geo.snap import SnapError
 from optimizer.dayplan import DayModel, PickupStopService, build_day_model, consolidate_stops, plan_from_solution
 from optimizer.domain import Order, Plan, Stop
 from optimizer.engine.portfolio import solve
 from optimizer.scorecard import Scorecard, build_scorecard
-from scenarios.scenario import Scenario
+from scenarios.scenario import Scenario, ScenarioError
 
 _NETWORKS: dict[str, RoadNetwork] = {}
 
 
 def network_for(scenario: Scenario) -> RoadNetwork:
-    """The scenario's street network, loaded once per process."""
+    """The scenario's street network, loaded once per process, with the scenario's depots checked
+    against it (:class:`ScenarioError` naming each depot that does not reach the streets)."""
     src = scenario.network_source
     if src not in _NETWORKS:
         _NETWORKS[src] = load_network(src)
-    return _NETWORKS[src]
+    network = _NETWORKS[src]
+    check_depots(scenario, network)
+    return network
+
+
+def check_depots(scenario: Scenario, network: RoadNetwork) -> None:
+    """Refuse a scenario whose depots lie off its street network: no plan could start there."""
+    depots = scenario.depots()
+    try:
+        network.snap(
+            np.asarray([d.lat for d in depots]),
+            np.asarray([d.lon for d in depots]),
+            labels=[f"depot {d.id}" for d in depots],
+            max_distance_m=scenario.spec.snap_max_distance_m,
+        )
+    except SnapError as exc:
+        where = scenario.folder / "scenario.yaml"
+        raise ScenarioError(
+            "\n".join(
+                # The scenario's own name for the limit, so the fix points at the right key.
+                f"{where}, depots: " + problem.replace("max_distance_m", "snap_max_distance_m")
+                + f" (network: {scenario.spec.network})"
+                for problem in exc.problems
+            )
+        ) from None
 
 
 @dataclass

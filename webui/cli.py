@@ -539,10 +539,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from geo.snap import SnapError
+    from scenarios.scenario import ScenarioError
+
     try:
         return int(args.func(args) or 0)
     except BadInput as exc:
         for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ScenarioError, SnapError) as exc:
+        # A command that did not word these itself: they still name the file, point and fix.
+        for line in getattr(exc, "problems", None) or str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

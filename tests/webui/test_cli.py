@@ -68,3 +68,16 @@ def test_bad_dates_and_time_limits_are_usage_errors(capsys):
 def test_an_unknown_scenario_exits_2_naming_the_builtin_ones(capsys):
     code, _, err = run(capsys, "plan", "--scenario", "atlantis", "--quiet")
     assert code == 2 and "gothenburg" in err
+
+
+def test_a_depot_off_the_network_exits_2_naming_the_depot_and_the_scenario_key(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "moved-depot"
+    shutil.copytree("scenarios/data/gothenburg", folder)
+    text = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    (folder / "scenario.yaml").write_text(text.replace("lat: 57.7228, lon: 11.9510", "lat: 59.3293, lon: 18.0686"), encoding="utf-8")
+    code, _, err = run(capsys, "plan", "--scenario", str(folder), "--quiet", "--out", str(tmp_path / "out"))
+    assert code == 2 and "Traceback" not in err
+    assert "scenario.yaml, depots: depot ringon" in err and "snap_max_distance_m" in err
+    assert not (tmp_path / "out").exists()
