@@ -148,6 +148,23 @@ class DayModel:
         return self.stops[node - len(self.depots)]
 
 
+def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot]) -> list[VehicleSpec]:
+    """Engine vehicle specs with depots as model nodes ``0..len(depots)-1``, costs in cost units."""
+    depot_node = {d.id: i for i, d in enumerate(depots)}
+    return [
+        VehicleSpec(
+            depot=depot_node[v.depot_id],
+            capacity=v.capacity,
+            shift_start=v.shift.start,
+            shift_end=v.shift.end,
+            cost_per_m=int(round(v.cost_per_km * COST_UNITS_PER_CURRENCY / 1000)),
+            cost_per_s=int(round(v.cost_per_hour * COST_UNITS_PER_CURRENCY / 3600)),
+            fixed_cost=int(round(v.fixed_cost * COST_UNITS_PER_CURRENCY)),
+        )
+        for v in vehicles
+    ]
+
+
 def build_day_model(
     orders: Sequence[Order],
     stops: Sequence[Stop],
@@ -203,18 +220,7 @@ def build_day_model(
         worth = sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids)
         penalty[node] = int(round(worth * COST_UNITS_PER_CURRENCY))
 
-    specs = [
-        VehicleSpec(
-            depot=depot_node[v.depot_id],
-            capacity=v.capacity,
-            shift_start=v.shift.start,
-            shift_end=v.shift.end,
-            cost_per_m=int(round(v.cost_per_km * COST_UNITS_PER_CURRENCY / 1000)),
-            cost_per_s=int(round(v.cost_per_hour * COST_UNITS_PER_CURRENCY / 3600)),
-            fixed_cost=int(round(v.fixed_cost * COST_UNITS_PER_CURRENCY)),
-        )
-        for v in vehicles
-    ]
+    specs = vehicle_specs(vehicles, depots)
     allowed = {len(depots) + stop_index[s]: [vehicle_index[v]] for s, v in locks.items()}
     initial = None
     if initial_routes:

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from optimizer.dayplan import COST_UNITS_PER_CURRENCY
+from optimizer.dayplan import COST_UNITS_PER_CURRENCY, vehicle_specs
 from optimizer.domain import Depot, TimeWindow, Vehicle
 from optimizer.insertion import (
     Candidate,
@@ -66,23 +66,6 @@ class Quote:
     extra_s: int = 0
     joins_stop: bool = False
     opens_vehicle: bool = False
-
-
-def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot]) -> list[VehicleSpec]:
-    """Engine vehicle specs with depots as local nodes ``0..len(depots)-1`` (cost units as the day model)."""
-    depot_node = {d.id: i for i, d in enumerate(depots)}
-    return [
-        VehicleSpec(
-            depot=depot_node[v.depot_id],
-            capacity=v.capacity,
-            shift_start=v.shift.start,
-            shift_end=v.shift.end,
-            cost_per_m=int(round(v.cost_per_km * COST_UNITS_PER_CURRENCY / 1000)),
-            cost_per_s=int(round(v.cost_per_hour * COST_UNITS_PER_CURRENCY / 3600)),
-            fixed_cost=int(round(v.fixed_cost * COST_UNITS_PER_CURRENCY)),
-        )
-        for v in vehicles
-    ]
 
 
 class DayRoutes:
