@@ -234,25 +234,24 @@ def reschedule_booking(booking_id: str):
 @bp.delete("/bookings/<booking_id>", merge_slashes=False)
 @authenticated
 def cancel_booking(booking_id: str):
-    err = _booking_id(booking_id)
-    if err:
-        return err
-    idem, err = _idempotency(None)
-    if err:
-        return err
-    return respond(booking_app_for().service.cancel(g.shop_id, booking_id, idem))
+    return _act_on_booking(booking_id, booking_app_for().service.cancel)
 
 
 @bp.post("/bookings/<booking_id>/confirm", merge_slashes=False)
 @authenticated
 def confirm_booking(booking_id: str):
+    return _act_on_booking(booking_id, booking_app_for().service.confirm)
+
+
+def _act_on_booking(booking_id: str, action):
+    """A bodiless change of one booking (cancel, confirm): check the id and the Idempotency-Key, then act."""
     err = _booking_id(booking_id)
     if err:
         return err
     idem, err = _idempotency(None)
     if err:
         return err
-    return respond(booking_app_for().service.confirm(g.shop_id, booking_id, idem))
+    return respond(action(g.shop_id, booking_id, idem))
 
 
 @bp.errorhandler(Exception)
