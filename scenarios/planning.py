@@ -20,6 +20,7 @@ from optimizer.scorecard import Scorecard, build_scorecard
 from scenarios.scenario import Scenario, ScenarioError
 
 _NETWORKS: dict[str, RoadNetwork] = {}
+_DEPOTS_CHECKED: set[tuple] = set()
 
 
 def network_for(scenario: Scenario) -> RoadNetwork:
@@ -29,7 +30,11 @@ def network_for(scenario: Scenario) -> RoadNetwork:
     if src not in _NETWORKS:
         _NETWORKS[src] = load_network(src)
     network = _NETWORKS[src]
-    check_depots(scenario, network)
+    # Checked once per depot set: the pages and the booking API call this on every request.
+    key = (src, scenario.spec.snap_max_distance_m, tuple((d.id, d.lat, d.lon) for d in scenario.depots()))
+    if key not in _DEPOTS_CHECKED:
+        check_depots(scenario, network)
+        _DEPOTS_CHECKED.add(key)
     return network
 
 

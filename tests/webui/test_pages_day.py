@@ -272,3 +272,23 @@ def test_a_plan_made_before_an_import_says_the_orders_changed(client, planned):
     assert "40 orders (as planned)" in page
     page = client.post(f"/day/{DAY}/import/drop", data={"csrf_token": page_token(client)}, follow_redirects=True)
     assert "orders changed" not in page.get_data(as_text=True)
+
+
+def test_planning_a_scenario_whose_depot_is_off_its_streets_fails_with_a_plain_message(tmp_path):
+    import shutil
+
+    from tests.webui.pages_support import add_users, sign_in, small_day_config
+    from webui.app import create_app
+
+    folder = tmp_path / "moved-depot"
+    shutil.copytree("scenarios/data/gothenburg", folder)
+    text = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    (folder / "scenario.yaml").write_text(text.replace("lat: 57.7228, lon: 11.9510", "lat: 59.3293, lon: 18.0686"), encoding="utf-8")
+    app = create_app(small_day_config(tmp_path, SCENARIO=str(folder)))
+    add_users(app)
+    client = app.test_client()
+    sign_in(client)
+    resp = _post(client, f"/day/{DAY}/plan", {"time_limit": 1})
+    snap = wait_job(client, resp.get_json()["poll"])
+    assert snap["state"] == "failed" and "Traceback" not in snap["message"]
+    assert "depot ringon" in snap["message"] and "snap_max_distance_m" in snap["message"]
