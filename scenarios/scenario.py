@@ -105,6 +105,20 @@ class DemandSpec(_Strict):
     parcels: dict[int, float] = Field(default={1: 0.6, 2: 0.25, 3: 0.1, 5: 0.05})
 
 
+class DispatchSpec(_Strict):
+    """The dispatcher's day: when booking for a date closes, and how wide the ETA windows are."""
+
+    cutoff_days_before: int = Field(default=1, ge=0, le=14, description="booking closes this many days before the date")
+    cutoff_at: str = Field(default="22:00", description="... at this time of day (HH:MM, UTC)")
+    eta_window_minutes: int = Field(default=60, ge=5, le=24 * 60, description="width of a published ETA window")
+
+    @field_validator("cutoff_at")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+
 class ScenarioSpec(_Strict):
     name: str
     description: str = ""
@@ -121,6 +135,7 @@ class ScenarioSpec(_Strict):
     customers: str = "customers.csv"
     pickup_points: str = "pickup_points.csv"
     choice: dict[str, float] = Field(default_factory=dict)
+    dispatch: DispatchSpec = DispatchSpec()
 
     @model_validator(mode="after")
     def _references(self) -> "ScenarioSpec":

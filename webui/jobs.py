@@ -20,8 +20,7 @@ from typing import Any, Callable
 log = logging.getLogger(__name__)
 
 
-class JobFailed(Exception):
-    """A failure whose message is fit to show the user as it is (bad input, no plan possible)."""
+from scenarios.dispatch.errors import JobFailed  # noqa: F401 - raised by the solves this runs
 
 
 @dataclass

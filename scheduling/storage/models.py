@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -34,6 +34,10 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     api_key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Where the shop's events are POSTed (HTTPS, or loopback for tests); None: the shop polls /events.
+    webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The HMAC-SHA256 key the shop verifies signatures with (shown once when the webhook is set).
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class SavedPlan(Base):
@@ -101,11 +105,24 @@ class CustomerProfile(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
 
+LIVE_STATUSES = ("held", "confirmed")
+_LIVE_SQL = "status IN ('held', 'confirmed') AND order_ref IS NOT NULL"
+
+
 class Booking(Base):
     """A held or confirmed delivery slot for one order of a shop's customer.
 
     ``status``: ``held`` (until ``hold_expires_at``), ``confirmed``, ``cancelled`` or ``expired``.
     ``fee`` is in the scenario currency. ``node`` is the snapped street-network node of the stop.
+
+    What a route needs (all optional): ``order_ref`` (the shop's order reference, unique per shop
+    among live bookings), ``address`` (text for the driver sheet), ``bulky``, ``instructions``
+    and ``notify`` (the channel the customer prefers: ``none``, ``sms`` or ``email``; never the
+    number or address itself).
+
+    Publication (``scenarios.dispatch``) fills the ``planned_*`` and ``eta_*`` columns: the
+    planned arrival and the ETA window inside the booked slot, in seconds since midnight of
+    ``date``, the vehicle, and the plan version (``plans.id``) they came from.
     """
 
     __tablename__ = "bookings"
@@ -113,6 +130,14 @@ class Booking(Base):
         Index("ix_bookings_counter", "zone", "date", "slot", "status"),
         Index("ix_bookings_customer", "shop_id", "customer_id"),
         Index("ix_bookings_date_status", "date", "status"),
+        Index(
+            "uq_bookings_shop_order_ref_live",
+            "shop_id",
+            "order_ref",
+            unique=True,
+            sqlite_where=text(_LIVE_SQL),
+            postgresql_where=text(_LIVE_SQL),
+        ),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
@@ -132,6 +157,17 @@ class Booking(Base):
     hold_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    order_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    bulky: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    instructions: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    notify: Mapped[str] = mapped_column(String(10), nullable=False, default="none", server_default="none")
+    planned_plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    planned_vehicle_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    planned_arrival_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    eta_start_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    eta_end_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    planned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class IdempotencyRecord(Base):
@@ -144,3 +180,86 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     response_json: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+class Publication(Base):
+    """A plan the dispatcher published for a date: its ETAs went to the bookings and the shops.
+
+    The latest row of a date is the plan drivers follow; ``plan_id`` is the plan version that
+    ``GET /api/v1/bookings/{id}`` reports with ``planned_eta``.
+    """
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(200), nullable=False)
+    date: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), nullable=False)
+    published_by: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    eta_width_s: Mapped[int] = mapped_column(Integer, nullable=False)
+    bookings_planned: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    bookings_unserved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    forced: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+
+class OutboxEvent(Base):
+    """An event for a shop, written in the same transaction as the change that causes it.
+
+    ``id`` is the event id shops deduplicate by and poll after (``GET /api/v1/events?after=ID``).
+    The sender delivers a booking's events in ``id`` order: a later event waits while an earlier
+    one of the same booking is undelivered. ``delivered_at`` is set once the shop's webhook
+    answered 2xx; ``gave_up_at`` when retries ran out (the event stays pollable).
+    """
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index("ix_outbox_pending", "delivered_at", "gave_up_at", "next_attempt_at"),
+        Index("ix_outbox_shop_id", "shop_id", "id"),
+        Index("ix_outbox_booking", "booking_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
+    booking_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    payload_json: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    gave_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class SolveJob(Base):
+    """A dispatcher solve (plan, re-optimize) running on a worker, as every server process sees it.
+
+    ``state``: ``queued``, ``running``, ``done`` (``result_plan_id`` set), ``failed``
+    (``message`` in plain words) or ``stopped`` (stopped early; the best plan so far is kept in
+    ``result_plan_id``). ``best_cost`` is in the scenario currency; times are naive UTC.
+    """
+
+    __tablename__ = "solve_jobs"
+    __table_args__ = (Index("ix_solve_jobs_tag_state", "tag", "state"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    owner: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    tag: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    scenario: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    params_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="queued")
+    stage: Mapped[str] = mapped_column(String(200), nullable=False, default="waiting for a free solver")
+    time_limit_s: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    best_cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    improvements: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    done_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    result_plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webui.jobs import JobRunner
-from webui.pages.workbench import Workbench
+from scenarios.dispatch.workbench import Workbench
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 from webui.basemap import basemap_for
 from webui.pages import charts
 from webui.pages.auth import role_required
-from webui.pages.editing import EditError
-from webui.pages.workbench import DayError, order_rows, scorecard_diff, slot_labels
+from scenarios.dispatch.editing import EditError
+from scenarios.dispatch.errors import DayError
+from scenarios.dispatch.workbench import order_rows, scorecard_diff, slot_labels
 
 bp = Blueprint("day", __name__)
 

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from webui.pages import charts, whatif
 from webui.pages.auth import role_required
-from webui.pages.workbench import DayError
+from scenarios.dispatch.errors import DayError
 
 bp = Blueprint("planner", __name__)
 

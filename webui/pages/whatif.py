@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from webui.jobs import JobFailed
+from scenarios.dispatch.errors import JobFailed
 
 RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
 METRIC_LABELS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webui.pages.editing import Draft, EditError, apply_edit
+from scenarios.dispatch.editing import Draft, EditError, apply_edit
 
 
 @pytest.fixture

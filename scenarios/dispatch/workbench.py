@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 from optimizer.domain import Order, TimeWindow, hhmm
 from scheduling.storage import Database
 from scheduling.storage.models import SavedPlan
-from webui.jobs import JobFailed
-from webui.pages.editing import Draft, apply_edit, draft_from_plan
+from scenarios.dispatch.editing import Draft, apply_edit, draft_from_plan
+from scenarios.dispatch.errors import DayError, JobFailed
 
 # Scorecard figures the page compares between a plan and the one it was made from:
 # (key, label, unit, True if more is better).
@@ -49,15 +49,6 @@ DIFF_FIGURES: tuple[tuple[str, str, str, bool], ...] = (
     ("cost_fixed", "Vehicle cost", "cur", False),
 )
 MANUAL_UNASSIGNED = "unassigned_by_dispatcher"
-
-
-class DayError(ValueError):
-    """Something about the day the dispatcher must fix (bad file, no customers, bad edit);
-    ``problems`` has one line per problem."""
-
-    def __init__(self, message: str, problems: Sequence[str] = ()):
-        self.problems = list(problems)
-        super().__init__(message)
 
 
 def _problems(exc: Exception) -> list[str]:
@@ -428,7 +419,7 @@ class Workbench:
              position: int | None = None) -> int:
         """Make one hand edit, re-simulate the times and save it as a child plan; returns its id.
 
-        Raises :class:`~webui.pages.editing.EditError` (a ``ValueError``) for an impossible edit.
+        Raises :class:`~scenarios.dispatch.editing.EditError` (a ``ValueError``) for an impossible edit.
         """
         base = self.get_plan(plan_id)
         if base is None:
