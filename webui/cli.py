@@ -385,7 +385,6 @@ def _port(text: str) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the web app and booking API with waitress (a production WSGI server in pure Python)."""
     import logging
-    import threading
 
     from waitress import serve
 
@@ -400,28 +399,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config["BOOKING_RESOLVE"] = False
     app = create_app(config)
     try:
-        booking = booking_app(app)  # load the network now, not on the first customer's request
+        booking_app(app)  # load the network now, not on the first customer's request
     except ScenarioError as exc:
         raise BadInput(str(exc).splitlines())
-    stop = threading.Event()
+    from webui.serving import start_background
 
-    def sweep() -> None:
-        from scheduling.bookings import sweep_expired_holds
-
-        while not stop.wait(30):
-            try:
-                for date, booking_id in sweep_expired_holds(booking.service.db, booking.setup.now()):
-                    booking.plans.day(date).remove(booking_id)
-            except Exception:  # the sweep retries in 30 s; lazy expiry covers the gap
-                logging.getLogger("lastmile").exception("hold sweep failed")
-
-    threading.Thread(target=sweep, name="hold-sweeper", daemon=True).start()
+    stop_background = start_background(app, scheduler=getattr(args, "scheduler", None))
     logging.basicConfig(level=logging.INFO)
     print(f"lastmile serving on http://{args.host}:{args.port} (API at /api/v1, {args.threads} threads)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, ident="lastmile", channel_timeout=30)
     finally:
-        stop.set()
+        stop_background()
     return 0
 
 

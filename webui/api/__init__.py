@@ -275,3 +275,6 @@ def register(app: Flask) -> None:
         reason = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}.get(exc.code or 500, "error")
         return error(exc.code or 500, None, reason, exc.description or reason)
 
+
+
+from webui.api import events as _events  # noqa: E402,F401 - its routes join the blueprint above

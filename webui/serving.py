@@ -1,0 +1,63 @@
+"""What runs beside the WSGI server in ``lastmile serve``: the hold sweeper, the outbox sender
+(shops' webhooks) and the solver cluster. Each ``start_*`` returns a function that stops it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from flask import Flask
+
+log = logging.getLogger("lastmile")
+
+Stopper = Callable[[], None]
+
+
+def start_hold_sweeper(app: Flask, every_s: float = 30.0) -> Stopper:
+    """Expire overdue holds every ``every_s`` seconds (lazy expiry covers the time between)."""
+    from scheduling.bookings import sweep_expired_holds
+    from webui.api.context import booking_app
+
+    booking = booking_app(app)
+    stop = threading.Event()
+
+    def sweep() -> None:
+        while not stop.wait(every_s):
+            try:
+                for date, booking_id in sweep_expired_holds(booking.service.db, booking.setup.now()):
+                    booking.plans.day(date).remove(booking_id)
+            except Exception:  # the sweep retries in every_s; lazy expiry covers the gap
+                log.exception("hold sweep failed")
+
+    threading.Thread(target=sweep, name="hold-sweeper", daemon=True).start()
+    return stop.set
+
+
+def start_outbox_sender(app: Flask) -> Stopper:
+    """Deliver the outbox's events to the shops' webhooks in the background."""
+    from scheduling.webhooks import OutboxSender
+    from webui.app import get_db
+
+    sender = OutboxSender(get_db(app))
+    sender.start()
+    return sender.stop
+
+
+def start_solver_cluster(app: Flask, scheduler: str | None = None) -> Stopper:
+    """Connect the app's solves to Dask: a local cluster, or ``scheduler`` (tcp://HOST:PORT)."""
+    return lambda: None  # replaced by the solver-cluster work (webui/jobs.py)
+
+
+def start_background(app: Flask, *, scheduler: str | None = None) -> Stopper:
+    """Start everything above; the returned function stops all of it (in reverse order)."""
+    stoppers = [start_solver_cluster(app, scheduler), start_hold_sweeper(app), start_outbox_sender(app)]
+
+    def stop_all() -> None:
+        for stop in reversed(stoppers):
+            try:
+                stop()
+            except Exception:  # stopping one must not keep the others running
+                log.exception("stopping a background task failed")
+
+    return stop_all
