@@ -509,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="gothenburg", help="scenario the API books in (default gothenburg)")
     p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
     p.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler tcp://HOST:PORT for solves (default: a local cluster started with the server)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("shop", help="shops that call the booking API")
