@@ -208,6 +208,7 @@ def solve_ortools(
     log_search: bool = False,
     progress: Callable[[float, int], None] | None = None,
     metaheuristic: str = "guided_local_search",
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoutingSolution:
     """Solve ``problem`` with OR-Tools within ``time_limit_s`` wall-clock seconds.
 
@@ -216,7 +217,8 @@ def solve_ortools(
     called with (elapsed seconds, objective) at every new best solution. Never raises for an
     infeasible problem: stops that cannot be served are reported in ``dropped``.
     ``objective`` is OR-Tools' own cost, which charges ``required_drop_penalty`` per dropped
-    required stop.
+    required stop. ``should_stop()`` is asked at every accepted solution; once it returns True
+    the search finishes there with its best solution (``meta["stopped_early"]``).
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_model(problem)
@@ -224,15 +226,21 @@ def solve_ortools(
     params = search_parameters(time_limit_s, first_solution, log_search, metaheuristic, problem.n)
     routing.CloseModelWithParameters(params)
 
-    if progress is not None:
+    stopped = [False]
+    if progress is not None or should_stop is not None:
         cost_var = routing.CostVar()
         best = [None]
+        solver = routing.solver()
 
         def _on_solution() -> None:  # GLS reports every accepted move; pass on improvements only
-            cost = int(cost_var.Value())
-            if best[0] is None or cost < best[0]:
-                best[0] = cost
-                progress(time.perf_counter() - t0, cost)
+            if progress is not None:
+                cost = int(cost_var.Value())
+                if best[0] is None or cost < best[0]:
+                    best[0] = cost
+                    progress(time.perf_counter() - t0, cost)
+            if should_stop is not None and not stopped[0] and should_stop():
+                stopped[0] = True
+                solver.FinishCurrentSearch()  # the search ends here, keeping its best solution
 
         routing.AddAtSolutionCallback(_on_solution)
 
@@ -272,6 +280,7 @@ def solve_ortools(
         meta={
             "status": int(routing.status()),
             "seeded": seeded,
+            "stopped_early": stopped[0],
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
             "required_drop_penalty": model.required_penalty,
             "dropped_required": [s for s in dropped if problem.is_required(s)],

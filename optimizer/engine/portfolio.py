@@ -21,6 +21,11 @@ cannot express the problem (locks) or the worker fails, OR-Tools gets the whole 
 ``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
 (found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's
 plan). ``solution.meta["engines"]`` holds each plan's price and wall time.
+
+Stopping early: ``should_stop`` (or the check set by :func:`optimizer.engine.stopping.stop_when`)
+ends OR-Tools' current leg at its next solution, skips the polish, and tells the worker to end
+PyVRP's search at its next iteration; the plans found so far are judged as usual
+(``meta["stopped_early"]``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from collections.abc import Callable
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
 from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
+from optimizer.engine.stopping import current_stop_check
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -42,7 +48,9 @@ JUDGE_RESERVE = (0.04, 0.2, 0.001)  # (share of budget, minimum s, s per node) k
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
 
 _SNAPSHOT = "snapshot?"
+_STOP = "stop!"
 _conn = None  # the worker's end of the pipe (set in the worker process only)
+_asked: set[str] = set()  # in the worker: requests read from the pipe, not yet acted on
 
 
 class _Worker:
@@ -63,6 +71,10 @@ class _Worker:
     def submit(self, fn: Callable, *args) -> None:
         self.final = None
         self.conn.send(("call", fn, args))
+
+    def request_stop(self) -> None:
+        """Ask the running job to end its search at its next iteration (ignored once it has ended)."""
+        self.conn.send(_STOP)
 
     def snapshot(self, timeout_s: float) -> Snapshot | None:
         """Ask the running job for its best plan so far (None if it has none or has ended)."""
@@ -113,6 +125,9 @@ def _serve(conn) -> None:
         if request == _SNAPSHOT:  # arrived after the job ended
             conn.send(("snapshot", None))
             continue
+        if request == _STOP:  # arrived after the job ended
+            continue
+        _asked.clear()
         _, fn, args = request
         try:
             conn.send(("ok", fn(*args)))
@@ -120,11 +135,27 @@ def _serve(conn) -> None:
             conn.send(("error", repr(exc)))
 
 
+def _read_requests() -> None:
+    """In the worker: note the parent's pending requests (snapshot, stop) without blocking."""
+    while _conn is not None and _conn.poll():
+        message = _conn.recv()
+        if message in (_SNAPSHOT, _STOP):
+            _asked.add(message)
+
+
 def _snapshot_wanted() -> bool:
     """In the worker: has the parent asked for a snapshot? (Polled between PyVRP iterations.)"""
-    if _conn is None or not _conn.poll():
-        return False
-    return _conn.recv() == _SNAPSHOT
+    _read_requests()
+    if _SNAPSHOT in _asked:
+        _asked.discard(_SNAPSHOT)
+        return True
+    return False
+
+
+def _stop_wanted() -> bool:
+    """In the worker: has the parent asked the search to stop? (Polled every PyVRP iteration.)"""
+    _read_requests()
+    return _STOP in _asked
 
 
 def _snapshot_reply(snapshot: Snapshot | None) -> None:
@@ -133,7 +164,8 @@ def _snapshot_reply(snapshot: Snapshot | None) -> None:
 
 def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int) -> RoutingSolution:
     """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds)."""
-    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, share=(_snapshot_wanted, _snapshot_reply))
+    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, share=(_snapshot_wanted, _snapshot_reply),
+                       should_stop=_stop_wanted)
 
 
 _worker: _Worker | None = None
@@ -213,6 +245,7 @@ def solve(
     engine: str = "auto",
     seed: int = 0,
     progress: Callable[[float, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoutingSolution:
     """Solve ``problem`` within about ``time_limit_s`` wall-clock seconds.
 
@@ -220,18 +253,29 @@ def solve(
     back to OR-Tools if PyVRP cannot express the problem). ``progress(elapsed_s, objective)``
     receives OR-Tools' improvements while it runs (OR-Tools' objective, which includes
     ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
-    ``objective`` of the result is always the checker's price.
+    ``objective`` of the result is always the checker's price. ``should_stop()`` (default: the
+    check of :func:`~optimizer.engine.stopping.stop_when`, if any) ends the search early with
+    the best plan so far (see the module docstring).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
     t0 = time.perf_counter()
     meta: dict = {"engines": {}}
+    user_stop = should_stop or current_stop_check()
+    asked = [False]
+
+    def stop() -> bool:
+        if user_stop is None:
+            return False
+        if not asked[0] and user_stop():
+            asked[0] = meta["stopped_early"] = True
+        return asked[0]
 
     def ortools_only(reason: str | None) -> RoutingSolution:
         if reason:
             meta["fallback"] = reason
         remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
-        sol = solve_ortools(problem, remaining, progress=progress)
+        sol = solve_ortools(problem, remaining, progress=progress, should_stop=stop if user_stop else None)
         rep = check_solution(problem, sol)
         meta["engines"]["ortools"] = _entry(sol, rep, t0)
         return _finish(sol, rep, "ortools", t0, meta)
@@ -243,7 +287,7 @@ def solve(
         return ortools_only(f"pyvrp not applicable: {reason}")
 
     if engine == "pyvrp":
-        sol = solve_pyvrp(problem, time_limit_s, seed)
+        sol = solve_pyvrp(problem, time_limit_s, seed, should_stop=stop if user_stop else None)
         rep = check_solution(problem, sol)
         meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
         if not _sound(rep):
@@ -252,12 +296,12 @@ def solve(
     if not _worker_lock.acquire(blocking=False):  # another thread is relaying: don't share the pipe
         return ortools_only("pyvrp worker busy with another solve")
     try:
-        return _relay(problem, time_limit_s, seed, progress, t0, meta)
+        return _relay(problem, time_limit_s, seed, progress, t0, meta, stop if user_stop else None)
     finally:
         _worker_lock.release()
 
 
-def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
+def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) -> RoutingSolution:
     # Judging re-builds the OR-Tools model to validate PyVRP's plan: about 1 s per 1000 nodes.
     share, minimum, per_node = JUDGE_RESERVE
     reserve = max(share * time_limit_s, minimum + per_node * problem.n)
@@ -291,13 +335,16 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
 
     # Leg 1: OR-Tools from scratch (the safety net) while PyVRP searches.
     race_s = RACE_SHARE * search_s if worker is not None else search_s
-    ort = solve_ortools(problem, race_s, progress=progress)
+    ort = solve_ortools(problem, race_s, progress=progress, should_stop=should_stop)
     ort_rep = consider(ort, "ortools", "ortools")
     mark("race")
 
+    def stopping() -> bool:
+        return should_stop is not None and should_stop()
+
     # Leg 2: OR-Tools polishes the better of PyVRP's best-so-far and its own plan.
     snapshot = None
-    if worker is not None:
+    if worker is not None and not stopping():
         try:
             snapshot = worker.snapshot(timeout_s=max(2.0, 0.1 * time_limit_s))
         except Exception as exc:
@@ -311,8 +358,8 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
         if _sound(snap_rep) and (not _sound(ort_rep) or _rank(snap_rep) <= _rank(ort_rep)):
             start_from, start_name = snap, "pyvrp+ortools-polish"
     polish_s = search_s - (time.perf_counter() - t0)
-    if polish_s >= MIN_POLISH_S:
-        polished = solve_ortools(problem, polish_s, initial=start_from)
+    if polish_s >= MIN_POLISH_S and not stopping():
+        polished = solve_ortools(problem, polish_s, initial=start_from, should_stop=should_stop)
         if not polished.meta.get("seeded"):
             start_name = "ortools"
         elif start_name != "ortools" and check_solution(problem, polished).objective >= start_from.objective:
@@ -323,6 +370,8 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta) -> RoutingSolution:
     # PyVRP's final plan, if OR-Tools accepts it.
     if worker is not None:
         try:
+            if stopping():
+                worker.request_stop()
             pv = worker.result(timeout_s=max(1.0, reserve))
         except Exception as exc:
             fail(exc)

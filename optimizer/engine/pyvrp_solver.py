@@ -29,18 +29,25 @@ ENGINE = "pyvrp"
 
 
 class Deadline:
-    """PyVRP stopping criterion: stop at a wall-clock deadline (``time.perf_counter()`` value).
+    """PyVRP stopping criterion: stop at a wall-clock deadline (``time.perf_counter()`` value),
+    or earlier once ``should_stop()`` returns True (asked every iteration: keep it cheap).
 
     ``pyvrp.stop.MaxRuntime`` starts its clock at its first call, i.e. after PyVRP's initial
     local search, which on 1000 customers can take seconds; a deadline fixed when
     :func:`solve_pyvrp` starts keeps the whole call within its limit (up to one iteration).
     """
 
-    def __init__(self, deadline: float):
+    def __init__(self, deadline: float, should_stop: Callable[[], bool] | None = None):
         self.deadline = deadline
+        self.should_stop = should_stop
+        self.stopped = False
 
     def __call__(self, best_cost: float) -> bool:
-        return time.perf_counter() >= self.deadline
+        if time.perf_counter() >= self.deadline:
+            return True
+        if self.should_stop is not None and self.should_stop():
+            self.stopped = True
+        return self.stopped
 
 
 class NotSupported(Exception):
@@ -208,6 +215,7 @@ def solve_pyvrp(
     initial: RoutingSolution | None = None,
     progress: Callable[[float, int], None] | None = None,
     share: tuple[Callable[[], bool], Callable[[Snapshot | None], None]] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -218,7 +226,8 @@ def solve_pyvrp(
     ``progress(elapsed_s, cost)`` is called on every new feasible best. ``share = (wanted,
     reply)``: between iterations, if ``wanted()`` is true, ``reply`` receives a
     :class:`Snapshot` of the best feasible plan so far (or None); the portfolio uses this to
-    hand PyVRP's plan to OR-Tools while PyVRP keeps searching.
+    hand PyVRP's plan to OR-Tools while PyVRP keeps searching. ``should_stop()`` is asked every
+    iteration; once it returns True the search ends with its best plan (``meta["stopped_early"]``).
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
@@ -228,9 +237,8 @@ def solve_pyvrp(
         params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=callbacks))
     seed_routes = initial.routes if initial is not None else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
-    result = pyvrp.solve(
-        model.data, Deadline(t0 + time_limit_s), seed=seed, collect_stats=False, params=params, initial_solution=init
-    )
+    stop = Deadline(t0 + time_limit_s, should_stop)
+    result = pyvrp.solve(model.data, stop, seed=seed, collect_stats=False, params=params, initial_solution=init)
     best = result.best
     routes, dropped = read_solution(model, problem, best)
     cost = _cost(best)
@@ -246,5 +254,6 @@ def solve_pyvrp(
             "iterations": int(result.num_iterations),
             "unservable": model.unservable,
             "seeded": init is not None,
+            "stopped_early": stop.stopped,
         },
     )
