@@ -86,6 +86,13 @@ class Order:
     zone: str = ""
     first_choice: str | None = None
     bulky: bool = False  # heavy or bulky: longer handling, already counted in ``service_s``
+    # Where the order came from: "api" (a shop's booking), "file" (an imported order file) or
+    # "generated" (the scenario's day generator); bookings keep their id and the shop's reference.
+    source: str = "generated"
+    booking_id: str | None = None
+    shop: str = ""
+    order_ref: str = ""
+    instructions: str = ""
 
     @property
     def slot_label(self) -> str:

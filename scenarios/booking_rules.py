@@ -16,7 +16,7 @@ from geo.zones import grid_zones
 from optimizer.domain import parse_hhmm
 from scheduling.area import OutsideArea, PickupSite, ServiceArea
 from scheduling.booking_setup import BookingSetup, HandlingTimes, Pricing, TierPrivileges, utcnow
-from scheduling.slots import calendar_from_windows
+from scheduling.slots import SlotCalendar, calendar_from_windows
 from scenarios.scenario import Scenario
 
 DEFAULT_PREMIUM_SLOTS = ("18:00-19:00", "19:00-20:00")
@@ -39,6 +39,28 @@ def clock_from_env() -> Callable[[], dt.datetime] | None:
     return lambda: t
 
 
+def slot_calendar(scenario: Scenario, config: Mapping[str, Any] | None = None) -> SlotCalendar:
+    """The scenario's bookable slots and cut-off (``config`` keys as in :func:`booking_setup`)."""
+    config = config or {}
+    spec = scenario.spec
+    days_before, at = config.get("BOOKING_CUTOFF") or (spec.dispatch.cutoff_days_before, spec.dispatch.cutoff_at)
+    return calendar_from_windows(
+        list(spec.slots.home),
+        list(spec.slots.pickup),
+        premium=list(config.get("BOOKING_PREMIUM_SLOTS", DEFAULT_PREMIUM_SLOTS)),
+        home_capacity=int(config.get("BOOKING_HOME_CAPACITY", 12)),
+        premium_capacity=int(config.get("BOOKING_PREMIUM_CAPACITY", 2)),
+        cutoff_days_before=int(days_before),
+        cutoff_at=parse_hhmm(at),
+    )
+
+
+def now(config: Mapping[str, Any] | None = None) -> dt.datetime:
+    """The time the booking rules go by: ``BOOKING_CLOCK``, else ``LASTMILE_NOW``, else the system clock."""
+    clock = (config or {}).get("BOOKING_CLOCK") or clock_from_env() or utcnow
+    return clock()
+
+
 def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None = None) -> BookingSetup:
     """The scenario's booking rules on ``network``.
 
@@ -53,16 +75,7 @@ def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None 
     rows, cols = config.get("BOOKING_ZONES", (3, 3))
     zones = grid_zones(network, rows, cols)
     area = ServiceArea(network, zones, max_snap_m=spec.snap_max_distance_m)
-    days_before, at = config.get("BOOKING_CUTOFF") or (spec.dispatch.cutoff_days_before, spec.dispatch.cutoff_at)
-    calendar = calendar_from_windows(
-        list(spec.slots.home),
-        list(spec.slots.pickup),
-        premium=list(config.get("BOOKING_PREMIUM_SLOTS", DEFAULT_PREMIUM_SLOTS)),
-        home_capacity=int(config.get("BOOKING_HOME_CAPACITY", 12)),
-        premium_capacity=int(config.get("BOOKING_PREMIUM_CAPACITY", 2)),
-        cutoff_days_before=int(days_before),
-        cutoff_at=parse_hhmm(at),
-    )
+    calendar = slot_calendar(scenario, config)
     sites = {}
     for p in scenario.active_pickup_points():
         try:
@@ -77,7 +90,7 @@ def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None 
         area=area,
         pickup_sites=sites,
         tiers={name: TierPrivileges(t.fee_waiver, t.premium_slots) for name, t in spec.tiers.items()},
-        handling=HandlingTimes(s.home_base_s, s.per_parcel_s, s.pickup_base_s, s.pickup_per_parcel_s),
+        handling=HandlingTimes(s.home_base_s, s.per_parcel_s, s.pickup_base_s, s.pickup_per_parcel_s, bulky_extra_s=s.bulky_extra_s),
         pricing=Pricing(currency=spec.currency),
         hold_minutes=float(config.get("BOOKING_HOLD_MINUTES", 10.0)),
         clock=clock,

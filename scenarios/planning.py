@@ -16,6 +16,7 @@ from geo.snap import SnapError
 from optimizer.dayplan import DayModel, PickupStopService, build_day_model, consolidate_stops, plan_from_solution
 from optimizer.domain import Order, Plan, Stop
 from optimizer.engine.portfolio import solve
+from optimizer.problem import RoutingSolution
 from optimizer.scorecard import Scorecard, build_scorecard
 from scenarios.scenario import Scenario, ScenarioError
 
@@ -69,6 +70,25 @@ class DayResult:
     orders: list[Order]
 
 
+def _insertion_start(model: DayModel, orders: Sequence[Order]) -> RoutingSolution | None:
+    """The orders inserted in their given order, as a sound solution priced by the checker
+    (set as the problem's initial routes), or None when it is not sound."""
+    from optimizer.checker import check_solution
+    from optimizer.warmstart import insertion_routes
+
+    node_of_order = {oid: model.stop_node(k) for k, st in enumerate(model.stops) for oid in st.order_ids}
+    routes = insertion_routes(model.problem, [node_of_order[o.id] for o in orders if o.id in node_of_order])
+    on_route = {n for r in routes for n in r}
+    dropped = [n for n in model.problem.stop_nodes() if n not in on_route]
+    start = RoutingSolution(routes=routes, dropped=dropped, objective=0, engine="insertion", wall_s=0.0)
+    report = check_solution(model.problem, start)
+    if not report.kinds() <= {"unserved"}:
+        return None
+    model.problem.initial_routes = routes
+    start.objective = report.objective
+    return start
+
+
 def day_stops(scenario: Scenario, orders: Sequence[Order]) -> list[Stop]:
     s = scenario.spec.service
     tiers = list(scenario.spec.tiers)
@@ -105,12 +125,15 @@ def plan_day(
     initial_routes: Mapping[str, Sequence[str]] | None = None,
     progress: Callable[[float, int], None] | None = None,
     network: RoadNetwork | None = None,
+    insertion_start: bool = False,
 ) -> DayResult:
     """Route ``orders`` with the scenario's fleet.
 
     ``locks`` pins stops (by stop id; a home order's stop id is its order id) to vehicles, and
     ``initial_routes`` (vehicle id -> stop ids) starts the search from a given plan, as the
-    dispatcher's re-optimize does after hand edits.
+    dispatcher's re-optimize does after hand edits. Without them, ``insertion_start`` starts
+    from the orders inserted in their given order (:func:`optimizer.warmstart.insertion_routes`,
+    the booking API's tentative-route rule); the plan returned is never worse than that start.
     """
     network = network or network_for(scenario)
     stops = day_stops(scenario, orders)
@@ -127,7 +150,14 @@ def plan_day(
         locks=locks,
         initial_routes=initial_routes,
     )
+    start = None
+    if initial_routes is None and insertion_start:
+        start = _insertion_start(model, orders)
+        if start is not None and progress is not None:
+            progress(0.0, start.objective)  # the first plan, before the search begins
     solution = solve(model.problem, time_limit_s, engine=engine, progress=progress)
+    if start is not None and start.objective < solution.objective:
+        solution = start  # the search found nothing better than the booked routes
     plan = plan_from_solution(model, solution, date=date)
     plan.meta.setdefault("scenario", scenario.name)
     scorecard = build_scorecard(plan, orders, scenario.vehicles(), currency=scenario.spec.currency)

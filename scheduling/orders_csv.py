@@ -17,6 +17,9 @@ tier                no        member tier (default ``ordinary``)
 customer_id         no        the customer's id
 bulky               no        ``yes`` for heavy or bulky parcels (longer handling)
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
+shop                no        the shop the order belongs to (its name in lastmile)
+order_ref           no        the shop's order reference; with ``shop``, matches a booking
+instructions        no        delivery instructions for the driver (up to 500 characters)
 ==================  ========  ==========================================================
 
 Line numbers in error messages count the header as line 1, as a spreadsheet shows them.
@@ -35,7 +38,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm
 
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
-OPTIONAL_COLUMNS = ("address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice")
+OPTIONAL_COLUMNS = (
+    "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
+)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 
@@ -86,6 +91,9 @@ class _Row(BaseModel):
     customer_id: str = ""
     bulky: bool = False
     first_choice: str | None = None
+    shop: str = Field(default="", max_length=120)
+    order_ref: str = Field(default="", max_length=80)
+    instructions: str = Field(default="", max_length=500)
 
     @field_validator("lat", "lon", "pickup_point_id", "first_choice", mode="before")
     @classmethod
@@ -219,6 +227,10 @@ def parse_orders(
                 pickup_point_id=row.pickup_point_id,
                 first_choice=row.first_choice,
                 bulky=row.bulky,
+                source="file",
+                shop=row.shop,
+                order_ref=row.order_ref,
+                instructions=row.instructions,
             )
         )
     if not records:
@@ -258,5 +270,8 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     o.customer_id,
                     "yes" if o.bulky else "no",
                     o.first_choice or "",
+                    o.shop,
+                    o.order_ref,
+                    o.instructions,
                 ]
             )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from scheduling.storage.models import OutboxEvent
 
-EVENT_TYPES = ("booking.planned", "booking.eta_changed", "booking.cancelled_by_operator")
+EVENT_TYPES = ("booking.planned", "booking.eta_changed", "booking.unserved", "booking.cancelled_by_operator")
 
 
 def enqueue(session: Session, shop_id: int, booking_id: str | None, type: str, data: dict[str, Any], now: dt.datetime) -> OutboxEvent:

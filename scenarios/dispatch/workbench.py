@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from optimizer.domain import Order, TimeWindow, hhmm
 from scheduling.storage import Database
 from scheduling.storage.models import SavedPlan
+from scenarios.dispatch.dayorders import DayOrders, booked_orders, bookings_digest, has_bookings, merge
 from scenarios.dispatch.editing import Draft, apply_edit, draft_from_plan
 from scenarios.dispatch.errors import DayError, JobFailed
 
@@ -49,6 +50,8 @@ DIFF_FIGURES: tuple[tuple[str, str, str, bool], ...] = (
     ("cost_fixed", "Vehicle cost", "cur", False),
 )
 MANUAL_UNASSIGNED = "unassigned_by_dispatcher"
+# Facts about a plan's orders that every edit and re-optimization of it inherits.
+CARRIED_KEYS = ("bookings_digest", "dropped_rows", "source")
 
 
 def _problems(exc: Exception) -> list[str]:
@@ -155,6 +158,7 @@ class Workbench:
 
     def __init__(self, db: Database, config: Mapping[str, Any]):
         self.db = db
+        self.config = config
         self.scenario_name = str(config.get("SCENARIO", "gothenburg"))
         self.orders_override = config.get("ORDERS_PER_DAY_OVERRIDE")
         self.engine = str(config.get("SOLVER_ENGINE", "auto"))
@@ -189,30 +193,47 @@ class Workbench:
         return self.import_dir / self.scenario.name / f"{date}.csv"
 
     def order_source(self, date: str) -> str:
-        return "imported file" if self._import_path(date).is_file() else "generated bookings"
+        """Where the day's orders come from, in the dispatcher's words."""
+        return self.day_orders(date).describe()
 
     def orders_for(self, date: str) -> list[Order]:
-        """The day's orders: the imported file if there is one, else the scenario's generated day."""
-        from scenarios.dayorders import generate_day
-        from scheduling.orders_csv import OrderFileError, parse_orders
+        """The day's orders (see :meth:`day_orders`)."""
+        return self.day_orders(date).orders
 
-        path = self._import_path(date)
-        if path.is_file():
-            try:
-                orders = parse_orders(path.read_text(encoding="utf-8"), source=path.name, tiers=self.scenario.tier_names(),
-                                      pickup_points=self.scenario.pickup_refs(), service=self.scenario.service_times())
-            except OrderFileError as exc:
-                raise DayError(f"the stored order file for {date} cannot be read", exc.problems)
-            return self._with_zones(orders)
+    def day_orders(self, date: str) -> DayOrders:
+        """The day's orders: the shops' confirmed bookings merged with an imported file once the
+        date has bookings; else the imported file; else the scenario's generated day."""
+        from scenarios.dayorders import generate_day
+
         try:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise DayError(f"'{date}' is not a date; write it as YYYY-MM-DD")
+        imported = self._imported(date)
+        if has_bookings(self.db, date):
+            merged = merge(booked_orders(self.db, self.scenario, date), imported or [], source=f"{date}.csv")
+            return DayOrders(self._with_zones(merged.orders), merged.dropped)
+        if imported is not None:
+            return DayOrders(imported)
         try:
             n = int(self.orders_override) if self.orders_override else None
-            return generate_day(self.scenario, day, n_orders=n)
+            return DayOrders(generate_day(self.scenario, day, n_orders=n))
         except ValueError as exc:
             raise DayError(str(exc))
+
+    def _imported(self, date: str) -> list[Order] | None:
+        """The stored order file of ``date`` (None without one)."""
+        from scheduling.orders_csv import OrderFileError, parse_orders
+
+        path = self._import_path(date)
+        if not path.is_file():
+            return None
+        try:
+            orders = parse_orders(path.read_text(encoding="utf-8"), source=path.name, tiers=self.scenario.tier_names(),
+                                  pickup_points=self.scenario.pickup_refs(), service=self.scenario.service_times())
+        except OrderFileError as exc:
+            raise DayError(f"the stored order file for {date} cannot be read", exc.problems)
+        return self._with_zones(orders)
 
     def _with_zones(self, orders: list[Order]) -> list[Order]:
         if all(o.zone for o in orders):
@@ -337,7 +358,8 @@ class Workbench:
         return doc
 
     def _save(self, result, *, kind: str, note: str, user: str, parent_id: int | None, locks: Mapping[str, str],
-              unassigned: Sequence[str], time_limit_s: float, base: "StoredPlan | None" = None) -> int:
+              unassigned: Sequence[str], time_limit_s: float, base: "StoredPlan | None" = None,
+              extra: Mapping[str, Any] | None = None) -> int:
         from scenarios.export import plan_to_dict
 
         plan = plan_to_dict(result)
@@ -361,6 +383,10 @@ class Workbench:
             "unassigned": [s for s in unassigned if s in {u["stop_id"] for u in plan["unserved"]}],
             "geojson": self._geojson(result, base),
         }
+        # What the day's orders were made of travels with every version of the plan.
+        carried = base.data if base is not None else {}
+        data.update({k: carried[k] for k in CARRIED_KEYS if k in carried})
+        data.update(extra or {})
         with self.db.session() as s:
             row = SavedPlan(scenario=self.scenario_name, date=plan["date"], parent_id=parent_id, created_by=user,
                             plan_json=json.dumps(data), scorecard_json=json.dumps(scorecard))
@@ -369,7 +395,8 @@ class Workbench:
             return row.id
 
     # -- solving ----------------------------------------------------------------------------
-    def _solve(self, orders: list[Order], date: str, time_limit_s: float, progress, *, locks=None, initial=None):
+    def _solve(self, orders: list[Order], date: str, time_limit_s: float, progress, *, locks=None, initial=None,
+               insertion_start: bool = False):
         from geo.snap import SnapError
         from optimizer.dayplan import COST_UNITS_PER_CURRENCY
         from scenarios.planning import plan_day
@@ -382,25 +409,60 @@ class Workbench:
             on_solution = _engine_callback(progress, COST_UNITS_PER_CURRENCY)
         try:
             return plan_day(self.scenario, orders, date=date, time_limit_s=time_limit_s, engine=self.engine,
-                            locks=locks, initial_routes=initial, progress=on_solution, network=self.network)
+                            locks=locks, initial_routes=initial, progress=on_solution, network=self.network,
+                            insertion_start=insertion_start)
         except SnapError as exc:
             raise JobFailed("some orders are off the street map: " + "; ".join(_problems(exc)[:5]))
         except ValueError as exc:
             raise JobFailed(f"the plan could not be made: {exc}")
 
     def plan(self, date: str, user: str, time_limit_s: float, progress=None) -> int:
-        """Solve the day from scratch and save the plan; returns its id."""
+        """Solve the day from scratch and save the plan; returns its id.
+
+        A booked day starts from its bookings inserted in booking order (the tentative routes'
+        rule), so a plan exists at once and the search only improves it.
+        """
+        return self.plan_day(date, user, time_limit_s, progress)[0]
+
+    def plan_day(self, date: str, user: str, time_limit_s: float, progress=None):
+        """:meth:`plan`, returning ``(plan id, DayResult, DayOrders)`` for callers that also
+        write files or print the scorecard (the CLI)."""
         try:
-            orders = self.orders_for(date)
+            digest = bookings_digest(self.db, date)
+            day = self.day_orders(date)
         except DayError as exc:
             raise JobFailed("; ".join([str(exc), *exc.problems]))
-        result = self._solve(orders, date, time_limit_s, progress)
+        booked = day.count("api") > 0
+        result = self._solve(day.orders, date, time_limit_s, progress, insertion_start=booked)
         if progress is not None:
             progress.stage("saving the plan")
         parent = self.latest_plan(date)
-        return self._save(result, kind="solve", note=f"planned {len(orders)} orders ({self.order_source(date)})",
-                          user=user, parent_id=parent.id if parent else None, locks={}, unassigned=[],
-                          time_limit_s=time_limit_s)
+        extra = {"bookings_digest": digest if booked else None, "dropped_rows": day.dropped, "source": day.describe()}
+        plan_id = self._save(result, kind="solve", note=f"planned {len(day.orders)} orders ({day.describe()})",
+                             user=user, parent_id=parent.id if parent else None, locks={}, unassigned=[],
+                             time_limit_s=time_limit_s, extra=extra)
+        return plan_id, result, day
+
+    # -- publication ------------------------------------------------------------------------
+    def publish(self, date: str, user: str, *, plan_id: int | None = None, force: bool = False, now=None):
+        """Publish a plan of ``date`` (the latest unless ``plan_id``): ETAs to the bookings and
+        events to the shops (:func:`scenarios.dispatch.publication.publish`)."""
+        from scenarios.booking_rules import now as rules_now, slot_calendar
+        from scenarios.dispatch.publication import PublishError, publish
+
+        plan = self.get_plan(plan_id) if plan_id is not None else self.latest_plan(date)
+        if plan is None or plan.date != date:
+            what = f"plan {plan_id} is not a plan of {date}" if plan_id is not None else f"there is no plan for {date}"
+            raise PublishError(f"{what}; plan the day first (lastmile plan --date {date} --bookings, or Plan the day)")
+        cutoff = slot_calendar(self.scenario, self.config).cutoff(dt.date.fromisoformat(date))
+        return publish(self.db, plan, scenario=self.scenario_name, user=user, now=now or rules_now(self.config),
+                       cutoff=cutoff, eta_width_s=self.scenario.spec.dispatch.eta_window_minutes * 60, force=force)
+
+    def publication(self, date: str):
+        """The date's latest publication, or None."""
+        from scenarios.dispatch.publication import latest_publication
+
+        return latest_publication(self.db, self.scenario_name, date)
 
     def reoptimize(self, plan_id: int, user: str, time_limit_s: float, progress=None) -> int:
         """Solve again from the plan's routes, keeping its locks; saves a child plan."""
@@ -413,7 +475,8 @@ class Workbench:
             progress.stage("saving the plan")
         n = len(base.locks)
         return self._save(result, kind="reoptimize", note=f"re-optimized keeping {n} lock{'s' if n != 1 else ''}",
-                          user=user, parent_id=base.id, locks=base.locks, unassigned=[], time_limit_s=time_limit_s)
+                          user=user, parent_id=base.id, locks=base.locks, unassigned=[], time_limit_s=time_limit_s,
+                          extra=_carried(base))
 
     def edit(self, plan_id: int, user: str, action: str, stop_id: str, *, vehicle_id: str | None = None,
              position: int | None = None) -> int:
@@ -460,6 +523,10 @@ class Workbench:
             s.drop_penalties().get(model.orders[u.order_id].tier, 0.0) for u in plan.unserved
         )
         return DayResult(plan=plan, scorecard=scorecard, model=model, nodes=np.asarray(nodes), orders=list(orders))
+
+
+def _carried(base: StoredPlan) -> dict:
+    return {k: base.data[k] for k in CARRIED_KEYS if k in base.data}
 
 
 def _engine_callback(progress, cost_units_per_currency: int) -> Callable[[float, float], None]:

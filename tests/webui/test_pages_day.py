@@ -55,7 +55,7 @@ def _stored(app, plan_id):
 
 def test_before_planning_the_day_lists_its_orders_and_filters_them(client):
     page = client.get(f"/day/{DAY}").get_data(as_text=True)
-    assert "40 orders (generated bookings)" in page and "No plan yet" in page
+    assert "40 orders (generated orders)" in page and "No plan yet" in page
     assert page.count('class="status-not-planned"') == 40
     slot = re.search(r'<td>(\d\d:\d\d-\d\d:\d\d)</td>', page).group(1)
     filtered = client.get(f"/day/{DAY}?slot={slot}").get_data(as_text=True)
@@ -186,7 +186,7 @@ def test_bad_order_file_lists_row_problems_and_imports_nothing(client):
     text = page.get_data(as_text=True)
     assert "2 problem(s), nothing was imported" in text
     assert "line 2, column slot_end" in text and "line 3, column lat" in text
-    assert "40 orders (generated bookings)" in text
+    assert "40 orders (generated orders)" in text
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ def test_imported_day_with_an_impossible_order_shows_it_unserved_with_the_reason
     assert "Unserved orders by reason" in page
     reverted = client.post(f"/day/{IMPORT_DAY}/import/drop", data={"csrf_token": page_token(client, f"/day/{IMPORT_DAY}")},
                            follow_redirects=True).get_data(as_text=True)
-    assert "generated bookings again" in reverted
+    assert "generated orders again" in reverted
 
 
 def test_bad_addresses_and_unknown_things_get_plain_messages(client, app, monkeypatch):

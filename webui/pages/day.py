@@ -269,7 +269,7 @@ def import_orders(date: str):
 def drop_import(date: str):
     date = _date_or_404(date)
     if workbench().drop_import(date):
-        flash(f"The imported order file for {date} was removed; the day shows the generated bookings again.", "ok")
+        flash(f"The imported order file for {date} was removed; the day shows the generated orders again.", "ok")
     return redirect(url_for("day.view", date=date))
 
 

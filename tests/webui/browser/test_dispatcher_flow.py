@@ -181,7 +181,7 @@ def test_importing_a_bad_csv_lists_each_row_problem_and_keeps_the_day(tab, scree
     assert "line 3, column slot_start" in problems
     assert "line 4, column parcels" in problems
     assert "nothing was imported" in page.inner_text(".flashes")
-    assert "40 orders (generated bookings)" in page.inner_text(".summary")
+    assert "40 orders (generated orders)" in page.inner_text(".summary")
     screenshot(page, "07-import-bad-csv")
     _clean(guard)
 
