@@ -338,7 +338,8 @@ def deliver_due(
 
     At most ``batch`` events, the oldest first and at most one per booking (the next one of a
     booking becomes due when this one is delivered), posted by up to ``workers`` threads. Each
-    is claimed with a lease of ``timeout_s + 10`` seconds just before its POST. Once a shop's
+    is claimed with a lease of ``timeout_s + 10`` seconds just before its POST (``now`` plus the
+    seconds the pass has taken so far); times written are ``now``. Once a shop's
     webhook gave no answer (refused, timed out), its remaining events of the pass are backed
     off without a POST, so a shop that is down costs one timeout per worker, not one per event.
     An event past ``retention`` since its creation is given up instead of sent.
@@ -363,9 +364,11 @@ def deliver_due(
             )
     ids = [i for i, created in due if now - created <= retention]
     silent: dict[int, str] = {}  # shop id -> why its webhook gave no answer in this pass
+    started = time.monotonic()
 
     def deliver(event_id: int) -> bool:
-        claimed = _claim(db, event_id, now, lease)
+        # A pass can outlast a lease (slow webhooks): lease from the time of the claim, not the pass.
+        claimed = _claim(db, event_id, now + dt.timedelta(seconds=time.monotonic() - started), lease)
         if claimed is None:
             return False
         shop_id = claimed.event.shop_id

@@ -324,6 +324,25 @@ def test_an_event_leased_by_another_sender_is_not_sent_until_the_lease_runs_out(
     assert deliver_due(db, T0 + dt.timedelta(seconds=20)) == 1 and receiver.ids() == [event_id]
 
 
+def test_a_lease_counts_from_its_claim_not_from_the_start_of_a_slow_pass(db):
+    shop_id = add_shop(db, "Acme")
+    set_webhook(db, "Acme", "https://acme.example/hook")
+    first, second = add_events(db, shop_id, [("A", "booking.planned"), ("B", "booking.planned")])
+    leases = {}
+
+    def post(url, body, headers, timeout_s):
+        event_id = int(headers["X-Lastmile-Event-Id"])
+        leases[event_id] = row(db, event_id).lease_until
+        if event_id == first:
+            time.sleep(0.6)
+        return 204
+
+    assert deliver_due(db, T0, post=post, workers=1, timeout_s=1.0) == 2
+    assert leases[first] >= T0 + dt.timedelta(seconds=11)
+    assert leases[second] >= T0 + dt.timedelta(seconds=11.6), "claimed 0.6 s into the pass"
+    assert row(db, second).lease_until is None and row(db, second).delivered_at == T0
+
+
 def test_two_senders_at_once_send_each_event_once(db, receiver):
     receiver.delay_s = 0.05
     shop_id = hooked_shop(db, receiver)
