@@ -21,14 +21,20 @@ from scheduling.storage.models import OutboxEvent
 EVENT_TYPES = ("booking.planned", "booking.eta_changed", "booking.unserved", "booking.cancelled_by_operator")
 
 
-def enqueue(session: Session, shop_id: int, booking_id: str | None, type: str, data: dict[str, Any], now: dt.datetime) -> OutboxEvent:
+def enqueue(
+    session: Session, shop_id: int, booking_id: str | None, type: str, data: dict[str, Any], now: dt.datetime | None = None
+) -> OutboxEvent:
     """Add one event for ``shop_id`` to the outbox inside ``session``'s transaction.
 
-    ``data`` is the event's body (JSON-serializable); ``now`` a naive UTC time (an aware one is
-    converted). Raises ``ValueError`` for an unknown ``type``.
+    ``data`` is the event's body (JSON-serializable). ``now`` (naive or aware UTC) is when the
+    event was made and first becomes due; leave it out to use the system clock, which is what
+    the sender compares with: a business clock such as ``LASTMILE_NOW`` would delay delivery.
+    Raises ``ValueError`` for an unknown ``type``.
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type '{type}'; one of {', '.join(EVENT_TYPES)}")
+    if now is None:
+        now = dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is not None:
         now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
     event = OutboxEvent(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import threading
 import time
@@ -125,6 +126,79 @@ def _load_orders(args: argparse.Namespace, scenario, network) -> list:
         raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
 
 
+class _CliProgress:
+    """A Workbench progress object that feeds the progress bar's improvement callback."""
+
+    def __init__(self, on_improvement):
+        self.on_improvement = on_improvement
+
+    def stage(self, text: str) -> None:
+        pass
+
+    def solution(self, elapsed_s: float, objective: float) -> None:
+        if self.on_improvement is not None:
+            from optimizer.dayplan import COST_UNITS_PER_CURRENCY
+
+            self.on_improvement(elapsed_s, objective * COST_UNITS_PER_CURRENCY)
+
+
+def _booked_day(args: argparse.Namespace, scenario, network, console) -> int:
+    """``lastmile plan --bookings``: plan the date's bookings from the store, optionally publish."""
+    from scenarios.dispatch.errors import JobFailed
+    from scenarios.dispatch.publication import PublishError
+    from scenarios.dispatch.workbench import Workbench
+    from scenarios.export import write_plan_files
+    from scheduling.storage import open_database
+
+    db = open_database(args.database_url)
+    bench = Workbench(db, {"SCENARIO": args.scenario, "IMPORT_DIR": args.import_dir, "SOLVER_ENGINE": args.engine})
+    date = args.date.isoformat()
+    try:
+        day = bench.day_orders(date)
+    except Exception as exc:  # DayError: a stored file that no longer parses
+        raise BadInput([str(exc), *getattr(exc, "problems", [])])
+    if not day.orders:
+        raise BadInput(f"no bookings and no imported orders for {date} in {db.url}: nothing to plan")
+    if day.count("api") == 0 and args.publish:
+        raise BadInput(f"{date} has no confirmed bookings in {db.url}: there is nothing to publish")
+    if not args.quiet:
+        console.print(f"Planning [bold]{len(day.orders)}[/] orders for {date} ({day.describe()}; "
+                      f"{len(scenario.vehicles())} vehicles, engine {args.engine}, {args.time_limit:g} s)")
+        for line in day.dropped:
+            console.print(f"  [yellow]left out[/] {line}")
+    try:
+        plan_id, result, _ = _solve_with_progress(
+            lambda on_improvement: bench.plan_day(date, args.user, args.time_limit, _CliProgress(on_improvement)),
+            args.time_limit, args.quiet, "Solving",
+        )
+    except JobFailed as exc:
+        raise BadInput(str(exc))
+    out = Path(args.out) if args.out else Path("out") / f"plan-{args.date}"
+    paths = write_plan_files(result, network, out)
+    print_scorecard(result, console)
+    console.print(f"Saved as plan #{plan_id} in {db.url}")
+    console.print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    if args.publish:
+        try:
+            done = bench.publish(date, args.user, plan_id=plan_id, force=args.force)
+        except PublishError as exc:
+            raise BadInput(f"not published: {exc}")
+        print_publication(done, console)
+    return 0
+
+
+def print_publication(done, console) -> None:
+    """One line for the publication and one per shop: planned, ETA windows sent, unserved with reasons."""
+    console.print(f"Published plan #{done.plan_id} for {done.date}: {done.planned} bookings planned, "
+                  f"{done.unserved} unserved, {done.events} event(s) for the shops")
+    for name, r in sorted(done.shops.items()):
+        reasons: dict[str, int] = {}
+        for _, reason in r.unserved:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        why = (" (" + ", ".join(f"{n} {k}" for k, n in sorted(reasons.items())) + ")") if reasons else ""
+        console.print(f"  {name}: {r.planned} bookings planned, {r.eta_sent} ETA windows sent, {len(r.unserved)} unserved{why}")
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
 
     from scenarios.export import write_plan_files
@@ -137,6 +211,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         raise BadInput(str(exc).splitlines())
     network = network_for(scenario)
+    if getattr(args, "bookings", False):
+        if args.orders:
+            raise BadInput("--orders and --bookings exclude each other: import the file on the day page "
+                           "(it is merged with the bookings), or leave out --bookings")
+        return _booked_day(args, scenario, network, console)
+    if getattr(args, "publish", False):
+        raise BadInput("--publish needs --bookings: only a plan of the booked day can be published")
     orders = _load_orders(args, scenario, network)
     if not orders:
         raise BadInput(f"no orders for {args.date}: nothing to plan")
@@ -203,11 +284,33 @@ def print_scorecard(result, console) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    args.scenario = "gothenburg"
-    args.orders = None
-    args.engine = "auto"
-    args.out = args.out or "out/demo"
-    return cmd_plan(args)
+    """The whole loop on the embedded default: customers book, the cut-off passes, the dispatcher
+    plans the booked day from the store and publishes ETA windows to the shops."""
+    from scenarios.dispatch.demo import run_demo
+    from scenarios.export import write_plan_files
+    from scenarios.planning import network_for
+    from scenarios.scenario import load_scenario
+
+    console = console_for_tables()
+    scenario = load_scenario("gothenburg")
+    out = Path(args.out or "out/demo")
+    if not args.quiet:
+        console.print(f"Demo {args.date}: three shops' customers book through the booking service, then the "
+                      f"dispatcher plans the booked day ({args.time_limit:g} s) and publishes it")
+    booking, plan_id, result, published, _ = _solve_with_progress(
+        lambda on_improvement: run_demo(scenario, args.date, out, time_limit_s=args.time_limit,
+                                        on_solution=_CliProgress(on_improvement)),
+        args.time_limit, args.quiet, "Booking and planning",
+    )
+    refused = sum(booking.refused.values())
+    why = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(booking.refused.items()))
+    console.print(f"Booked {booking.booked} of {booking.orders} orders ({booking.pickup} at pickup points, "
+                  f"{booking.first_choice} got their first choice); {refused} found no slot" + (f" ({why})" if why else ""))
+    print_scorecard(result, console)
+    print_publication(published, console)
+    paths = write_plan_files(result, network_for(scenario), out)
+    console.print(f"Store: {out / 'lastmile.db'} (plan #{plan_id}); wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
 
 
 # --------------------------------------------------------------------------- scenario
@@ -448,10 +551,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="gothenburg", help="built-in scenario name or folder (default gothenburg)")
     p.add_argument("--orders", default=None, help="plan this order CSV instead of the scenario's generated day")
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto", help="search engine (default auto)")
+    p.add_argument("--bookings", action="store_true",
+                   help="plan the date's confirmed bookings from the store (merged with an order file imported on the day page)")
+    p.add_argument("--publish", action="store_true", help="with --bookings: publish the plan (ETA windows to bookings, events to shops)")
+    p.add_argument("--force", action="store_true", help="with --publish: publish even before the booking cut-off or with late stops")
+    p.add_argument("--database-url", default=None, help="SQLAlchemy URL of the store (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
+    p.add_argument("--import-dir", default=os.environ.get("LASTMILE_IMPORT_DIR") or str(Path("var") / "imports"),
+                   help="where the day page keeps imported order files (default LASTMILE_IMPORT_DIR or var/imports)")
+    p.add_argument("--user", default="cli", help="who planned and published, for the history (default cli)")
     add_plan_options(p, 30.0)
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("demo", help="plan tomorrow in the default Gothenburg scenario with a short time limit")
+    p = sub.add_parser("demo", help="the whole loop on the default Gothenburg scenario: book tomorrow, plan it from the bookings, publish")
     add_plan_options(p, 20.0)
     p.set_defaults(func=cmd_demo)
 

@@ -176,12 +176,12 @@ def publish(
                 else:
                     kind = None
                 if kind:
-                    enqueue(s, b.shop_id, b.id, kind, payload, at)
+                    enqueue(s, b.shop_id, b.id, kind, payload)
                     report.eta_sent += 1
                     events += 1
             elif not reported_unserved:  # first word of it, or its ETA is withdrawn
                 u = unserved[booking_id]
-                enqueue(s, b.shop_id, b.id, "booking.unserved", payload | {"reason": u["reason"], "detail": u["detail"]}, at)
+                enqueue(s, b.shop_id, b.id, "booking.unserved", payload | {"reason": u["reason"], "detail": u["detail"]})
                 events += 1
         pub = Publication(scenario=scenario, date=date, plan_id=plan.id, published_by=user, published_at=at,
                           eta_width_s=int(eta_width_s), bookings_planned=len(placed), bookings_unserved=len(unserved),

@@ -221,6 +221,10 @@ class Workbench:
         except ValueError as exc:
             raise DayError(str(exc))
 
+    def has_import(self, date: str) -> bool:
+        """Whether an order file was imported for ``date``."""
+        return self._import_path(date).is_file()
+
     def _imported(self, date: str) -> list[Order] | None:
         """The stored order file of ``date`` (None without one)."""
         from scheduling.orders_csv import OrderFileError, parse_orders
@@ -557,6 +561,7 @@ def order_rows(orders: Sequence[Order], plan: StoredPlan | None) -> list[dict]:
     for o in orders:
         row = {"id": o.id, "zone": o.zone, "slot": o.slot_label, "address": o.address, "parcels": o.parcels,
                "tier": o.tier, "pickup_point_id": o.pickup_point_id or "", "vehicle": "", "seq": "", "eta": "",
+               "source": o.source, "shop": o.shop, "order_ref": o.order_ref,
                "status": "not planned", "reason": ""}
         if o.id in placed:
             vehicle, seq, stop = placed[o.id]

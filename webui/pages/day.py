@@ -91,9 +91,10 @@ def view(date: str):
     problems: list[str] = []
     orders = []
     stale = None
+    dropped: list[str] = []
     try:
-        current = wb.orders_for(date)
-        source = wb.order_source(date)
+        day = wb.day_orders(date)
+        current, source, dropped = day.orders, day.describe(), day.dropped
     except DayError as exc:
         error, problems, source, current = str(exc), exc.problems, "", []
     if plan is not None:
@@ -120,6 +121,7 @@ def view(date: str):
         vehicle_ids=vehicle_ids, colour_of=colour_of, history=wb.plans_for(date),
         time_limits=TIME_LIMIT_CHOICES, default_time_limit=float(current_app.config.get("PLAN_TIME_LIMIT_S", 30)),
         running=[j.id for j in jobs().active(tag=date)],
+        has_import=wb.has_import(date), dropped=dropped, publication=wb.publication(date),
         can_edit=current_user.has_role("dispatcher"),
         prev_day=(dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat(),
         next_day=(dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat(),
@@ -157,10 +159,9 @@ def _scorecard_charts(sc: dict, colour_of: dict[str, str]) -> dict:
 # --------------------------------------------------------------------------- background solves
 
 
-def _submit(kind: str, date: str, time_limit: float, fn) -> dict:
-    for job in jobs().active(tag=date):
-        return job.to_dict()  # one solve per day at a time: join the running one
-    return jobs().submit(kind, current_user.username, time_limit, fn, tag=date).to_dict()
+def _submit(kind: str, date: str, time_limit: float, params: dict) -> dict:
+    """Queue the solve on the solver cluster, or join the day's active one (one per day at a time)."""
+    return jobs().submit_solve(kind, current_user.username, time_limit, params, tag=date).to_dict()
 
 
 @bp.route("/day/<date>/plan", methods=["POST"])
@@ -171,23 +172,21 @@ def plan(date: str):
         limit = _time_limit(request.form.get("time_limit") or (request.get_json(silent=True) or {}).get("time_limit"))
     except DayError as exc:
         return jsonify(error=str(exc)), 400
-    wb, user = workbench(), current_user.username
-    job = _submit("plan", date, limit, lambda progress: wb.plan(date, user, limit, progress))
+    job = _submit("plan", date, limit, {"date": date})
     return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
 
 
 @bp.route("/plans/<int:plan_id>/reoptimize", methods=["POST"])
 @role_required("dispatcher")
 def reoptimize(plan_id: int):
-    wb, user = workbench(), current_user.username
-    base = wb.get_plan(plan_id)
+    base = workbench().get_plan(plan_id)
     if base is None:
         return jsonify(error=f"plan {plan_id} does not exist; reload the page"), 404
     try:
         limit = _time_limit(request.form.get("time_limit") or (request.get_json(silent=True) or {}).get("time_limit"))
     except DayError as exc:
         return jsonify(error=str(exc)), 400
-    job = _submit("re-optimize", base.date, limit, lambda progress: wb.reoptimize(plan_id, user, limit, progress))
+    job = _submit("re-optimize", base.date, limit, {"plan_id": plan_id})
     return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
 
 
@@ -197,13 +196,26 @@ def job(job_id: str):
     snap = jobs().snapshot(job_id)
     if snap is None:
         return jsonify(error="this solve is no longer known (the server restarted?); reload the page"), 404
-    if snap["state"] == "done" and isinstance(snap["result"], int):
+    if snap["state"] in ("done", "stopped") and isinstance(snap["result"], int):
         plan = workbench().get_plan(snap["result"])
         if plan is not None:
             snap["url"] = url_for("day.view", date=plan.date, plan=plan.id)
     elif snap["state"] == "done" and snap["kind"] == "what-if":
         snap["url"] = url_for("planner.view", run=snap["result"])
     return jsonify(snap)
+
+
+@bp.route("/jobs/<job_id>/stop", methods=["POST"])
+@role_required("dispatcher")
+def stop_job(job_id: str):
+    """Stop a solve early: it ends soon after and keeps the best plan found so far."""
+    try:
+        found = jobs().stop(job_id)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 409
+    if found is None:
+        return jsonify(error="this solve is no longer known; reload the page"), 404
+    return jsonify(job=found.to_dict(), poll=url_for("day.job", job_id=job_id)), 202
 
 
 # --------------------------------------------------------------------------- edits
@@ -303,3 +315,27 @@ def basemap():
     resp.headers["Cache-Control"] = "private, max-age=3600"
     resp.headers["Vary"] = "Accept-Encoding"
     return resp
+
+
+# --------------------------------------------------------------------------- publication
+
+
+@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@role_required("dispatcher")
+def publish(plan_id: int):
+    from scenarios.dispatch.publication import PublishError
+
+    wb = workbench()
+    plan = wb.get_plan(plan_id)
+    if plan is None:
+        abort(404, description=f"plan {plan_id} does not exist; reload the page")
+    force = request.form.get("force") in ("1", "on", "true")
+    try:
+        done = wb.publish(plan.date, current_user.username, plan_id=plan_id, force=force)
+    except PublishError as exc:
+        flash(f"Not published: {exc}.", "error")
+    else:
+        flash(f"Published plan #{plan_id}: {done.planned} bookings got ETA windows, {done.unserved} unserved; "
+              f"{done.events} event(s) for the shops.", "ok")
+    return redirect(url_for("day.view", date=plan.date, plan=plan_id))
+
