@@ -41,12 +41,21 @@ class TierPrivileges:
 
 @dataclass(frozen=True)
 class HandlingTimes:
-    """Seconds of handling per stop: at the door, and at a pickup point (shared stop)."""
+    """Seconds of handling per stop: at the door, and at a pickup point (shared stop).
+
+    ``bulky_extra_s`` is added at the door for a bulky order (default 0, so a setup built
+    before bulky orders existed times its stops as it did).
+    """
 
     home_base_s: int = 120
     per_parcel_s: int = 30
     pickup_base_s: int = 300
     pickup_per_parcel_s: int = 20
+    bulky_extra_s: int = 0
+
+    def home_s(self, parcels: int, bulky: bool = False) -> int:
+        """Seconds at the door for ``parcels`` parcels, plus ``bulky_extra_s`` for a bulky order."""
+        return self.home_base_s + self.per_parcel_s * parcels + (self.bulky_extra_s if bulky else 0)
 
 
 @dataclass(frozen=True)
@@ -142,9 +151,9 @@ class BookingSetup:
         return site
 
     # -- stops -------------------------------------------------------------------------------
-    def door_stop(self, location: Location, template: SlotTemplate, parcels: int) -> StopRequest:
-        h = self.handling
-        return StopRequest(location.node, template.window, h.home_base_s + h.per_parcel_s * parcels, parcels)
+    def door_stop(self, location: Location, template: SlotTemplate, parcels: int, bulky: bool = False) -> StopRequest:
+        """The stop at the customer's door; a bulky order takes ``handling.bulky_extra_s`` longer."""
+        return StopRequest(location.node, template.window, self.handling.home_s(parcels, bulky), parcels)
 
     def pickup_stop(self, site: PickupSite, template: SlotTemplate, parcels: int) -> StopRequest:
         h = self.handling

@@ -9,6 +9,11 @@ request writes nothing.
 The stop is reserved in the date's tentative routes *before* the transaction (so a booking is
 only accepted if its insertion is feasible) and taken out again if the transaction refuses it.
 
+Every change a shop makes (book, confirm, reschedule, cancel) is refused with 409
+``past_cutoff`` once the booking's date is past its cut-off: the day is being dispatched. Only
+the operator cancels then (:meth:`BookingService.cancel_by_operator`), and the shop hears of it
+through the outbox event ``booking.cancelled_by_operator``.
+
 Times stored are naive UTC; the public dictionaries carry ISO 8601 with ``Z``.
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
@@ -24,7 +30,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from optimizer.domain import hhmm
 from scheduling import capacity_store as cs
+from scheduling import outbox
 from scheduling.booking_setup import BookingError, BookingSetup
 from scheduling.preferences import PastOrder
 from scheduling.slots import SlotTemplate
@@ -33,11 +41,22 @@ from scheduling.storage.models import Booking, CustomerProfile, IdempotencyRecor
 from scheduling.tentative import StopRequest, TentativePlans
 
 LIVE = ("held", "confirmed")
+NOTIFY_CHANNELS = ("none", "sms", "email")
+OPERATOR_REASON_MAX = 500
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class NewBooking:
-    """A validated booking request (types already checked by the API layer)."""
+    """A validated booking request (types already checked by the API layer).
+
+    What the route needs besides the place, all optional: ``order_ref`` (the shop's order
+    reference, unique among the shop's live bookings), ``address`` (text for the driver sheet),
+    ``bulky`` (adds the scenario's bulky handling seconds at the door), ``instructions`` (how to
+    reach the door) and ``notify`` (the channel the customer prefers, one of
+    :data:`NOTIFY_CHANNELS`; never a phone number or e-mail address).
+    """
 
     customer_id: str
     date: dt.date
@@ -48,6 +67,11 @@ class NewBooking:
     parcels: int = 1
     pickup_point_id: str | None = None
     hold: bool = False
+    order_ref: str | None = None
+    address: str | None = None
+    bulky: bool = False
+    instructions: str | None = None
+    notify: str = "none"
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,7 @@ class Outcome:
     status: int
     body: dict
     replayed: bool = False
+    changed: bool = True  # False when the request found nothing to do (e.g. cancelling a cancelled booking)
 
 
 def _naive_utc(t: dt.datetime) -> dt.datetime:
@@ -73,7 +98,27 @@ def _iso(t: dt.datetime | None) -> str | None:
     return None if t is None else t.replace(microsecond=0).isoformat() + "Z"
 
 
+def planned_eta(b: Booking) -> dict | None:
+    """The published plan of a live booking, or ``None`` before publication (and once cancelled).
+
+    ``start``/``end`` is the ETA window and ``arrival`` the planned arrival, ``HH:MM`` local
+    time on the booking's date; ``plan_version`` is the plan (``plans.id``) they came from. A
+    booking the published plan left unserved has no ETA window, so no ``planned_eta``.
+    """
+    if b.status not in LIVE or b.eta_start_s is None or b.eta_end_s is None:
+        return None
+    return {
+        "start": hhmm(b.eta_start_s),
+        "end": hhmm(b.eta_end_s),
+        "arrival": None if b.planned_arrival_s is None else hhmm(b.planned_arrival_s),
+        "plan_version": b.planned_plan_id,
+        "vehicle_id": b.planned_vehicle_id,
+        "published_at": _iso(b.planned_at),
+    }
+
+
 def booking_dict(b: Booking, currency: str) -> dict:
+    """The public view of a booking row (the API's ``Booking`` schema)."""
     return {
         "id": b.id,
         "status": b.status,
@@ -90,6 +135,12 @@ def booking_dict(b: Booking, currency: str) -> dict:
         "tier": b.tier,
         "fee": b.fee,
         "currency": currency,
+        "order_ref": b.order_ref,
+        "address": b.address,
+        "bulky": bool(b.bulky),
+        "instructions": b.instructions,
+        "notify": b.notify or "none",
+        "planned_eta": planned_eta(b),
         "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),
@@ -186,13 +237,19 @@ class BookingService:
                 )
             )
 
-    def _resolve(self, req: NewBooking) -> tuple[SlotTemplate, str, StopRequest, str]:
-        """Check a request against the rules; returns template, counter zone, stop and the address's zone."""
+    def _resolve(self, req: NewBooking, *, moving: str | None = None) -> tuple[SlotTemplate, str, StopRequest, str]:
+        """Check a request against the rules; returns template, counter zone, stop and the address's zone.
+
+        ``moving``: the id of the booking being rescheduled (its new date's cut-off is then
+        refused on the field ``date``).
+        """
         st = self.setup
         template = st.template(req.slot)
         st.check_date(req.date)
         privileges = st.check_tier(req.tier)
         st.check_parcels(req.parcels)
+        if req.notify not in NOTIFY_CHANNELS:
+            raise BookingError(422, "notify", "unknown_channel", f"notify '{req.notify}' is unknown; use one of {', '.join(NOTIFY_CHANNELS)}")
         location = st.locate(req.lat, req.lon)
         if template.kind == "pickup":
             if not req.pickup_point_id:
@@ -204,14 +261,67 @@ class BookingService:
                 raise BookingError(422, "pickup_point_id", "not_allowed", f"slot {req.slot} is a door slot: leave out pickup_point_id or pick a pickup slot")
             if not st.area.is_served(location.zone):
                 raise BookingError(422, "lat", "outside_area", f"zone {location.zone} is not served")
-            zone, stop = location.zone, st.door_stop(location, template, req.parcels)
+            zone, stop = location.zone, st.door_stop(location, template, req.parcels, req.bulky)
         if template.kind == "premium" and not privileges.premium_slots:
             raise BookingError(403, "slot", "premium_only", f"{req.slot} is reserved for members with premium slots; tier '{req.tier}' has none")
         if req.date.weekday() in st.calendar.closed_weekdays:
             raise BookingError(409, "date", "closed", f"no deliveries on {req.date:%A}s")
         if st.calendar.past_cutoff(req.date, st.now()):
+            if moving is not None:
+                raise BookingError(
+                    409,
+                    "date",
+                    "past_cutoff",
+                    f"booking for {req.date} closed {st.calendar.describe_cutoff()} and the day is being dispatched; "
+                    f"move booking {moving} to a later date, or contact the operator",
+                )
             raise BookingError(409, "slot", "past_cutoff", f"booking for {req.date} closed {st.calendar.describe_cutoff()}")
         return template, zone, stop, location.zone
+
+    def _check_open(self, b: Booking, now: dt.datetime, change: str) -> None:
+        """Refuse a shop's change of ``b`` (409 ``past_cutoff``) once its date is past the cut-off.
+
+        ``now`` is aware; ``change`` completes "can no longer be ..." in the message.
+        """
+        if self.setup.calendar.past_cutoff(dt.date.fromisoformat(b.date), now):
+            raise BookingError(
+                409,
+                "booking_id",
+                "past_cutoff",
+                f"booking {b.id} is for {b.date}, which closed {self.setup.calendar.describe_cutoff()}: the day is being "
+                f"dispatched and the booking can no longer be {change} here; contact the operator",
+            )
+
+    @staticmethod
+    def _live_with_ref(s: Session, shop_id: int, order_ref: str) -> Booking | None:
+        return s.scalars(
+            select(Booking).where(Booking.shop_id == shop_id, Booking.order_ref == order_ref, Booking.status.in_(LIVE))
+        ).first()
+
+    @staticmethod
+    def _duplicate(order_ref: str, existing: Booking) -> BookingError:
+        return BookingError(
+            409,
+            "order_ref",
+            "duplicate",
+            f"order_ref '{order_ref}' is already used by booking {existing.id} ({existing.status}, {existing.date} "
+            f"{existing.slot}); reschedule that booking, or use another order reference",
+        )
+
+    def _check_order_ref(self, s: Session, shop_id: int, order_ref: str, now: dt.datetime) -> tuple[str, list[str]] | None:
+        """Inside the booking's transaction: refuse a reference a live booking of the shop holds.
+
+        An overdue hold frees its reference: it is expired here (its slot's overdue holds with
+        it, seats given back); returns that ``(date, expired ids)`` for the tentative routes.
+        """
+        existing = self._live_with_ref(s, shop_id, order_ref)
+        if existing is None:
+            return None
+        if existing.status == "held" and existing.hold_expires_at is not None and existing.hold_expires_at <= _naive_utc(now):
+            ids = expire_holds(s, existing.zone, existing.date, existing.slot, now)
+            if existing.id in ids:
+                return existing.date, ids
+        raise self._duplicate(order_ref, existing)
 
     @staticmethod
     def _check_blackout(s: Session, home_zone: str, date: str) -> None:
@@ -266,10 +376,16 @@ class BookingService:
         fee = self._fee(req, template, quote.cost)
         now = self.setup.now()
         expired: list[str] = []
+        freed: list[tuple[str, list[str]]] = []
 
         def work(s: Session) -> Outcome:
             self._check_blackout(s, home_zone, date)
             expired.clear()
+            freed.clear()
+            if req.order_ref is not None:
+                found = self._check_order_ref(s, shop_id, req.order_ref, now)
+                if found is not None:
+                    freed.append(found)
             expired.extend(expire_holds(s, zone, date, template.id, now))
             cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
             if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
@@ -291,6 +407,11 @@ class BookingService:
                 tier=req.tier,
                 status="held" if req.hold else "confirmed",
                 fee=fee,
+                order_ref=req.order_ref,
+                address=req.address,
+                bulky=req.bulky,
+                instructions=req.instructions,
+                notify=req.notify,
                 hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
                 created_at=naive,
                 updated_at=naive,
@@ -304,16 +425,27 @@ class BookingService:
 
         try:
             outcome = cs.run_transaction(self.db, work)
-        except IntegrityError:
+        except (IntegrityError, BookingError) as exc:
             day.remove(booking_id)
+            if isinstance(exc, BookingError) and exc.reason != "duplicate":
+                raise
             replay = self._replay(shop_id, idem)  # a concurrent request with the same key won
             if replay is not None:
                 return replay
+            if isinstance(exc, IntegrityError) and req.order_ref is not None:
+                # A concurrent booking took the reference between our check and our insert:
+                # the partial unique index refused the row.
+                with self.db.session() as s:
+                    existing = self._live_with_ref(s, shop_id, req.order_ref)
+                if existing is not None:
+                    raise self._duplicate(req.order_ref, existing) from None
             raise
         except BaseException:
             day.remove(booking_id)
             raise
         self._forget_expired(date, expired)
+        for other_date, ids in freed:
+            self._forget_expired(other_date, ids)
         self.plans.booked(date)
         return outcome
 
@@ -337,7 +469,7 @@ class BookingService:
         with self.db.session() as s:
             b = self._own(s, shop_id, booking_id)
             if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= _naive_utc(self.setup.now()):
-                body = booking_dict(b, self.currency) | {"status": "expired", "hold_expires_at": None}
+                body = booking_dict(b, self.currency) | {"status": "expired", "hold_expires_at": None, "planned_eta": None}
                 return Outcome(200, body)
             return Outcome(200, booking_dict(b, self.currency))
 
@@ -346,14 +478,16 @@ class BookingService:
         replay = self._replay(shop_id, idem)
         if replay is not None:
             return replay
-        now = _naive_utc(self.setup.now())
+        aware = self.setup.now()
+        now = _naive_utc(aware)
 
         def work(s: Session) -> Outcome:
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status == "confirmed":
-                return Outcome(200, booking_dict(b, self.currency))
+                return Outcome(200, booking_dict(b, self.currency), changed=False)
             if b.status != "held" or (b.hold_expires_at is not None and b.hold_expires_at <= now):
                 raise BookingError(409, "booking_id", "hold_expired", f"booking {booking_id} is no longer held ({'expired' if b.status == 'held' else b.status}); book again")
+            self._check_open(b, aware, "confirmed")
             done = s.execute(
                 update(Booking)
                 .where(*_unchanged(b, "held"))
@@ -371,36 +505,91 @@ class BookingService:
         return cs.run_transaction(self.db, work)
 
     def cancel(self, shop_id: int, booking_id: str, idem: Idempotency | None = None) -> Outcome:
-        """Cancel a hold or booking and give its seat back (200 with the cancelled booking)."""
+        """Cancel a hold or booking and give its seat back (200 with the cancelled booking).
+
+        Refused with 409 ``past_cutoff`` once the booking's date is past its cut-off (then only
+        the operator cancels: :meth:`cancel_by_operator`). Cancelling twice is harmless.
+        """
         replay = self._replay(shop_id, idem)
         if replay is not None:
             return replay
-        now = _naive_utc(self.setup.now())
-        released: list[str] = []
+        aware = self.setup.now()
 
-        def work(s: Session) -> Outcome:
-            released.clear()
+        def work(s: Session, released: list[str]) -> Outcome:
             b = self._own(s, shop_id, booking_id, lock=True)
-            column = {"confirmed": "booked", "held": "held"}.get(b.status)
-            if column is not None:
-                done = s.execute(
-                    update(Booking)
-                    .where(*_unchanged(b, b.status))
-                    .values(status="cancelled", hold_expires_at=None, updated_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if done.rowcount != 1:
-                    raise _Changed()
-                cs.release_seats(s, b.zone, b.date, b.slot, **{column: 1})
-                released.append(b.date)
-            s.refresh(b)
-            outcome = Outcome(200, booking_dict(b, self.currency))
+            if b.status in LIVE:
+                self._check_open(b, aware, "cancelled")
+            changed = self._cancel_row(s, b, _naive_utc(aware), released)
+            outcome = Outcome(200, booking_dict(b, self.currency), changed=changed)
             self._remember(s, shop_id, idem, outcome)
             return outcome
 
+        return self._cancelling(booking_id, work)
+
+    def cancel_by_operator(self, booking_id: str, reason: str, user: str) -> Outcome:
+        """The operator cancels a held or confirmed booking of any shop, also past the cut-off.
+
+        The seat returns as with :meth:`cancel`, and in the same transaction the outbox gets
+        one ``booking.cancelled_by_operator`` event for the booking's shop, with the cancelled
+        booking and ``reason`` (the text the shop sees). ``user`` (who cancelled) goes to the
+        log, not to the shop. An already cancelled or expired booking is a 200 no-op
+        (``changed`` false) and writes no event; an unknown id is a 404 :class:`BookingError`.
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise BookingError(422, "reason", "required", "give a reason for the cancellation; the shop is told it")
+        if len(reason) > OPERATOR_REASON_MAX:
+            raise BookingError(422, "reason", "too_long", f"the reason is {len(reason)} characters; shorten it to {OPERATOR_REASON_MAX}")
+        aware = self.setup.now()
+
+        def work(s: Session, released: list[str]) -> Outcome:
+            b = s.scalars(select(Booking).where(Booking.id == booking_id).with_for_update()).first()
+            if b is None:
+                raise BookingError(404, "booking_id", "not_found", f"no booking {booking_id}; check the id")
+            changed = self._cancel_row(s, b, _naive_utc(aware), released)
+            body = booking_dict(b, self.currency)
+            if changed:
+                outbox.enqueue(s, b.shop_id, b.id, "booking.cancelled_by_operator", {"booking": body, "reason": reason}, aware)
+            return Outcome(200, body, changed=changed)
+
+        outcome = self._cancelling(booking_id, work)
+        if outcome.changed:
+            log.info("booking %s cancelled by operator %s: %s", booking_id, user, reason)
+        return outcome
+
+    @staticmethod
+    def _cancel_row(s: Session, b: Booking, now: dt.datetime, released: list[str]) -> bool:
+        """Inside a transaction: mark a live ``b`` cancelled and give its seat back; False if it was not live.
+
+        Raises :class:`_Changed` if the row changed since it was read. ``now`` is naive UTC.
+        """
+        column = {"confirmed": "booked", "held": "held"}.get(b.status)
+        if column is None:
+            return False
+        done = s.execute(
+            update(Booking)
+            .where(*_unchanged(b, b.status))
+            .values(status="cancelled", hold_expires_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:
+            raise _Changed()
+        cs.release_seats(s, b.zone, b.date, b.slot, **{column: 1})
+        released.append(b.date)
+        s.refresh(b)
+        return True
+
+    def _cancelling(self, booking_id: str, work) -> Outcome:
+        """Run a cancellation ``work(session, released_dates)``, retried while the row moves, then settle the routes."""
+        released: list[str] = []
+
+        def attempt_once(s: Session) -> Outcome:
+            released.clear()  # a retried transaction starts afresh
+            return work(s, released)
+
         for attempt in range(5):
             try:
-                outcome = cs.run_transaction(self.db, work)
+                outcome = cs.run_transaction(self.db, attempt_once)
                 break
             except _Changed:
                 if attempt == 4:
@@ -411,7 +600,13 @@ class BookingService:
         return outcome
 
     def reschedule(self, shop_id: int, booking_id: str, *, date: dt.date | None, slot: str | None, idem: Idempotency | None = None) -> Outcome:
-        """Move a live booking or hold to another date and/or slot, atomically (the old seat is kept on refusal)."""
+        """Move a live booking or hold to another date and/or slot, atomically (the old seat is kept on refusal).
+
+        The order reference, address, bulky flag, instructions and notify channel stay; a
+        published ETA is dropped (the stop is no longer where that plan put it). Refused with
+        409 ``past_cutoff`` when the booking's date (field ``booking_id``) or the new date
+        (field ``date``) is past its cut-off.
+        """
         replay = self._replay(shop_id, idem)
         if replay is not None:
             return replay
@@ -420,8 +615,7 @@ class BookingService:
         if current.status not in LIVE:
             raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {current.status}; only held or confirmed bookings move")
         old_date = dt.date.fromisoformat(current.date)
-        if self.setup.calendar.past_cutoff(old_date, self.setup.now()):
-            raise BookingError(409, "date", "past_cutoff", f"booking {booking_id} is past its cut-off and can no longer change")
+        self._check_open(current, self.setup.now(), "moved")
         req = NewBooking(
             customer_id=current.customer_id,
             date=date or old_date,
@@ -432,8 +626,13 @@ class BookingService:
             parcels=current.parcels,
             pickup_point_id=current.pickup_point_id,
             hold=current.status == "held",
+            order_ref=current.order_ref,
+            address=current.address,
+            bulky=bool(current.bulky),
+            instructions=current.instructions,
+            notify=current.notify or "none",
         )
-        template, zone, stop, home_zone = self._resolve(req)
+        template, zone, stop, home_zone = self._resolve(req, moving=booking_id)
         new_date = req.date.isoformat()
         if (zone, new_date, template.id) == (current.zone, current.date, current.slot):
             return Outcome(200, booking_dict(current, self.currency))
@@ -453,6 +652,7 @@ class BookingService:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
             if b.status == "held" and b.hold_expires_at is not None and b.hold_expires_at <= naive:
                 raise BookingError(409, "booking_id", "hold_expired", f"the hold {booking_id} has expired; book again")
+            self._check_open(b, now, "moved")  # the row as locked: a concurrent move may have changed its date
             if (b.zone, b.date, b.slot) == (zone, new_date, template.id):
                 # A concurrent move got there first: taking a second seat here would leak one.
                 return Outcome(200, booking_dict(b, self.currency))
@@ -475,6 +675,7 @@ class BookingService:
             if old_key > new_key:
                 cs.release_seats(s, *old_key, **{column: 1})
             b.zone, b.date, b.slot, b.kind, b.fee, b.updated_at = zone, new_date, template.id, template.kind, fee, naive
+            b.planned_plan_id = b.planned_vehicle_id = b.planned_arrival_s = b.eta_start_s = b.eta_end_s = b.planned_at = None
             if hold:
                 b.hold_expires_at = naive + dt.timedelta(minutes=self.setup.hold_minutes)
             s.flush()
@@ -554,5 +755,4 @@ def stop_of_row(setup: BookingSetup, b: Booking) -> StopRequest | None:
         return None
     if b.kind == "pickup" and b.pickup_point_id in setup.pickup_sites:
         return setup.pickup_stop(setup.pickup_sites[b.pickup_point_id], template, b.parcels)
-    h = setup.handling
-    return StopRequest(b.node, template.window, h.home_base_s + h.per_parcel_s * b.parcels, b.parcels)
+    return StopRequest(b.node, template.window, setup.handling.home_s(b.parcels, bool(b.bulky)), b.parcels)

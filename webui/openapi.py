@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 document of the booking API, built from the same pydantic models that validate requests.
 
 Query parameters and request bodies come from :mod:`webui.api.schemas`, so the document cannot
-drift from what the server accepts; a test checks that every route is documented.
+drift from what the server accepts; a test checks that every route is documented. Fields that
+are personal data carry ``x-personal-data: true`` and say in their description why lastmile
+needs them (:data:`PERSONAL_DATA`). The routes of :mod:`webui.api.events` document themselves
+(``openapi_paths()``) and are merged in.
 """
 
 from __future__ import annotations
@@ -11,7 +14,28 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from webui.api import events
 from webui.api.schemas import BookingBody, BookingsQuery, PickupPointsQuery, RescheduleBody, SlotsQuery
+
+# Personal data the API takes or returns, and why lastmile needs it (see docs/booking.md).
+PERSONAL_DATA = {
+    "customer_id": "links the bookings of one customer (slot preferences, member tier); the shop's own id, never a name",
+    "lat": "puts the stop on the map and on the van's route",
+    "lon": "puts the stop on the map and on the van's route",
+    "address": "where the driver goes; shown on the driver sheet",
+    "instructions": "how the driver reaches the door; shown on the driver sheet",
+    "notify": "only the channel the customer prefers; no phone number or e-mail address is ever stored",
+}
+
+
+def _mark_personal(properties: dict) -> None:
+    """Add ``x-personal-data`` and the reason to the personal fields among ``properties`` (in place)."""
+    for name, why in PERSONAL_DATA.items():
+        if name in properties:
+            prop = properties[name]
+            before = prop.get("description", "").rstrip(".")
+            prop["x-personal-data"] = True
+            prop["description"] = (f"{before}. " if before else "") + f"Personal data: {why}."
 
 ERROR = {
     "type": "object",
@@ -31,7 +55,10 @@ ERROR = {
 
 BOOKING = {
     "type": "object",
-    "required": ["id", "status", "customer_id", "date", "slot", "window", "kind", "zone", "fee", "currency"],
+    "required": [
+        "id", "status", "customer_id", "date", "slot", "window", "kind", "zone", "fee", "currency",
+        "order_ref", "address", "bulky", "instructions", "notify", "planned_eta",
+    ],
     "properties": {
         "id": {"type": "string"},
         "status": {"type": "string", "enum": ["held", "confirmed", "cancelled", "expired"]},
@@ -48,9 +75,31 @@ BOOKING = {
         "tier": {"type": "string"},
         "fee": {"type": "number", "description": "delivery fee in the scenario currency"},
         "currency": {"type": "string"},
+        "order_ref": {"type": ["string", "null"], "description": "the shop's order reference, unique among its live bookings"},
+        "address": {"type": ["string", "null"], "description": "the delivery address for the driver sheet"},
+        "bulky": {"type": "boolean", "description": "a bulky order (longer handling at the door)"},
+        "instructions": {"type": ["string", "null"], "description": "how to reach the door"},
+        "notify": {"type": "string", "enum": ["none", "sms", "email"], "description": "the customer's preferred channel"},
+        "planned_eta": {
+            "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PlannedEta"}],
+            "description": "null until the operator publishes the day's plan, and once cancelled",
+        },
         "hold_expires_at": {"type": ["string", "null"], "format": "date-time"},
         "created_at": {"type": ["string", "null"], "format": "date-time"},
         "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+PLANNED_ETA = {
+    "type": "object",
+    "required": ["start", "end", "arrival", "plan_version", "vehicle_id", "published_at"],
+    "properties": {
+        "start": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "ETA window start, HH:MM local time on the booking's date"},
+        "end": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "ETA window end, HH:MM local time"},
+        "arrival": {"type": ["string", "null"], "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "planned arrival at the stop, HH:MM local time"},
+        "plan_version": {"type": ["integer", "null"], "description": "the published plan the ETA comes from; a new one means a new plan"},
+        "vehicle_id": {"type": ["string", "null"], "description": "the van the stop is planned on"},
+        "published_at": {"type": ["string", "null"], "format": "date-time", "description": "when the plan was published (UTC)"},
     },
 }
 
@@ -115,13 +164,18 @@ def _params(model: type[BaseModel]) -> list[dict]:
     out = []
     for name, prop in schema["properties"].items():
         prop = {k: v for k, v in prop.items() if k not in ("title",)}
-        out.append({"name": name, "in": "query", "required": name in required, "schema": prop, "description": prop.get("description", "")})
+        _mark_personal({name: prop})
+        param = {"name": name, "in": "query", "required": name in required, "schema": prop, "description": prop.get("description", "")}
+        if prop.get("x-personal-data"):
+            param["x-personal-data"] = True
+        out.append(param)
     return out
 
 
 def _body_schema(model: type[BaseModel]) -> dict:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("title", None)
+    _mark_personal(schema.get("properties", {}))
     return schema
 
 
@@ -135,7 +189,8 @@ def _errors(*codes: int) -> dict:
         401: "missing or invalid API key",
         403: "the member tier may not book this slot",
         404: "no such booking for this shop",
-        409: "the slot cannot be booked (full, past cut-off, blackout, not routable, hold expired)",
+        409: "the change cannot be made (full, past_cutoff: the day is being dispatched, blackout, not routable, "
+        "hold expired, duplicate order_ref)",
         422: "invalid field (unknown, wrong type, out of range, date in the past, address outside the area)",
     }
     return {str(c): {"description": text[c], "content": _json("Error")} for c in codes}
@@ -236,11 +291,11 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "moved", "content": _json("Booking")}, **_errors(400, 401, 403, 404, 409, 422)},
             },
             "delete": {
-                "summary": "Cancel a booking or hold; its seat returns",
+                "summary": "Cancel a booking or hold; its seat returns (refused past the cut-off: ask the operator)",
                 "operationId": "cancelBooking",
                 "security": secured,
                 "parameters": [BOOKING_ID, IDEMPOTENCY],
-                "responses": {"200": {"description": "cancelled", "content": _json("Booking")}, **_errors(401, 404, 422)},
+                "responses": {"200": {"description": "cancelled", "content": _json("Booking")}, **_errors(401, 404, 409, 422)},
             },
         },
         "/api/v1/bookings/{booking_id}/confirm": {
@@ -253,6 +308,10 @@ def openapi_document() -> dict[str, Any]:
             }
         },
     }
+    for path, operations in events.openapi_paths().items():
+        paths.setdefault(path, {}).update(operations)
+    booking = {**BOOKING, "properties": {k: dict(v) for k, v in BOOKING["properties"].items()}}
+    _mark_personal(booking["properties"])
     return {
         "openapi": "3.1.0",
         "info": {
@@ -266,7 +325,8 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
             "schemas": {
                 "Error": ERROR,
-                "Booking": BOOKING,
+                "Booking": booking,
+                "PlannedEta": PLANNED_ETA,
                 "Slot": SLOT,
                 "PickupPoint": PICKUP_POINT,
                 "Offer": OFFER,

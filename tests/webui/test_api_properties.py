@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tests.webui.api_client import DATE, make_api
 
-FIELDS = ["customer_id", "date", "slot", "lat", "lon", "tier", "parcels", "pickup_point_id", "hold"]
+FIELDS = ["customer_id", "date", "slot", "lat", "lon", "tier", "parcels", "pickup_point_id", "hold",
+          "order_ref", "address", "bulky", "instructions", "notify"]
 SLOTS = ["home:08:00-10:00", "home:18:00-20:00", "premium:18:00-19:00", "pickup:08:00-12:00", "home:25:00-26:00"]
 
 values = st.one_of(
@@ -37,7 +38,17 @@ bodies = st.one_of(
             "lat": st.floats(57.6, 57.8),
             "lon": st.floats(11.8, 12.1),
         },
-        optional={"tier": st.sampled_from(["ordinary", "gold", "platinum", "x"]), "parcels": st.integers(-1, 30), "hold": st.booleans(), "pickup_point_id": st.text(max_size=5)},
+        optional={
+            "tier": st.sampled_from(["ordinary", "gold", "platinum", "x"]),
+            "parcels": st.integers(-1, 30),
+            "hold": st.booleans(),
+            "pickup_point_id": st.text(max_size=5),
+            "order_ref": st.one_of(st.text(max_size=90), st.sampled_from(["ORD-1", "ORD-2"])),
+            "address": st.text(max_size=210),
+            "bulky": st.booleans(),
+            "instructions": st.text(max_size=510),
+            "notify": st.sampled_from(["none", "sms", "email", "fax", ""]),
+        },
     ),
     values,
 )

@@ -187,7 +187,22 @@ def create_booking():
         return err
     service = booking_app_for().service
     tier = body.tier or service.customer_tier(g.shop_id, body.customer_id) or "ordinary"
-    req = NewBooking(body.customer_id, body.date, body.slot, body.lat, body.lon, tier, body.parcels, body.pickup_point_id, body.hold)
+    req = NewBooking(
+        body.customer_id,
+        body.date,
+        body.slot,
+        body.lat,
+        body.lon,
+        tier,
+        body.parcels,
+        body.pickup_point_id,
+        body.hold,
+        order_ref=body.order_ref,
+        address=body.address,
+        bulky=body.bulky,
+        instructions=body.instructions,
+        notify=body.notify,
+    )
     return respond(service.book(g.shop_id, req, idem))
 
 

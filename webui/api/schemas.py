@@ -7,9 +7,11 @@ strings arrive as text and are converted, still refusing unknown parameters.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$", description="the shop's customer id")]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="latitude, degrees WGS84")]
@@ -17,6 +19,40 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="
 SlotId = Annotated[str, Field(min_length=1, max_length=40, description="slot id, e.g. home:08:00-10:00, premium:18:00-19:00, pickup:08:00-12:00")]
 Tier = Annotated[str, Field(min_length=1, max_length=40, description="member tier; default: the customer's stored tier, else ordinary")]
 Parcels = Annotated[int, Field(ge=1, le=20, description="parcels in the order")]
+
+
+def _refuse_control(text: str, *, newlines: bool) -> str:
+    """Refuse control characters (and Unicode line/paragraph separators); ``newlines`` lets ``\n`` and ``\r\n`` through."""
+    for i, ch in enumerate(text):
+        if newlines and (ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] == "\n")):
+            continue
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            allowed = " (newlines are fine)" if newlines else ""
+            raise PydanticCustomError(
+                "control_character",
+                "contains the control character U+{code} at position {position}; remove it{allowed}",
+                {"code": f"{ord(ch):04X}", "position": i + 1, "allowed": allowed},
+            )
+    return text
+
+
+def _printable_ref(text: str) -> str:
+    for i, ch in enumerate(text):
+        if not ch.isprintable():
+            raise PydanticCustomError(
+                "not_printable",
+                "contains the unprintable character U+{code} at position {position}; use letters, digits and punctuation",
+                {"code": f"{ord(ch):04X}", "position": i + 1},
+            )
+    if not text.strip():
+        raise PydanticCustomError("blank", "is blank; give the shop's order reference or leave it out")
+    return text
+
+
+OrderRef = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_printable_ref)]
+Address = Annotated[str, Field(max_length=200), AfterValidator(lambda t: _refuse_control(t, newlines=False))]
+Instructions = Annotated[str, Field(max_length=500), AfterValidator(lambda t: _refuse_control(t, newlines=True))]
+Notify = Literal["none", "sms", "email"]
 
 
 class _Body(BaseModel):
@@ -57,6 +93,15 @@ class BookingBody(_Body):
     parcels: Parcels = 1
     pickup_point_id: str | None = Field(default=None, min_length=1, max_length=80, description="for pickup slots: the point")
     hold: bool = Field(default=False, description="true: hold the slot during checkout (expires), confirm later")
+    order_ref: OrderRef | None = Field(
+        default=None, description="the shop's order reference, 1-80 printable characters; unique among the shop's live bookings"
+    )
+    address: Address | None = Field(default=None, description="the delivery address as the driver reads it, one line, up to 200 characters")
+    bulky: bool = Field(default=False, description="a bulky order: the stop gets the scenario's extra handling seconds at the door")
+    instructions: Instructions | None = Field(
+        default=None, description="how to reach the door (entry code, floor, where to leave it), up to 500 characters, newlines allowed"
+    )
+    notify: Notify = Field(default="none", description="how the customer wants to hear about the delivery: none, sms or email")
 
 
 class RescheduleBody(_Body):
