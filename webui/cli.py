@@ -631,6 +631,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
     a.add_argument("--key-only", action="store_true", help="print only the key (for scripts)")
     a.set_defaults(func=cmd_shop_add)
+    from webui.cli_webhooks import add_commands as add_webhook_commands
+
+    add_webhook_commands(ssub)
+
+    from webui.cli_booking import add_commands as add_booking_commands
+
+    add_booking_commands(sub)
 
     from webui.cli_pickup import add_commands as add_pickup_commands
 
