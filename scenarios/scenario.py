@@ -109,7 +109,7 @@ class DispatchSpec(_Strict):
     """The dispatcher's day: when booking for a date closes, and how wide the ETA windows are."""
 
     cutoff_days_before: int = Field(default=1, ge=0, le=14, description="booking closes this many days before the date")
-    cutoff_at: str = Field(default="22:00", description="... at this time of day (HH:MM, UTC)")
+    cutoff_at: str = Field(default="22:00", description="... at this time of day (HH:MM, local time of the slot calendar, Europe/Stockholm)")
     eta_window_minutes: int = Field(default=60, ge=5, le=24 * 60, description="width of a published ETA window")
 
     @field_validator("cutoff_at")

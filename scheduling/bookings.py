@@ -549,7 +549,7 @@ class BookingService:
             changed = self._cancel_row(s, b, _naive_utc(aware), released)
             body = booking_dict(b, self.currency)
             if changed:
-                outbox.enqueue(s, b.shop_id, b.id, "booking.cancelled_by_operator", {"booking": body, "reason": reason}, aware)
+                outbox.enqueue(s, b.shop_id, b.id, "booking.cancelled_by_operator", {"booking": body, "reason": reason})
             return Outcome(200, body, changed=changed)
 
         outcome = self._cancelling(booking_id, work)

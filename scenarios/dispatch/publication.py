@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 
 from optimizer.domain import TimeWindow, hhmm
+from scheduling.bookings import planned_eta
 from scheduling.outbox import enqueue
 from scheduling.storage import Database
 from scheduling.storage.models import Booking, Publication, Shop
@@ -64,20 +65,6 @@ class PublishedDay:
 
 def _naive(t: dt.datetime) -> dt.datetime:
     return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
-
-
-def eta_payload(b: Booking, published_at: dt.datetime) -> dict | None:
-    """The ``planned_eta`` of a booking row as the API shows it (None before publication)."""
-    if b.eta_start_s is None or b.eta_end_s is None:
-        return None
-    return {
-        "start": hhmm(b.eta_start_s),
-        "end": hhmm(b.eta_end_s),
-        "arrival": hhmm(b.planned_arrival_s) if b.planned_arrival_s is not None else None,
-        "plan_version": b.planned_plan_id,
-        "vehicle_id": b.planned_vehicle_id,
-        "published_at": published_at.replace(microsecond=0).isoformat() + "Z",
-    }
 
 
 def publish(
@@ -167,7 +154,7 @@ def publish(
             for k, v in values.items():
                 setattr(b, k, v)
             payload = {"booking_id": b.id, "order_ref": b.order_ref, "date": b.date, "slot": b.slot,
-                       "planned_eta": eta_payload(b, at)}
+                       "planned_eta": planned_eta(b)}
             if booking_id in placed:
                 if before[0] is None:
                     kind = "booking.planned"
