@@ -37,7 +37,18 @@ from optimizer.insertion import (
     plan_cost,
     remove_node,
 )
-from optimizer.problem import VehicleSpec
+from optimizer.problem import RoutingProblem, RoutingSolution, VehicleSpec
+
+Solver = Callable[[RoutingProblem, float], RoutingSolution]  # (problem, time limit in seconds) -> solution
+
+
+def solve_here(problem: RoutingProblem, time_limit_s: float) -> RoutingSolution:
+    """The default re-solver: the routing engine in this process (looked up at each call)."""
+    try:
+        from optimizer.engine import solve
+    except ImportError:  # older engine package layout
+        from optimizer.engine.portfolio import solve
+    return solve(problem, time_limit_s)
 
 
 @dataclass(frozen=True)
@@ -271,7 +282,10 @@ class TentativePlans:
 
     ``load(date)`` returns ``(booking id, StopRequest)`` for the date's live bookings in booking
     order. With an ``executor``, :meth:`resolve` runs a short full re-solve of a date in the
-    background and adopts it if it still covers the same stops and costs less.
+    background and adopts it if it still covers the same stops and costs less. The re-solve
+    calls ``solver(problem, time_limit_s)``: by default :func:`solve_here`; the web server
+    passes one that sends the solve to its Dask workers and waits (the executor's thread
+    waits without the GIL, so the requests of this process keep their CPU).
     """
 
     def __init__(
@@ -285,6 +299,7 @@ class TentativePlans:
         executor: Executor | None = None,
         resolve_every: int = 25,
         resolve_time_limit_s: float = 2.0,
+        solver: Solver | None = None,
     ):
         self.area = area
         self.load = load
@@ -294,6 +309,7 @@ class TentativePlans:
         self.executor = executor
         self.resolve_every = resolve_every
         self.resolve_time_limit_s = resolve_time_limit_s
+        self.solver: Solver = solver or solve_here
         self._days: dict[str, DayRoutes] = {}
         self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -352,13 +368,7 @@ class TentativePlans:
                 self._resolving.discard(date)
 
     def resolve(self, date: str) -> bool:
-        """Re-solve ``date`` with the routing engine; adopt the result if it is complete and cheaper."""
-        try:
-            from optimizer.engine import solve
-        except ImportError:  # older engine package layout
-            from optimizer.engine.portfolio import solve
-        from optimizer.problem import RoutingProblem
-
+        """Re-solve ``date`` with :attr:`solver`; adopt the result if it is complete and cheaper."""
         day = self.day(date)
         with day.lock:
             version = day.version
@@ -384,7 +394,7 @@ class TentativePlans:
                 name=f"tentative {date}",
             )
             before = plan_cost(s) + sum(v.fixed_cost for v, r in zip(s.vehicles, s.routes) if r)
-        solution = solve(problem, self.resolve_time_limit_s)
+        solution = self.solver(problem, self.resolve_time_limit_s)
         if solution.dropped:
             return False
         new_routes = [[keep[i] for i in r] for r in solution.routes]

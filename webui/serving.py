@@ -45,8 +45,26 @@ def start_outbox_sender(app: Flask) -> Stopper:
 
 
 def start_solver_cluster(app: Flask, scheduler: str | None = None) -> Stopper:
-    """Connect the app's solves to Dask: a local cluster, or ``scheduler`` (tcp://HOST:PORT)."""
-    return lambda: None  # replaced by the solver-cluster work (webui/jobs.py)
+    """Connect the app's solves to Dask: a local cluster, or ``scheduler`` (tcp://HOST:PORT).
+
+    The local cluster has ``SOLVER_PROCESSES`` worker processes of ``SOLVER_THREADS`` threads
+    (see :class:`webui.jobs.SolverCluster` for the default layout and why). Workers of an
+    external scheduler must not be daemonic (``DASK_DISTRIBUTED__WORKER__DAEMON=False dask
+    worker tcp://HOST:PORT``), must import this project, and must reach the same database and
+    import folder. With ``SOLVER_CLUSTER = "inline"`` nothing starts: solves run on threads here.
+    """
+    from webui.cli import BadInput
+    from webui.jobs import NoSolverCluster
+
+    cluster = app.extensions["lastmile.jobs"].cluster
+    try:
+        cluster.start(scheduler)
+    except NoSolverCluster as exc:
+        raise BadInput(str(exc)) from None
+    if cluster.client is not None:
+        workers = len(cluster.client.scheduler_info().get("workers", {}))
+        log.info("solver cluster: %s, %d worker(s)", scheduler or "local", workers)
+    return cluster.close
 
 
 def start_background(app: Flask, *, scheduler: str | None = None) -> Stopper:

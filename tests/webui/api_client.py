@@ -45,6 +45,7 @@ def make_api(database_url: str, **config) -> Api:
             "TESTING": True,
             "BOOKING_CLOCK": lambda: NOW,
             "BOOKING_RESOLVE": False,
+            "SOLVER_CLUSTER": "inline",
             **config,
         }
     )

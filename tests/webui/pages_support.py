@@ -11,7 +11,9 @@ PASSWORD = "correct-horse-1"
 
 
 def small_day_config(tmp: Path, **extra) -> dict:
-    """App config for tests: a fresh SQLite file, 40 generated orders, 3-second solves."""
+    """App config for tests: a fresh SQLite file, 40 generated orders, 3-second solves on
+    threads of the test process (``SOLVER_CLUSTER = "inline"``: the same job function as on a
+    Dask worker, without starting one)."""
     config = {
         "TESTING": False,  # keep CSRF checks on: the pages must carry their tokens
         "SECRET_KEY": "test-secret",
@@ -20,6 +22,7 @@ def small_day_config(tmp: Path, **extra) -> dict:
         "ORDERS_PER_DAY_OVERRIDE": 40,
         "PLAN_TIME_LIMIT_S": 3.0,
         "SOLVER_ENGINE": "ortools",
+        "SOLVER_CLUSTER": "inline",
         "SIMULATION_DIR": str(tmp / "simulations"),
         "SIMULATION_ITERATIONS": 200,
         "SIMULATION_TIME_LIMIT_S": 2.0,
@@ -55,7 +58,7 @@ def wait_job(client, poll_url: str, timeout_s: float = 60.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         snap = client.get(poll_url).get_json()
-        if snap["state"] in ("done", "failed"):
+        if snap["state"] in ("done", "failed", "stopped"):
             return snap
         time.sleep(0.1)
     raise AssertionError(f"job at {poll_url} did not finish in {timeout_s} s")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from scheduling.booking_setup import BookingSetup
 from scheduling.bookings import BookingService, stops_loader
@@ -28,12 +28,13 @@ class BookingApp:
     executor: ThreadPoolExecutor | None
 
 
-def build_booking_app(db: Database, config: Mapping[str, Any]) -> BookingApp:
+def build_booking_app(db: Database, config: Mapping[str, Any], solver: Callable | None = None) -> BookingApp:
     """Everything the API needs, from the scenario named in ``config["SCENARIO"]``.
 
     The booking rules come from :func:`scenarios.booking_rules.booking_setup` (its docstring
     lists the ``BOOKING_*`` config keys); ``BOOKING_RESOLVE`` (default on) turns the background
-    re-solves of the tentative routes on or off.
+    re-solves of the tentative routes on or off. ``solver(problem, time_limit_s)`` runs each
+    re-solve (default: in this process; :func:`booking_app` sends them to the solver cluster).
     """
     from scenarios.booking_rules import booking_setup
     from scenarios.planning import network_for
@@ -42,7 +43,8 @@ def build_booking_app(db: Database, config: Mapping[str, Any]) -> BookingApp:
     scenario = load_scenario(config.get("SCENARIO") or "gothenburg")
     setup = booking_setup(scenario, network_for(scenario), config)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") if config.get("BOOKING_RESOLVE", True) else None
-    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup), executor=executor)
+    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup), executor=executor,
+                           solver=solver)
     service = BookingService(db, setup, plans)
     labels = sorted({t.label for t in setup.calendar.templates()})
     priors = zone_priors(((c.zone, c.preferred_slot, c.pickup_affinity) for c in scenario.customers), labels)
@@ -59,6 +61,10 @@ def booking_app(app) -> BookingApp:
         with _LOCK:
             found = app.extensions.get("lastmile.booking")
             if found is None:
-                found = build_booking_app(app.extensions["lastmile.db"], app.config)
+                from webui.jobs import cluster_solver
+
+                jobs = app.extensions.get("lastmile.jobs")
+                solver = cluster_solver(lambda: getattr(jobs, "cluster", None), int(app.config.get("SOLVER_NICE", 10)))
+                found = build_booking_app(app.extensions["lastmile.db"], app.config, solver)
                 app.extensions["lastmile.booking"] = found
     return found

@@ -47,7 +47,7 @@ def register_pages(app: Flask) -> None:
     from webui.app import get_db
 
     app.extensions["lastmile.workbench"] = Workbench(get_db(app), app.config)
-    app.extensions["lastmile.jobs"] = JobRunner(max_workers=int(app.config["SOLVER_WORKERS"]))
+    app.extensions["lastmile.jobs"] = JobRunner(get_db(app), app.config)
     auth.login_manager.init_app(app)
     for blueprint in (auth.bp, day.bp, sheets.bp, planner.bp):
         app.register_blueprint(blueprint)

@@ -84,16 +84,41 @@
   var progressText = document.getElementById("progress-text");
   var actionError = document.getElementById("action-error");
 
+  var stopButton = null;
+
+  function showStop(url, job) {  /* a running solve can be stopped early, keeping its best plan */
+    if (!stopButton) {
+      stopButton = document.createElement("button");
+      stopButton.type = "button";
+      stopButton.id = "stop-button";
+      stopButton.textContent = "Stop and keep the best plan";
+      progressBox.appendChild(stopButton);
+    }
+    stopButton.hidden = !(job.kind === "plan" || job.kind === "re-optimize") || !(job.state === "queued" || job.state === "running");
+    stopButton.onclick = function () {
+      stopButton.disabled = true;
+      stopButton.textContent = "Stopping…";
+      lm.postJSON(url + "/stop", {}).then(function (r) {
+        if (!r.ok) { stopButton.disabled = false; showError(actionError, r.data.error || "the solve could not be stopped"); }
+      }).catch(function (err) { stopButton.disabled = false; showError(actionError, "the server could not be reached: " + err.message); });
+    };
+  }
+
   function poll(url) {
     progressBox.hidden = false;
     lm.getJSON(url).then(function (job) {
+      showStop(url, job);
       progressBar.value = job.fraction;
       var text = job.kind + ": " + job.stage + " · " + job.elapsed_s.toFixed(0) + " of about " + job.time_limit_s + " s";
       if (job.best_cost !== null) { text += " · best cost so far " + Math.round(job.best_cost).toLocaleString(); }
       progressText.textContent = text;
-      if (job.state === "done") {
+      if (job.state === "done" || (job.state === "stopped" && job.url)) {
         progressText.textContent = "Plan ready, loading…";
         window.location.assign(job.url || window.location.pathname);
+      } else if (job.state === "stopped") {
+        progressBox.hidden = true;
+        setBusy(false);
+        showError(actionError, "The solve was stopped before it started; no new plan was made.");
       } else if (job.state === "failed") {
         progressBox.hidden = true;
         setBusy(false);
