@@ -306,6 +306,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     why = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(booking.refused.items()))
     console.print(f"Booked {booking.booked} of {booking.orders} orders ({booking.pickup} at pickup points, "
                   f"{booking.first_choice} got their first choice); {refused} found no slot" + (f" ({why})" if why else ""))
+    if booking.first_choice_refused:
+        told = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(booking.first_choice_refused.items()))
+        console.print(f"First choices the offers refused: {told}; those customers took the next best option")
     print_scorecard(result, console)
     print_publication(published, console)
     paths = write_plan_files(result, network_for(scenario), out)

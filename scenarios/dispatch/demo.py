@@ -31,6 +31,7 @@ class BookingRound:
     booked: int = 0
     pickup: int = 0
     first_choice: int = 0  # booked exactly what they asked for first
+    first_choice_refused: dict[str, int] = field(default_factory=dict)  # why the offer refused a first choice
     refused: dict[str, int] = field(default_factory=dict)  # reason -> customers who found nothing to book
     per_shop: dict[str, int] = field(default_factory=dict)
 
@@ -55,6 +56,19 @@ def _options(offer: dict) -> list[tuple[dict, str | None]]:
 def _wanted(option: tuple[dict, str | None], first_choice: str | None) -> bool:
     slot, point = option
     return first_choice is not None and (point == first_choice if point else slot["window"] == first_choice)
+
+
+def _refusal(offer: dict, first_choice: str | None) -> str | None:
+    """Why the offer refused the customer's first choice (``full``, ``not_routable``, ...), or None."""
+    if first_choice is None:
+        return None
+    entries = [s for s in offer["slots"] if s["window"] == first_choice]
+    entries += [s for p in offer["pickup_points"] if p["id"] == first_choice for s in p["slots"]]
+    if not entries:
+        return "not_offered"
+    if any(s["available"] for s in entries):
+        return None
+    return entries[0]["reason"]
 
 
 def book_the_day(db, scenario: Scenario, date: dt.date, network, clock: VirtualClock, *, n_orders: int | None = None) -> BookingRound:
@@ -92,6 +106,9 @@ def book_the_day(db, scenario: Scenario, date: dt.date, network, clock: VirtualC
             result.refused[exc.reason] = result.refused.get(exc.reason, 0) + 1
             continue
         options = _options(offer)
+        refused = _refusal(offer, order.first_choice)
+        if refused is not None:
+            result.first_choice_refused[refused] = result.first_choice_refused.get(refused, 0) + 1
         options.sort(key=lambda o: not _wanted(o, order.first_choice))  # stable: the first choice first
         if not options:
             reasons = {s["reason"] for s in offer["slots"]} - {None}
