@@ -142,15 +142,28 @@ class _CliProgress:
             self.on_improvement(elapsed_s, objective * COST_UNITS_PER_CURRENCY)
 
 
+def _open_store(url: str | None):
+    """The booking store at ``url``; a URL that cannot be opened is bad input, not a traceback."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from scheduling.storage import open_database
+
+    try:
+        return open_database(url)
+    except (OperationalError, ArgumentError, ValueError) as exc:
+        shown = url or "LASTMILE_DATABASE_URL / var/lastmile.db"
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise BadInput(f"--database-url {shown}: cannot open the store ({reason}); check the URL and that its folder exists")
+
+
 def _booked_day(args: argparse.Namespace, scenario, network, console) -> int:
     """``lastmile plan --bookings``: plan the date's bookings from the store, optionally publish."""
     from scenarios.dispatch.errors import JobFailed
     from scenarios.dispatch.publication import PublishError
     from scenarios.dispatch.workbench import Workbench
     from scenarios.export import write_plan_files
-    from scheduling.storage import open_database
 
-    db = open_database(args.database_url)
+    db = _open_store(args.database_url)
     bench = Workbench(db, {"SCENARIO": args.scenario, "IMPORT_DIR": args.import_dir, "SOLVER_ENGINE": args.engine})
     date = args.date.isoformat()
     try:
