@@ -18,7 +18,18 @@ from sqlalchemy.orm import Session
 
 from scheduling.storage.models import OutboxEvent
 
-EVENT_TYPES = ("booking.planned", "booking.eta_changed", "booking.unserved", "booking.cancelled_by_operator")
+EVENT_TYPES = (
+    "booking.planned",
+    "booking.eta_changed",
+    "booking.unserved",
+    "booking.cancelled_by_operator",
+    # The day as it is driven (scenarios.execution):
+    "booking.delay_risk",
+    "booking.delivered",
+    "booking.failed",
+    "booking.replanned",
+    "booking.at_risk",
+)
 
 
 def enqueue(

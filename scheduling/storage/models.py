@@ -168,6 +168,14 @@ class Booking(Base):
     eta_start_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     eta_end_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     planned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The day as it is driven (scenarios.execution): the live ETA re-timed from the van's progress
+    # (seconds since midnight of ``date``), whether it leaves the booked slot, and the outcome.
+    live_eta_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at_risk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    delivery_status: Mapped[str | None] = mapped_column(String(12), nullable=True)  # delivered | failed
+    delivered_at_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failed_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    rebooked_from: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the failed booking this one replaces
 
 
 class IdempotencyRecord(Base):
@@ -263,3 +271,96 @@ class SolveJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# --------------------------------------------------------------------------- the day as it is driven
+
+
+class DriverToken(Base):
+    """A driver's sign-in for one vehicle on one plan date, issued by a dispatcher; stored as a hash.
+
+    Valid while ``revoked_at`` is null and the date has not ended (``date`` in the scenario's
+    time zone, plus a grace of a few hours after midnight for late returns).
+    """
+
+    __tablename__ = "driver_tokens"
+    __table_args__ = (Index("ix_driver_tokens_date_vehicle", "date", "vehicle_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    scenario: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    date: Mapped[str] = mapped_column(String(10), nullable=False)
+    vehicle_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    driver_name: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    issued_by: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DeliveryEventRow(Base):
+    """One thing that happened on the road, as a driver (or the dispatcher, or a simulation) reported it.
+
+    ``id`` is the sender's event id (a UUID made on the phone), so a resend is recognised and
+    ignored. ``type``: ``departed`` (the van left the depot; no stop), ``arrived``,
+    ``delivered`` (``recipient``: a name or locker code, optional), ``failed`` (``reason``:
+    ``not_home``, ``refused``, ``address_problem``, ``damaged``, ``no_access``, ``other``),
+    ``picked_up`` (parcels for a pickup-point stop collected at the depot). ``at_s`` is when it
+    happened, seconds since midnight of ``date`` (local time); ``received_at`` naive UTC.
+    ``booking_id`` is set for events of a booked order (``order_id`` is the plan's order id).
+    """
+
+    __tablename__ = "delivery_events"
+    __table_args__ = (
+        Index("ix_delivery_events_day", "date", "vehicle_id", "at_s"),
+        Index("ix_delivery_events_booking", "booking_id"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    date: Mapped[str] = mapped_column(String(10), nullable=False)
+    plan_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    vehicle_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    stop_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    order_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    booking_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    type: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    recipient: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    at_s: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(String(12), nullable=False, default="driver")
+    reported_by: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class VehicleOutage(Base):
+    """A vehicle out of service from ``from_s`` (seconds since midnight of ``date``): breakdown, driver ill."""
+
+    __tablename__ = "vehicle_outages"
+    __table_args__ = (UniqueConstraint("scenario", "date", "vehicle_id", name="uq_vehicle_outages_day_vehicle"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    date: Mapped[str] = mapped_column(String(10), nullable=False)
+    vehicle_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    from_s: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class Feedback(Base):
+    """A customer's word on a delivered or failed booking, relayed by the shop; once per booking.
+
+    ``rating`` 1-5; ``categories_json`` a JSON list of ``late``, ``early``, ``damaged``,
+    ``courier_conduct``, ``wrong_place``, ``other``; ``comment`` free text (personal data).
+    ``vehicle_id``/``plan_id``/``stop_id`` join it to the route and the driver.
+    """
+
+    __tablename__ = "feedback"
+    booking_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
+    date: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    rating: Mapped[int] = mapped_column(Integer, nullable=False)
+    categories_json: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    comment: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    vehicle_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    stop_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
