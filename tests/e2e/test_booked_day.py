@@ -11,8 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from scheduling.storage import open_database
 from scheduling.storage.models import Booking, SavedPlan
 from scheduling.webhooks import set_webhook
 from tests.scheduling.webhook_receiver import Receiver
-from tests.webui.test_api_crash import free_port
+from tests.webui.live_server import call, free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SPOTS = [(57.7089, 11.9746), (57.7065, 11.9680), (57.6990, 11.9630), (57.7160, 11.9700), (57.6960, 11.9850),
@@ -39,37 +37,6 @@ def plan_date() -> dt.date:
 def clock(date: dt.date, hh: int, mm: int = 0) -> str:
     """``LASTMILE_NOW`` on the day before ``date`` (UTC)."""
     return f"{date - dt.timedelta(days=1)}T{hh:02d}:{mm:02d}:00Z"
-
-
-def start_server(url: str, port: int, cwd: Path, now: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LASTMILE_NOW": now}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--no-resolve", "--threads", "8"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=open(cwd / "server.log", "w"),
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1).read()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited during start-up: " + (cwd / "server.log").read_text()[-2000:])
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start within 90 s")
-
-
-def call(port: int, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(), method=method,
-        headers={"X-API-Key": key, "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 def book(port: int, key: str, k: int, date: dt.date) -> dict | None:
@@ -112,7 +79,7 @@ def test_booked_orders_are_planned_published_and_each_shop_hears_once(database_u
         hook_a.secret = set_webhook(db, "Shop A", hook_a.url)
         hook_b.secret = set_webhook(db, "Shop B", hook_b.url)
         port = free_port()
-        server = start_server(database_url, port, tmp_path, clock(date, 10))
+        server = start_server(database_url, port, tmp_path, env={"LASTMILE_NOW": clock(date, 10)})
         try:
             booked = {"a": [], "b": []}
             for k in range(40):

@@ -4,17 +4,9 @@ acknowledged (201) booking is there and no zone-slot holds more than its capacit
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,49 +14,10 @@ from sqlalchemy import func, select
 from scheduling.capacity_store import set_capacity
 from scheduling.storage import open_database
 from scheduling.storage.models import Booking, SlotCounter
+from tests.webui.live_server import call, free_port, start_server
 from webui.api.auth import create_shop
 
-ROOT = Path(__file__).resolve().parents[2]
 SPOTS = [(57.7089, 11.9746), (57.7065, 11.9680), (57.6990, 11.9630), (57.7160, 11.9700)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, port: int, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--no-resolve", "--threads", "8"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1).read()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited during start-up")
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start within 60 s")
-
-
-def call(port: int, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}",
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"X-API-Key": key, "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 @pytest.mark.slow
