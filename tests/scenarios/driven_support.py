@@ -1,0 +1,79 @@
+"""A booked, planned, published day, and a driving of it written straight into ``delivery_events``
+and ``feedback`` (no execution code involved), for the actual-scorecard tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from scheduling.storage.models import Booking, DeliveryEventRow, Feedback
+
+DAY = dt.date(2026, 11, 24)
+REASONS = ("not_home", "refused", "no_access")
+
+
+def demo_day(out: Path, n_orders: int = 40):
+    """``(db, scenario, stored plan)`` of a demo day booked, planned (3 s) and published."""
+    from scenarios.dispatch.demo import run_demo
+    from scenarios.scenario import load_scenario
+
+    scenario = load_scenario("gothenburg")
+    _booking, plan_id, _result, _published, bench = run_demo(scenario, DAY, out, time_limit_s=3, n_orders=n_orders)
+    return bench.db, scenario, bench.get_plan(plan_id)
+
+
+def _event(plan, scenario: str, vehicle_id: str, type_: str, at_s: int, stop: dict | None = None,
+           order_id: str | None = None, reason: str | None = None) -> DeliveryEventRow:
+    return DeliveryEventRow(id=uuid.uuid4().hex, scenario=scenario, date=plan.date, plan_id=plan.id, vehicle_id=vehicle_id,
+                            stop_id=stop["stop_id"] if stop else None, order_id=order_id, booking_id=order_id,
+                            type=type_, reason=reason, at_s=int(at_s), source="simulation", reported_by="test",
+                            received_at=dt.datetime(2026, 11, 24, 12, 0))
+
+
+def drive(db, plan, scenario: str) -> dict:
+    """Drive the published plan: van k leaves ``60 k`` s late and loses 2 minutes more per stop
+    (so later stops run late); every fifth stop fails (reasons in turn); the last van breaks
+    down after half its stops (the rest never reached); every third delivery is rated.
+
+    Returns ``{"never_reached": [stop ids], "full_routes": [vehicle ids visiting every stop]}``.
+    """
+    rows, never, full = [], [], []
+    routes = [r for r in plan.plan["routes"] if r["stops"]]
+    n_fail = 0
+    for k, route in enumerate(routes):
+        vid = route["vehicle_id"]
+        stops = route["stops"]
+        last_van = k == len(routes) - 1 and len(routes) > 1
+        reached = stops[: max(1, len(stops) // 2)] if last_van else stops
+        never += [s["stop_id"] for s in stops[len(reached):]]
+        if not last_van:
+            full.append(vid)
+        rows.append(_event(plan, scenario, vid, "departed", route["start_s"] + 60 * k))
+        for i, stop in enumerate(reached):
+            at = stop["start_s"] + 60 * k + 120 * i
+            rows.append(_event(plan, scenario, vid, "arrived", at - 30, stop))
+            if (i + 1) % 5 == 0:
+                reason = REASONS[n_fail % len(REASONS)]
+                n_fail += 1
+                rows.append(_event(plan, scenario, vid, "failed", at, stop, order_id=stop["order_ids"][0], reason=reason))
+                for oid in stop["order_ids"][1:]:
+                    rows.append(_event(plan, scenario, vid, "delivered", at + 10, stop, order_id=oid))
+            elif len(stop["order_ids"]) > 1:
+                rows.append(_event(plan, scenario, vid, "delivered", at, stop))  # every order of a shared stop
+            else:
+                rows.append(_event(plan, scenario, vid, "delivered", at, stop, order_id=stop["order_ids"][0]))
+    with db.session() as s:
+        s.add_all(rows)
+        s.flush()
+        bookings = {b.id: b for b in s.scalars(select(Booking).where(Booking.date == plan.date)).all()}
+        delivered = [r for r in rows if r.type == "delivered" and r.order_id in bookings]
+        for j, r in enumerate(delivered[::3]):
+            cats = ["late"] if j % 2 else (["damaged", "courier_conduct"] if j % 3 == 0 else [])
+            s.add(Feedback(booking_id=r.order_id, shop_id=bookings[r.order_id].shop_id, date=plan.date,
+                           rating=1 + j % 5, categories_json=json.dumps(cats), plan_id=plan.id,
+                           vehicle_id=r.vehicle_id, stop_id=r.stop_id, created_at=dt.datetime(2026, 11, 24, 20, 0)))
+    return {"never_reached": never, "full_routes": full}
