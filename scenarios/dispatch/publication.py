@@ -77,11 +77,16 @@ def publish(
     cutoff: dt.datetime,
     eta_width_s: int,
     force: bool = False,
+    changed_event: str = "booking.eta_changed",
+    unserved_event: str = "booking.unserved",
 ) -> PublishedDay:
     """Publish ``plan`` (a :class:`~scenarios.dispatch.workbench.StoredPlan`) for its date.
 
     ``cutoff`` is when booking for the date closed (or closes); ``now`` the current time (both
     aware or both naive UTC). Raises :class:`PublishError` and writes nothing when refused.
+    ``changed_event``/``unserved_event`` name the shop event of a moved ETA and of a booking the
+    plan leaves out: a re-plan during the day (``scenarios.execution.disruption``) sends
+    ``booking.replanned`` and ``booking.at_risk``.
     """
     if plan is None:
         raise PublishError("there is no plan to publish; plan the day first (lastmile plan --date D --bookings)")
@@ -159,7 +164,7 @@ def publish(
                 if before[0] is None:
                     kind = "booking.planned"
                 elif before != (b.eta_start_s, b.eta_end_s):
-                    kind = "booking.eta_changed"
+                    kind = changed_event
                 else:
                     kind = None
                 if kind:
@@ -168,7 +173,7 @@ def publish(
                     events += 1
             elif not reported_unserved:  # first word of it, or its ETA is withdrawn
                 u = unserved[booking_id]
-                enqueue(s, b.shop_id, b.id, "booking.unserved", payload | {"reason": u["reason"], "detail": u["detail"]})
+                enqueue(s, b.shop_id, b.id, unserved_event, payload | {"reason": u["reason"], "detail": u["detail"]})
                 events += 1
         pub = Publication(scenario=scenario, date=date, plan_id=plan.id, published_by=user, published_at=at,
                           eta_width_s=int(eta_width_s), bookings_planned=len(placed), bookings_unserved=len(unserved),

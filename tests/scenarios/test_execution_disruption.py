@@ -1,0 +1,151 @@
+"""A van out of service: its unserved stops go to other vans in their slot or are listed with a
+reason, nothing served moves, the re-plan is a new published plan version, and a refusal
+stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from scenarios.booking_rules import slot_calendar
+from scenarios.dispatch.demo import VirtualClock, book_the_day
+from scenarios.dispatch.workbench import Workbench
+from scenarios.execution.disruption import DisruptionError, vehicle_out_of_service
+from scenarios.planning import network_for
+from scenarios.scenario import load_scenario
+from scheduling.storage import open_database
+from scheduling.storage.models import Booking, DeliveryEventRow, OutboxEvent, Publication, VehicleOutage
+
+DATE = dt.date(2026, 11, 25)
+D = DATE.isoformat()
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("gothenburg")
+
+
+@pytest.fixture
+def published(database_url, scenario, tmp_path):
+    """40 orders booked, planned (2 s) and published; returns the workbench."""
+    db = open_database(database_url)
+    clock = VirtualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
+    book_the_day(db, scenario, DATE, network_for(scenario), clock, n_orders=40)
+    clock.t = slot_calendar(scenario).cutoff(DATE) + dt.timedelta(minutes=5)
+    bench = Workbench(db, {"SCENARIO": "gothenburg", "IMPORT_DIR": str(tmp_path / "imports"), "BOOKING_CLOCK": clock})
+    plan_id = bench.plan(D, "anna", 2.0)
+    bench.publish(D, "anna", plan_id=plan_id)
+    return bench
+
+
+def busiest(bench) -> dict:
+    plan = bench.latest_plan(D)
+    return max(plan.plan["routes"], key=lambda r: len(r["stops"]))
+
+
+def report(bench, vehicle_id: str, stops: list[dict], *, n_done: int) -> int:
+    """Drivers' events as the core stores them: the van departs and serves its first ``n_done``
+    stops on plan time (the last one failed: not home). Returns when the last one was done."""
+    rows = []
+    at = stops[0]["arrival_s"] - 600
+    rows.append(DeliveryEventRow(id=f"{vehicle_id}-dep", type="departed", at_s=at))
+    for k, st in enumerate(stops[:n_done]):
+        rows.append(DeliveryEventRow(id=f"{vehicle_id}-a{k}", type="arrived", stop_id=st["stop_id"], at_s=st["arrival_s"]))
+        kind = "failed" if k == n_done - 1 else "delivered"
+        rows.append(DeliveryEventRow(id=f"{vehicle_id}-d{k}", type=kind, stop_id=st["stop_id"], at_s=st["departure_s"],
+                                     reason="not_home" if kind == "failed" else None))
+        at = st["departure_s"]
+    plan_id = bench.latest_plan(D).id
+    with bench.db.session() as s:
+        for r in rows:
+            r.scenario, r.date, r.plan_id, r.vehicle_id = "gothenburg", D, plan_id, vehicle_id
+            r.source, r.received_at = "simulation", dt.datetime(2026, 11, 25, 8)
+            s.add(r)
+    return at
+
+
+def test_every_unserved_stop_of_the_broken_van_is_on_another_van_in_its_slot_or_listed_with_a_reason(published):
+    bench = published
+    route = busiest(bench)
+    van = route["vehicle_id"]
+    assert len(route["stops"]) >= 4
+    at = report(bench, van, route["stops"], n_done=2)
+    before = bench.latest_plan(D)
+    served_before = {st["stop_id"]: (r["vehicle_id"], st["start_s"]) for r in before.plan["routes"] for st in r["stops"]}
+
+    replan = vehicle_out_of_service(bench.db, "gothenburg", D, van, at + 60, "flat tyre", "anna", time_limit_s=3)
+
+    after = bench.latest_plan(D)
+    assert after.id == replan.plan_id and after.parent_id == before.id and after.kind == "replan"
+    where = {st["stop_id"]: (r["vehicle_id"], st) for r in after.plan["routes"] for st in r["stops"]}
+    remaining = [st["stop_id"] for st in route["stops"][2:]]
+    risky = {a.stop_id: a for a in replan.at_risk}
+    for sid in remaining:
+        if sid in risky:
+            assert risky[sid].reason and "out of service" in risky[sid].detail
+            assert sid not in where
+        else:
+            vehicle, st = where[sid]
+            assert vehicle != van
+            assert st["window_start_s"] <= st["start_s"] <= st["window_end_s"]
+            assert st["start_s"] >= at + 60  # nothing is planned before the van broke down
+    assert replan.moved, replan.summary()
+    assert {m.stop_id for m in replan.moved} | {a.stop_id for a in replan.at_risk if a.vehicle_id == van} == set(remaining)
+    for a in replan.at_risk:  # another van's own stop can lose its place to a rescued one: listed too
+        assert a.reason and a.detail
+    # Served stops stay on their van at their time.
+    assert replan.served == [st["stop_id"] for st in route["stops"][:2]]
+    for sid in replan.served:
+        assert where[sid][0] == van and where[sid][1]["start_s"] == served_before[sid][1]
+    assert [st["stop_id"] for st in after.route(van)["stops"]] == replan.served
+
+
+def test_the_re_plan_is_published_with_replanned_and_at_risk_events_and_the_outage_is_stored(published):
+    bench = published
+    route = busiest(bench)
+    van = route["vehicle_id"]
+    at = report(bench, van, route["stops"], n_done=1)
+    with bench.db.session() as s:
+        first_event = s.scalar(select(func.max(OutboxEvent.id)))
+
+    replan = vehicle_out_of_service(bench.db, "gothenburg", D, van, at + 60, "engine", "anna", time_limit_s=3)
+
+    with bench.db.session() as s:
+        pub = s.scalars(select(Publication).order_by(Publication.id.desc())).first()
+        assert pub.id == replan.publication_id and pub.plan_id == replan.plan_id
+        events = s.scalars(select(OutboxEvent).where(OutboxEvent.id > first_event)).all()
+        outage = s.scalars(select(VehicleOutage)).one()
+        assert (outage.vehicle_id, outage.from_s, outage.reason, outage.created_by) == (van, at + 60, "engine", "anna")
+        assert {e.type for e in events} <= {"booking.replanned", "booking.at_risk"}
+        at_risk_ids = {b for a in replan.at_risk for b in a.booking_ids}
+        assert {e.booking_id for e in events if e.type == "booking.at_risk"} == at_risk_ids
+        for e in events:
+            if e.type == "booking.at_risk":
+                assert "out of service" in json.loads(e.payload_json)["detail"]
+        moved_ids = {b for m in replan.moved for b in m.booking_ids}
+        for b in s.scalars(select(Booking).where(Booking.id.in_(moved_ids))).all():
+            assert b.planned_plan_id == replan.plan_id and b.planned_vehicle_id != van
+    assert replan.events == len(events)
+    assert van in replan.summary()
+
+
+def test_a_refused_disruption_names_the_field_and_stores_nothing(published):
+    bench = published
+    van = busiest(bench)["vehicle_id"]
+    with pytest.raises(DisruptionError) as bad:
+        vehicle_out_of_service(bench.db, "gothenburg", D, "VAN-99", 12 * 3600, "", "anna")
+    assert bad.value.field == "vehicle" and bad.value.status == 404 and "VAN-99" in str(bad.value)
+    with pytest.raises(DisruptionError) as bad:
+        vehicle_out_of_service(bench.db, "gothenburg", "2026-11-26", van, 12 * 3600, "", "anna")
+    assert bad.value.field == "date" and "publish" in str(bad.value)
+    with bench.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(VehicleOutage)) == 0
+    vehicle_out_of_service(bench.db, "gothenburg", D, van, 12 * 3600, "ill", "anna", time_limit_s=1)
+    plans = len(bench.plans_for(D))
+    with pytest.raises(DisruptionError) as again:
+        vehicle_out_of_service(bench.db, "gothenburg", D, van, 13 * 3600, "ill", "anna", time_limit_s=1)
+    assert again.value.status == 409 and "already out of service" in str(again.value)
+    assert len(bench.plans_for(D)) == plans
