@@ -51,6 +51,9 @@ def register_pages(app: Flask) -> None:
     auth.login_manager.init_app(app)
     for blueprint in (auth.bp, day.bp, sheets.bp, planner.bp):
         app.register_blueprint(blueprint)
+    from webui.pages import performance
+
+    app.register_blueprint(performance.bp)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
