@@ -66,3 +66,21 @@ def test_bad_dates_are_a_400_naming_the_field(client, query, message):
 def test_signed_out_visitors_are_sent_to_sign_in(app):
     resp = app.test_client().get("/performance")
     assert resp.status_code == 302 and "/signin" in resp.headers["Location"]
+
+
+def test_the_day_page_partial_sets_the_actual_figures_next_to_the_plans(app):
+    from flask import render_template_string
+
+    from webui.pages.performance import day_actual
+
+    wb = app.extensions["lastmile.workbench"]
+    actual = day_actual(wb, app.driven_date)
+    assert actual is not None and actual["delivered"] > 0
+    with app.test_request_context():
+        html = render_template_string('{% include "_actual.html" %}', actual=actual)
+        nothing = render_template_string('{% include "_actual.html" %}', actual=day_actual(wb, "2026-11-25"))
+    assert "Plan against actual" in html and f"plan #{actual['plan_id']} as driven" in html
+    assert f"<td>{actual['delivered']} / {actual['failed']} / {actual['unserved']}</td>" in html
+    assert all(f'data-vehicle="{v["vehicle_id"]}"' in html for v in actual["per_vehicle"])
+    assert "not home" in html  # failed by reason, in words
+    assert nothing.strip() == ""  # a day with nothing published shows no panel

@@ -9,6 +9,7 @@ Both dispatchers and planners may look.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
@@ -16,6 +17,7 @@ from flask_login import login_required
 from webui.pages import charts
 
 bp = Blueprint("performance", __name__)
+log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 190  # about half a year on one page
@@ -82,3 +84,21 @@ def view():
     status = 400 if error and error.split(":")[0] in ("from", "to", "from/to") else 200
     return render_template("performance.html", start=start, end=end, weekly=weekly, error=error, report=report,
                            rows=rows, figures=figures, currency=currency), status
+
+
+def day_actual(wb, date: str) -> dict | None:
+    """The plan-against-actual figures of ``date`` for the day page's ``_actual.html``
+    (:meth:`optimizer.actual.ActualScorecard.to_dict`), or None while nothing published was driven.
+
+    The day page keeps working when the scorecard cannot be made: the cause is logged.
+    """
+    from scenarios.execution.scorecard import NothingPublished, actual_for_day
+
+    try:
+        card = actual_for_day(wb.db, wb.scenario, date, counterfactual=False, network=wb.network)
+    except NothingPublished:
+        return None
+    except Exception:  # noqa: BLE001 - a side panel must not take the day page down
+        log.exception("the actual scorecard of %s could not be made", date)
+        return None
+    return card.to_dict() if card.vehicles_driven else None
