@@ -38,7 +38,7 @@ def _error_page(status: int, message: str):
 
 
 def register_pages(app: Flask) -> None:
-    from webui.pages import auth, day, planner, sheets
+    from webui.pages import auth, day, driver, planner, sheets
 
     app.config.setdefault("PLAN_TIME_LIMIT_S", 30.0)
     app.config.setdefault("PLAN_TIME_LIMIT_MAX_S", 300.0)
@@ -49,7 +49,7 @@ def register_pages(app: Flask) -> None:
     app.extensions["lastmile.workbench"] = Workbench(get_db(app), app.config)
     app.extensions["lastmile.jobs"] = JobRunner(get_db(app), app.config)
     auth.login_manager.init_app(app)
-    for blueprint in (auth.bp, day.bp, sheets.bp, planner.bp):
+    for blueprint in (auth.bp, day.bp, sheets.bp, planner.bp, driver.bp):
         app.register_blueprint(blueprint)
     from webui.pages import performance
 

@@ -133,6 +133,7 @@ def view(date: str):
         ctx["order_points"] = []
     else:
         ctx["order_points"] = [{"id": o.id, "lat": o.lat, "lon": o.lon, "slot": o.slot_label} for o in orders]
+    ctx["timeline"] = _driven_timeline(date, colour_of)
     return render_template("day.html", **ctx)
 
 
@@ -283,6 +284,158 @@ def drop_import(date: str):
     if workbench().drop_import(date):
         flash(f"The imported order file for {date} was removed; the day shows the generated orders again.", "ok")
     return redirect(url_for("day.view", date=date))
+
+
+# --------------------------------------------------------------------------- the day as driven (issue 11)
+
+
+def _local_now_s(date: str) -> int:
+    """Now (the booking clock) in seconds since midnight of ``date``, local time of the scenario."""
+    from scenarios.booking_rules import now as rules_now
+    from scenarios.execution.day import local_seconds
+    from scenarios.execution.tokens import scenario_tz
+
+    return local_seconds(rules_now(current_app.config), dt.date.fromisoformat(date), scenario_tz(workbench().scenario_name))
+
+
+def _driven_timeline(date: str, colour_of: dict[str, str]) -> dict | None:
+    """The timeline of the date's published plan as driven (``None``: nothing published)."""
+    import uuid
+
+    from scenarios.execution.day import driven_day
+    from webui.pages.timeline import timeline
+
+    wb = workbench()
+    try:
+        day = driven_day(wb.db, wb.scenario_name, date)
+        now_s = _local_now_s(date)
+    except DayError:
+        return None
+    if day is None:
+        return None
+    tl = timeline(day, now_s=now_s, colour_of=colour_of)
+    tl["form_event_id"] = str(uuid.uuid4())  # a form sent twice records one event
+    return tl
+
+
+def _parse_hhmm(raw: str) -> int | None:
+    hours, sep, minutes = raw.partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or int(hours) > 26 or int(minutes) > 59:
+        return None
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+@bp.route("/day/<date>/events", methods=["POST"])
+@role_required("dispatcher")
+def record_stop_event(date: str):
+    """Record an event for a driver without a phone (``source="dispatcher"``).
+
+    Form or JSON fields: ``stop_id``, ``type`` (departed | arrived | delivered | failed; departed
+    takes ``vehicle_id`` instead of a stop), ``reason`` (failed only), ``at`` (``HH:MM`` local;
+    empty: now), ``id`` (optional event id: a resend is harmless).
+    """
+    import uuid
+
+    from scenarios.execution.day import driven_day
+    from scenarios.execution.events import DeliveryEvent, EventRefused, record_event
+
+    date = _date_or_404(date)
+    data = request.get_json(silent=True) or request.form
+    as_json = request.is_json
+
+    def refuse(status: int, field: str, message: str):
+        if as_json:
+            return jsonify(error={"field": field, "message": message}), status
+        flash(f"Not recorded: {message}.", "error")
+        return redirect(url_for("day.view", date=date))
+
+    wb = workbench()
+    stop_id = str(data.get("stop_id") or "").strip()
+    kind = str(data.get("type") or "").strip()
+    reason = str(data.get("reason") or "").strip() or None
+    raw_at = str(data.get("at") or "").strip()
+    if kind not in ("departed", "arrived", "delivered", "failed"):
+        return refuse(400, "type", f"type '{kind}' is not something to record here; choose departed, arrived, delivered or failed")
+    if kind != "failed":
+        reason = None
+    at_s = _parse_hhmm(raw_at) if raw_at else _local_now_s(date)
+    if at_s is None:
+        return refuse(400, "at", f"at '{raw_at}' is not a time; write it as HH:MM (local), or leave it empty for now")
+    day = driven_day(wb.db, wb.scenario_name, date)
+    if day is None:
+        return refuse(409, "date", f"nothing is published for {date}; publish the day's plan first")
+    if kind == "departed":  # the van left the depot: no stop
+        vehicle_id, stop_id = str(data.get("vehicle_id") or "").strip(), None
+        if vehicle_id not in day.vehicles:
+            return refuse(400, "vehicle_id", f"vehicle '{vehicle_id}' has no route in the published plan of {date}")
+    else:
+        vehicle_id = next((v.vehicle_id for v in day.vehicles.values() if v.stop(stop_id) is not None), None)
+        if vehicle_id is None:
+            return refuse(400, "stop_id", f"stop '{stop_id}' is on no route of the published plan of {date}; choose one from the list")
+    event = DeliveryEvent(id=str(data.get("id") or "").strip() or str(uuid.uuid4()), date=date,
+                          vehicle_id=vehicle_id, type=kind, at_s=min(max(at_s, 0), 27 * 3600), stop_id=stop_id,
+                          reason=reason, source="dispatcher", reported_by=current_user.username)
+    try:
+        done = record_event(wb.db, wb.scenario_name, event)
+    except EventRefused as exc:
+        return refuse(exc.status, exc.field or "event", exc.message)
+    where = f" at {stop_id}" if stop_id else ""
+    said = (f"{kind}{where} ({vehicle_id}) was already recorded" if done.duplicate
+            else f"Recorded for {vehicle_id}: {kind}{where}, {'%02d:%02d' % (at_s // 3600, at_s % 3600 // 60)}")
+    if done.newly_at_risk:
+        said += f"; {len(done.newly_at_risk)} booking(s) now expected after their slot"
+    if as_json:
+        return jsonify(recorded=not done.duplicate, duplicate=done.duplicate, event_id=event.id), (200 if done.duplicate else 201)
+    flash(said + ".", "ok")
+    return redirect(url_for("day.view", date=date))
+
+
+def _token_from(raw: str) -> str:
+    """The token of a pasted driver link (``.../driver?token=...``) or the token itself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    raw = raw.strip()
+    if "token=" in raw:
+        found = parse_qs(urlsplit(raw).query).get("token")
+        if found:
+            return found[0].strip()
+    return raw
+
+
+@bp.route("/day/<date>/drivers/<vehicle_id>/token", methods=["POST"])
+@role_required("dispatcher")
+def driver_token(date: str, vehicle_id: str):
+    """``action=issue`` (default): a new driver link, shown once on the answer page and stored only
+    as a hash. ``action=revoke`` with ``token`` (the link or the token): the link stops working."""
+    from scenarios.execution.tokens import TokenError, check_vehicle, issue_token, revoke_token
+
+    date = _date_or_404(date)
+    wb = workbench()
+    action = request.form.get("action", "issue")
+    if action == "revoke":
+        token = _token_from(request.form.get("token", ""))
+        if not token:
+            flash("Paste the driver link (or its token) to revoke it.", "error")
+        elif revoke_token(wb.db, token):
+            flash(f"The driver link for {vehicle_id} is revoked: it no longer opens the driver page.", "ok")
+        else:
+            flash("That link is unknown or already revoked; nothing changed.", "error")
+        return redirect(url_for("day.view", date=date))
+    if action != "issue":
+        abort(400, description=f"action '{action}' is not known; use issue or revoke")
+    try:
+        check_vehicle(wb.db, wb.scenario_name, date, vehicle_id)
+        token = issue_token(wb.db, wb.scenario_name, date, vehicle_id, issued_by=current_user.username,
+                            driver_name=request.form.get("driver_name", "").strip())
+    except TokenError as exc:
+        flash(f"No link issued ({exc.field}): {exc.message}.", "error")
+        return redirect(url_for("day.view", date=date))
+    link = url_for("driver.page", token=token, _external=True)
+    resp = Response(render_template("driver_link.html", date=date, vehicle_id=vehicle_id, link=link,
+                                    driver_name=request.form.get("driver_name", "").strip()))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
 
 
 # --------------------------------------------------------------------------- map data
