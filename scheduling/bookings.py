@@ -141,6 +141,12 @@ def booking_dict(b: Booking, currency: str) -> dict:
         "instructions": b.instructions,
         "notify": b.notify or "none",
         "planned_eta": planned_eta(b),
+        # The day as it is driven (scenarios.execution): HH:MM local time on the booking's date.
+        "live_eta": None if b.live_eta_s is None else hhmm(b.live_eta_s),
+        "at_risk": bool(b.at_risk),
+        "delivery_status": b.delivery_status,
+        "delivered_at": None if b.delivered_at_s is None else hhmm(b.delivered_at_s),
+        "failed_reason": b.failed_reason,
         "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),

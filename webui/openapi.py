@@ -84,6 +84,13 @@ BOOKING = {
             "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PlannedEta"}],
             "description": "null until the operator publishes the day's plan, and once cancelled",
         },
+        "live_eta": {"type": ["string", "null"], "pattern": "^[0-9]{2}:[0-9]{2}$",
+                     "description": "the service start re-timed from the van's progress on the day, HH:MM local time; null until the van reports"},
+        "at_risk": {"type": "boolean", "description": "the live ETA is after the booked slot (the shop got booking.delay_risk)"},
+        "delivery_status": {"type": ["string", "null"], "enum": [None, "delivered", "failed"], "description": "the outcome; null until the driver reports it"},
+        "delivered_at": {"type": ["string", "null"], "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "when it was delivered, HH:MM local time"},
+        "failed_reason": {"type": ["string", "null"], "enum": [None, "not_home", "refused", "address_problem", "damaged", "no_access", "other"],
+                          "description": "why a failed delivery failed"},
         "hold_expires_at": {"type": ["string", "null"], "format": "date-time"},
         "created_at": {"type": ["string", "null"], "format": "date-time"},
         "updated_at": {"type": ["string", "null"], "format": "date-time"},
@@ -310,6 +317,10 @@ def openapi_document() -> dict[str, Any]:
     }
     for path, operations in events.openapi_paths().items():
         paths.setdefault(path, {}).update(operations)
+    from webui.api import driver
+
+    for path, operations in driver.openapi_paths().items():
+        paths.setdefault(path, {}).update(operations)
     booking = {**BOOKING, "properties": {k: dict(v) for k, v in BOOKING["properties"].items()}}
     _mark_personal(booking["properties"])
     return {
@@ -322,7 +333,11 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+            "securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "DriverToken": {"type": "http", "scheme": "bearer",
+                                "description": "a driver token for one van on one date (lastmile driver token)"},
+            },
             "schemas": {
                 "Error": ERROR,
                 "Booking": booking,

@@ -243,10 +243,13 @@ def event_of_row(r: DeliveryEventRow) -> DeliveryEvent:
                          reported_by=r.reported_by)
 
 
-def stored_events(s: Session, scenario: str, date: str, plan_id: int, vehicle_id: str | None = None) -> list[DeliveryEvent]:
-    """The events recorded against ``plan_id`` on ``date``, in the order they were recorded."""
-    q = select(DeliveryEventRow).where(DeliveryEventRow.scenario == scenario, DeliveryEventRow.date == date,
-                                       DeliveryEventRow.plan_id == plan_id)
+def stored_events(s: Session, scenario: str, date: str, vehicle_id: str | None = None) -> list[DeliveryEvent]:
+    """The events of ``date`` (of one vehicle if given), in the order they were recorded.
+
+    Whatever plan version they were recorded against: a re-plan during the day (a van out of
+    service) keeps the stop ids, and the vans on the road keep their story.
+    """
+    q = select(DeliveryEventRow).where(DeliveryEventRow.scenario == scenario, DeliveryEventRow.date == date)
     if vehicle_id is not None:
         q = q.where(DeliveryEventRow.vehicle_id == vehicle_id)
     rows = s.scalars(q.order_by(DeliveryEventRow.received_at, DeliveryEventRow.at_s)).all()
@@ -280,15 +283,16 @@ def latest_publication_in(s: Session, scenario: str, date: str, *, lock: bool = 
 def driven_day(db: Database, scenario_name: str, date: str) -> DrivenDay | None:
     """The date's latest published plan as driven so far; ``None`` when nothing is published.
 
-    Only the events recorded against that plan count (a re-publication starts the vans' story
-    afresh for the events that follow).
+    Every event of the date counts, whichever plan version it was recorded against (a re-plan
+    keeps the stop ids); an event for a stop no longer on that van's route is listed in
+    ``events`` but moves nothing.
     """
     with db.session() as s:
         pub = latest_publication_in(s, scenario_name, date)
         if pub is None:
             return None
         facts = load_plan_facts(s, pub.plan_id)
-        events = stored_events(s, scenario_name, date, pub.plan_id)
+        events = stored_events(s, scenario_name, date)
         out = outages(s, scenario_name, date)
         etas = eta_windows(s, facts.booking_of.values())
         publication_id, plan_id = pub.id, pub.plan_id

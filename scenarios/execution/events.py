@@ -169,6 +169,10 @@ def _record(s: Session, scenario: str, e: DeliveryEvent, received: dt.datetime) 
         raise EventRefused(409, "date", "not_published",
                            f"nothing is published for {e.date}: events are recorded against the published plan; publish the day first")
     facts = days.load_plan_facts(s, pub.plan_id)
+    outage = days.outages(s, scenario, e.date).get(e.vehicle_id)
+    if outage is not None and e.at_s >= outage:
+        raise EventRefused(409, "vehicle_id", "out_of_service",
+                           f"{e.vehicle_id} is out of service since {hhmm(outage)}; its stops are being re-planned")
     if e.vehicle_id not in facts.routes:
         have = ", ".join(sorted(facts.routes)) or "none"
         raise EventRefused(422, "vehicle_id", "not_in_plan",
@@ -185,11 +189,7 @@ def _record(s: Session, scenario: str, e: DeliveryEvent, received: dt.datetime) 
         if e.order_id is not None and e.order_id not in stop["order_ids"]:
             raise EventRefused(422, "order_id", "not_at_stop",
                                f"order {e.order_id} is not delivered at stop {e.stop_id} (its orders: {', '.join(stop['order_ids'])})")
-    outage = days.outages(s, scenario, e.date).get(e.vehicle_id)
-    if outage is not None and e.at_s >= outage:
-        raise EventRefused(409, "vehicle_id", "out_of_service",
-                           f"{e.vehicle_id} is out of service since {hhmm(outage)}; its stops are being re-planned")
-    before = days.stored_events(s, scenario, e.date, pub.plan_id, e.vehicle_id)
+    before = days.stored_events(s, scenario, e.date, e.vehicle_id)
     _check_order(facts, e, before)
     etas = days.eta_windows(s, facts.booking_of.values())
     ordered = days.in_time_order(before)

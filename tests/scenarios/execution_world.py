@@ -75,9 +75,9 @@ def plan_data() -> dict:
             "orders": orders}
 
 
-def make_world(database_url: str, scenario: str = "gothenburg") -> World:
+def make_world(database_url: str, scenario: str = "gothenburg", shop: str = "Shop A") -> World:
     db = open_database(database_url)
-    shop_id, _key = create_shop(db, "Shop A")
+    shop_id, _key = create_shop(db, shop)
     data = plan_data()
     with db.session() as s:
         plan = SavedPlan(scenario=scenario, date=DATE, created_by="test", plan_json=json.dumps(data), scorecard_json="{}")

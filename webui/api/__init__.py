@@ -281,7 +281,10 @@ def _unexpected(exc: Exception):
 
 def register(app: Flask) -> None:
     """Mount the API and make every error under ``/api/`` answer in JSON."""
+    from webui.api.driver import bp as driver_bp
+
     app.register_blueprint(bp)
+    app.register_blueprint(driver_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
