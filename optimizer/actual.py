@@ -7,8 +7,9 @@ that reads them from the store is :mod:`scenarios.execution.scorecard`.
 
 Rules, in the dispatcher's terms:
 
-* An order's **outcome** is its last ``delivered`` or ``failed`` event (by ``at_s``, then in
-  the order given); an event without ``order_id`` applies to every order of its stop. An order
+* An order's **outcome** is its first ``delivered`` or ``failed`` event (by ``at_s``, then in
+  the order given), as the core records an outcome once; an event without ``order_id``
+  decides the orders of its stop that have no outcome yet. An order
   of the plan with no outcome is **unserved**: ``not_reached`` if it was on a route, else the
   plan's reason (``fleet_full``, ...); a confirmed booking missing from the plan is
   ``not_in_plan``. So ``delivered + failed + unserved == orders_total`` always.
@@ -180,17 +181,15 @@ def _share(part: float, whole: float) -> float:
 
 
 def _outcomes(events: Sequence[Event], stop_orders: Mapping[str, Sequence[str]]) -> dict[str, Event]:
-    """Order id -> its deciding (last) delivered/failed event."""
+    """Order id -> its deciding (first) delivered/failed event."""
     decided: dict[str, Event] = {}
     ordered = sorted(enumerate(events), key=lambda ke: (ke[1].at_s, ke[0]))
     for _, e in ordered:
         if e.type not in OUTCOME_KINDS:
             continue
-        if e.order_id is not None:
-            decided[e.order_id] = e
-        elif e.stop_id is not None:
-            for oid in stop_orders.get(e.stop_id, ()):
-                decided[oid] = e
+        targets = [e.order_id] if e.order_id is not None else list(stop_orders.get(e.stop_id or "", ()))
+        for oid in targets:
+            decided.setdefault(oid, e)
     return decided
 
 

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from optimizer.actual import (ActualScorecard, Event, Rating, TravelTable, actual_scorecard, combine, depot_place,
                               period_totals, price_of_personalization)
@@ -82,8 +82,7 @@ def load_driven(db: Database, scenario_name: str, date: str) -> DrivenInputs:
         data, scorecard = json.loads(row.plan_json), json.loads(row.scorecard_json)
         event_rows = s.scalars(
             select(DeliveryEventRow)
-            .where(DeliveryEventRow.date == date,
-                   or_(DeliveryEventRow.scenario == scenario_name, DeliveryEventRow.scenario == ""))
+            .where(DeliveryEventRow.date == date, DeliveryEventRow.scenario == scenario_name)
             .order_by(DeliveryEventRow.at_s, DeliveryEventRow.received_at)
         ).all()
         bookings = s.scalars(select(Booking).where(Booking.date == date, Booking.status == "confirmed")).all()

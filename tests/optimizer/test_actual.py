@@ -94,13 +94,18 @@ def test_costs_are_actual_km_hours_and_the_fixed_cost_of_the_vans_that_were_driv
     assert c.cost_per_order == round((12.0 + hours * 300.0 + 500.0) / 2, 2)  # over the orders delivered
 
 
-def test_a_stop_event_without_an_order_decides_every_order_of_the_stop_and_the_last_outcome_wins():
-    events = EVENTS + [Event("v2", "delivered", 29000, "p"), Event("v2", "failed", 29100, "p", "p2", "damaged")]
+def test_a_stop_event_without_an_order_decides_the_orders_of_the_stop_still_open():
+    events = EVENTS + [Event("v2", "failed", 29000, "p", "p2", "damaged"), Event("v2", "delivered", 29100, "p")]
     c = card(events=events)
-    outcome = {o.order_id: (o.outcome, o.reason) for o in c.orders}
-    assert outcome["p1"] == ("delivered", None) and outcome["p2"] == ("failed", "damaged")
+    outcome = {o.order_id: (o.outcome, o.reason, o.at_s) for o in c.orders}
+    assert outcome["p1"] == ("delivered", None, 29100) and outcome["p2"] == ("failed", "damaged", 29000)
     assert c.failed_by_reason == {"damaged": 1} and c.failed_rate == round(1 / 4, 4)
     assert c.vehicles_driven == 2  # v2 reported stops without a departed event: it was driven
+
+
+def test_an_order_keeps_its_first_outcome():
+    c = card(events=EVENTS + [Event("v1", "failed", 37000, "b", "b", "other")])
+    assert next(o for o in c.orders if o.order_id == "b").outcome == "delivered"
 
 
 def test_rating_is_the_mean_and_each_category_its_share_of_the_feedback():

@@ -34,11 +34,13 @@ def _event(plan, scenario: str, vehicle_id: str, type_: str, at_s: int, stop: di
                             received_at=dt.datetime(2026, 11, 24, 12, 0))
 
 
-def drive(db, plan, scenario: str) -> dict:
+def drive(db, plan, scenario: str, *, via_core: bool = False) -> dict:
     """Drive the published plan: van k leaves ``60 k`` s late and loses 2 minutes more per stop
     (so later stops run late); every fifth stop fails (reasons in turn); the last van breaks
     down after half its stops (the rest never reached); every third delivery is rated.
 
+    ``via_core`` records the events through :func:`scenarios.execution.events.record_event`
+    (checked against the plan, outcomes on the bookings) instead of writing the rows.
     Returns ``{"never_reached": [stop ids], "full_routes": [vehicle ids visiting every stop]}``.
     """
     rows, never, full = [], [], []
@@ -66,8 +68,15 @@ def drive(db, plan, scenario: str) -> dict:
                 rows.append(_event(plan, scenario, vid, "delivered", at, stop))  # every order of a shared stop
             else:
                 rows.append(_event(plan, scenario, vid, "delivered", at, stop, order_id=stop["order_ids"][0]))
+    if via_core:
+        from scenarios.execution.events import DeliveryEvent, record_event
+
+        for r in rows:
+            record_event(db, scenario, DeliveryEvent(r.id, r.date, r.vehicle_id, r.type, r.at_s, r.stop_id, r.order_id,
+                                                     r.reason, source="simulation"), now=r.received_at)
     with db.session() as s:
-        s.add_all(rows)
+        if not via_core:
+            s.add_all(rows)
         s.flush()
         bookings = {b.id: b for b in s.scalars(select(Booking).where(Booking.date == plan.date)).all()}
         delivered = [r for r in rows if r.type == "delivered" and r.order_id in bookings]

@@ -44,13 +44,13 @@ def test_every_on_time_verdict_matches_one_recomputed_from_the_stored_events_and
         bookings = {b.id: b for b in s.scalars(select(Booking).where(Booking.date == plan.date)).all()}
         stored = json.loads(s.get(SavedPlan, plan.id).plan_json)
     orders_at = {st["stop_id"]: st["order_ids"] for r in stored["plan"]["routes"] for st in r["stops"]}
-    last: dict[str, tuple[int, str]] = {}
+    first: dict[str, tuple[int, str]] = {}  # an order's outcome is recorded once: the first one stands
     for row in sorted(rows, key=lambda r: r.at_s):
         if row.type in ("delivered", "failed"):
             for oid in ([row.order_id] if row.order_id else orders_at[row.stop_id]):
-                last[oid] = (row.at_s, row.type)
+                first.setdefault(oid, (row.at_s, row.type))
     expected = {}
-    for oid, (at_s, kind) in last.items():
+    for oid, (at_s, kind) in first.items():
         if kind == "delivered":
             b = bookings[oid]  # a booked order's id is its booking id
             slot, eta = slot_window(b.slot), (b.eta_start_s, b.eta_end_s)
@@ -129,3 +129,20 @@ def test_bad_range_dates_name_the_option(driven):
         actual_for_range(db, scenario, "2026-13-01", "2026-12-02")
     with pytest.raises(ValueError, match="to: 2026-11-01 is before from"):
         actual_for_range(db, scenario, "2026-11-24", "2026-11-01")
+
+
+def test_the_scorecard_and_the_core_agree_on_every_order_of_a_day_driven_through_record_event(tmp_path):
+    from scenarios.execution.day import driven_day
+
+    db, scenario, plan = demo_day(tmp_path)
+    drive(db, plan, scenario.name, via_core=True)
+    card = actual_for_day(db, scenario, plan.date)
+    day = driven_day(db, scenario.name, plan.date)
+    core = {o: status for v in day.vehicles.values() for st in v.stops for o, status in st.order_status.items()}
+    mine = {o.order_id: ("planned" if o.outcome == "unserved" else o.outcome) for o in card.orders if o.order_id in core}
+    assert mine == core
+    assert card.delivered + card.failed + card.unserved == card.bookings_confirmed
+    with db.session() as s:
+        stored = {b.id: b.delivery_status for b in s.scalars(select(Booking).where(Booking.date == plan.date)).all()}
+    assert {o.booking_id: o.outcome for o in card.orders if o.outcome != "unserved"} == \
+        {b: status for b, status in stored.items() if status is not None}
