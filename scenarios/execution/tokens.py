@@ -53,6 +53,13 @@ def _naive_utc(t: dt.datetime) -> dt.datetime:
     return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
 
 
+def _check_date(date: str) -> None:
+    try:
+        dt.date.fromisoformat(date)
+    except (TypeError, ValueError):
+        raise TokenError("date", f"date '{date}' is not a date; write it as YYYY-MM-DD") from None
+
+
 def issue_token(db: Database, scenario_name: str, date: str, vehicle_id: str, *, issued_by: str, driver_name: str = "",
                 now: dt.datetime | None = None) -> str:
     """A new token for ``vehicle_id`` on ``date``; returns the plain token (shown once).
@@ -61,10 +68,7 @@ def issue_token(db: Database, scenario_name: str, date: str, vehicle_id: str, *,
     malformed (the vehicle must be a van of the date's published plan: see
     :func:`check_vehicle`, which the CLI and pages call first).
     """
-    try:
-        dt.date.fromisoformat(date)
-    except (TypeError, ValueError):
-        raise TokenError("date", f"date '{date}' is not a date; write it as YYYY-MM-DD") from None
+    _check_date(date)
     if not vehicle_id or len(vehicle_id) > 40:
         raise TokenError("vehicle_id", "vehicle_id must be 1 to 40 characters, as in the plan")
     if len(driver_name) > 80:
@@ -81,6 +85,7 @@ def check_vehicle(db: Database, scenario_name: str, date: str, vehicle_id: str) 
     """Raise :class:`TokenError` unless ``vehicle_id`` has a route in the date's published plan."""
     from scenarios.execution.day import latest_publication_in, load_plan_facts
 
+    _check_date(date)
     with db.session() as s:
         pub = latest_publication_in(s, scenario_name, date)
         if pub is None:
