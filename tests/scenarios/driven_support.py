@@ -26,6 +26,26 @@ def demo_day(out: Path, n_orders: int = 40):
     return bench.db, scenario, bench.get_plan(plan_id)
 
 
+def booked_day(url: str, out: Path, n_orders: int = 40):
+    """:func:`demo_day` in the store at ``url`` (SQLite or PostgreSQL): the demo's steps, its clock."""
+    from scenarios.booking_rules import slot_calendar
+    from scenarios.dispatch.demo import VirtualClock, book_the_day
+    from scenarios.dispatch.workbench import Workbench
+    from scenarios.planning import network_for
+    from scenarios.scenario import load_scenario
+    from scheduling.storage import open_database
+
+    scenario = load_scenario("gothenburg")
+    db = open_database(url)
+    clock = VirtualClock(dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(10, 0), tzinfo=dt.timezone.utc))
+    book_the_day(db, scenario, DAY, network_for(scenario), clock, n_orders=n_orders)
+    clock.t = slot_calendar(scenario).cutoff(DAY) + dt.timedelta(minutes=1)
+    bench = Workbench(db, {"SCENARIO": scenario.name, "IMPORT_DIR": str(out / "imports"), "BOOKING_CLOCK": clock})
+    plan_id, _result, _day = bench.plan_day(DAY.isoformat(), "test", 3)
+    bench.publish(DAY.isoformat(), "test", plan_id=plan_id)
+    return db, scenario, bench.get_plan(plan_id)
+
+
 def _event(plan, scenario: str, vehicle_id: str, type_: str, at_s: int, stop: dict | None = None,
            order_id: str | None = None, reason: str | None = None) -> DeliveryEventRow:
     return DeliveryEventRow(id=uuid.uuid4().hex, scenario=scenario, date=plan.date, plan_id=plan.id, vehicle_id=vehicle_id,
