@@ -110,11 +110,15 @@ class Replan:
     events: int = 0  # shop events written by the publication
     message: str = ""  # why there was nothing to publish, if so
 
-    def summary(self) -> str:
+    def summary(self, limit: int = 10) -> str:
+        """In plain words; at most ``limit`` moved stops are listed one by one (every stop at risk is)."""
         head = (f"{self.vehicle_id} out of service from {hhmm(self.from_s)} ({self.reason or 'no reason given'}): "
                 f"{len(self.served)} stop(s) served stay, {len(self.moved)} moved, {len(self.at_risk)} at risk")
         lines = [head]
-        lines += [f"  moved {m.stop_id} -> {m.to_vehicle} at {hhmm(m.planned_start_s)} (slot {m.window})" for m in self.moved]
+        lines += [f"  moved {m.stop_id} -> {m.to_vehicle} at {hhmm(m.planned_start_s)} (slot {m.window})"
+                  for m in self.moved[:limit]]
+        if len(self.moved) > limit:
+            lines.append(f"  ... and {len(self.moved) - limit} more moved")
         lines += [f"  at risk {r.stop_id} (slot {r.window}): {r.reason}: {r.detail}" for r in self.at_risk]
         if self.plan_id is not None:
             lines.append(f"  plan #{self.plan_id} (from #{self.base_plan_id}) published as #{self.publication_id}, "
