@@ -42,6 +42,14 @@ def _workbench():
     return current_app.extensions["lastmile.workbench"]
 
 
+def _now() -> dt.datetime:
+    """The clock the driver API goes by (``BOOKING_CLOCK``, ``LASTMILE_NOW`` or the system), aware."""
+    from scenarios.booking_rules import now
+
+    t = now(current_app.config)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
 def _unauthorized(message: str):
     resp = jsonify(error={"field": "Authorization", "reason": "unauthorized", "message": message})
     resp.status_code = 401
@@ -61,7 +69,7 @@ def _driver_token():
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None, _unauthorized(NOT_SIGNED_IN)
-    found = token_driver(_db(), token, dt.datetime.now(dt.timezone.utc))
+    found = token_driver(_db(), token, _now())
     if found is None:
         return None, _unauthorized(NOT_VALID)
     return found, None

@@ -264,7 +264,9 @@
           if (legStop !== stop.stop_id) { return; }
           if (legLayer) { m.removeLayer(legLayer); }
           legLayer = L.geoJSON(doc, {
-            style: { color: "#1f6fd1", weight: 5, opacity: 0.9, className: "leg-line" },
+            style: function (f) {
+              return f.geometry.type === "LineString" ? { color: "#1f6fd1", weight: 5, opacity: 0.9, className: "leg-line" } : {};
+            },
             pointToLayer: function (f, ll) {
               var to = f.properties.kind === "to";
               return L.circleMarker(ll, { radius: to ? 8 : 5, color: "#fff", weight: 2, fillColor: to ? "#1f6fd1" : "#555",
