@@ -84,3 +84,9 @@ def test_the_day_page_partial_sets_the_actual_figures_next_to_the_plans(app):
     assert all(f'data-vehicle="{v["vehicle_id"]}"' in html for v in actual["per_vehicle"])
     assert "not home" in html  # failed by reason, in words
     assert nothing.strip() == ""  # a day with nothing published shows no panel
+
+
+def test_the_day_page_shows_plan_against_actual_once_the_vans_have_reported(app, client):
+    page = client.get(f"/day/{app.driven_date}").get_data(as_text=True)
+    assert 'id="actual"' in page and "Plan against actual" in page
+    assert 'id="actual"' not in client.get("/day/2026-11-25").get_data(as_text=True)

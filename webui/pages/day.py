@@ -134,6 +134,9 @@ def view(date: str):
     else:
         ctx["order_points"] = [{"id": o.id, "lat": o.lat, "lon": o.lon, "slot": o.slot_label} for o in orders]
     ctx["timeline"] = _driven_timeline(date, colour_of)
+    from webui.pages.performance import day_actual
+
+    ctx["actual"] = day_actual(wb, date)  # plan against actual, once a van has reported
     return render_template("day.html", **ctx)
 
 

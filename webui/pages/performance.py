@@ -92,8 +92,15 @@ def day_actual(wb, date: str) -> dict | None:
 
     The day page keeps working when the scorecard cannot be made: the cause is logged.
     """
-    from scenarios.execution.scorecard import NothingPublished, actual_for_day
+    from sqlalchemy import select
 
+    from scenarios.execution.scorecard import NothingPublished, actual_for_day
+    from scheduling.storage.models import DeliveryEventRow
+
+    with wb.db.session() as s:  # most days have no events yet: no matrices for them
+        if s.scalars(select(DeliveryEventRow.id).where(DeliveryEventRow.date == date,
+                                                       DeliveryEventRow.scenario == wb.scenario_name).limit(1)).first() is None:
+            return None
     try:
         card = actual_for_day(wb.db, wb.scenario, date, counterfactual=False, network=wb.network)
     except NothingPublished:
