@@ -253,6 +253,10 @@ def actual_scorecard(
     unknown = sorted({e.order_id for e in events if e.order_id and e.order_id not in order_by_id})
     if unknown:
         notes.append(f"{len(unknown)} event(s) name orders that are not in the plan and were left out: {', '.join(unknown[:5])}")
+    off_map = sorted({e.stop_id for e in events if e.stop_id and e.stop_id not in travel.index})
+    if off_map:
+        notes.append(f"{len(off_map)} stop(s) reported have no place in the travel table and were left out of the "
+                     f"distances: {', '.join(off_map[:5])}")
     decided = _outcomes([e for e in events if e.order_id is None or e.order_id in order_by_id], stop_orders)
 
     # -- per order ---------------------------------------------------------------------------
@@ -283,7 +287,8 @@ def actual_scorecard(
     # -- per vehicle -------------------------------------------------------------------------
     by_vehicle: dict[str, list[Event]] = defaultdict(list)
     for e in events:
-        by_vehicle[e.vehicle_id].append(e)
+        if not (e.stop_id and e.stop_id in off_map):
+            by_vehicle[e.vehicle_id].append(e)
     per_vehicle = []
     km = hours = transport = labour = fixed = 0.0
     ratings_by_vehicle: dict[str, list[int]] = defaultdict(list)

@@ -143,6 +143,12 @@ def test_the_price_of_personalization_is_the_extra_cost_per_order_of_the_booked_
     assert card(personalization=p).to_dict()["extra_cost_per_order"] == 30.0
 
 
+def test_a_stop_missing_from_the_travel_table_is_left_out_of_the_distances_with_a_note():
+    c = card(events=EVENTS + [Event("v1", "arrived", 37000, "nowhere")])
+    assert next(v for v in c.per_vehicle if v["vehicle_id"] == "v1")["km"] == 3.0
+    assert c.notes == ["1 stop(s) reported have no place in the travel table and were left out of the distances: nowhere"]
+
+
 def test_a_place_missing_from_the_travel_table_is_named():
     with pytest.raises(KeyError, match="place 'zz' has no row"):
         table().leg("a", "zz")
