@@ -92,5 +92,6 @@ def test_every_event_is_listed_once_in_recording_order():
                             stop_id=None if t == "departed" else "a", reason="not_home" if t == "failed" else None)
               for k, t in enumerate(("departed", "arrived", "failed"))]
     rows = timeline(day_of(planned_day().vehicles["van-1"].stops, departed_s=8 * H, events=events))["events"]
-    assert [(r["id"], r["type"], r["at"], r["reason"]) for r in rows] == [
-        ("e0", "departed", "08:00", ""), ("e1", "arrived", "08:01", ""), ("e2", "failed", "08:02", "not home")]
+    assert [(r["id"], r["type"], r["at"], r["stop"], r["reason"]) for r in rows] == [
+        ("e0", "departed", "08:00", "", ""), ("e1", "arrived", "08:01", "#1 a street 1", ""),
+        ("e2", "failed", "08:02", "#1 a street 1", "not home")]

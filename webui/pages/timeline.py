@@ -112,16 +112,18 @@ def timeline(day, *, now_s: int | None = None, colour_of: Mapping[str, str] | No
             "stop_choices": [{"stop_id": s.stop_id, "seq": s.seq, "address": s.address, "status": s.status} for s in v.stops],
         })
     hours = [{"x": x(t), "label": hhmm(t)} for t in range(t0, t1 + 1, 3600)]
+    labels = {s.stop_id: f"#{s.seq} {s.address or s.stop_id}" for v in day.vehicles.values() for s in v.stops}
     return {
         "t0": t0, "t1": t1, "label_w": LABEL, "width": LABEL + WIDTH + 8, "height": AXIS_H + len(rows) * ROW_H + 4,
         "row_h": ROW_H, "lane_h": LANE_H, "hours": hours, "rows": rows,
         "now": {"x": x(now_s), "label": hhmm(now_s)} if now_s is not None and t0 <= now_s <= t1 else None,
-        "events": [_event_row(e) for e in day.events],
+        "events": [_event_row(e, labels) for e in day.events],
         "plan_id": day.plan_id,
     }
 
 
-def _event_row(e) -> dict:
-    return {"id": e.id, "at": hhmm(e.at_s), "vehicle_id": e.vehicle_id, "stop_id": e.stop_id or "", "type": e.type,
+def _event_row(e, labels: Mapping[str, str]) -> dict:
+    return {"id": e.id, "at": hhmm(e.at_s), "vehicle_id": e.vehicle_id, "stop_id": e.stop_id or "",
+            "stop": labels.get(e.stop_id, e.stop_id or "") if e.stop_id else "", "type": e.type,
             "reason": (e.reason or "").replace("_", " "), "source": e.source, "reported_by": e.reported_by,
             "order_id": e.order_id or ""}
