@@ -72,6 +72,7 @@ class NewBooking:
     bulky: bool = False
     instructions: str | None = None
     notify: str = "none"
+    rebook_of: str | None = None  # a failed booking of the shop this one books again (scheduling.rebook)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def booking_dict(b: Booking, currency: str) -> dict:
         "delivery_status": b.delivery_status,
         "delivered_at": None if b.delivered_at_s is None else hhmm(b.delivered_at_s),
         "failed_reason": b.failed_reason,
+        "rebooked_from": b.rebooked_from,
         "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),
@@ -392,6 +394,10 @@ class BookingService:
                 found = self._check_order_ref(s, shop_id, req.order_ref, now)
                 if found is not None:
                     freed.append(found)
+            if req.rebook_of is not None:
+                from scheduling.rebook import check_rebook_of
+
+                check_rebook_of(s, shop_id, req.rebook_of)
             expired.extend(expire_holds(s, zone, date, template.id, now))
             cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
             if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
@@ -418,6 +424,7 @@ class BookingService:
                 bulky=req.bulky,
                 instructions=req.instructions,
                 notify=req.notify,
+                rebooked_from=req.rebook_of,
                 hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
                 created_at=naive,
                 updated_at=naive,

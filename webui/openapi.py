@@ -91,6 +91,7 @@ BOOKING = {
         "delivered_at": {"type": ["string", "null"], "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "when it was delivered, HH:MM local time"},
         "failed_reason": {"type": ["string", "null"], "enum": [None, "not_home", "refused", "address_problem", "damaged", "no_access", "other"],
                           "description": "why a failed delivery failed"},
+        "rebooked_from": {"type": ["string", "null"], "description": "the failed booking this one books again (rebook_of when it was made)"},
         "hold_expires_at": {"type": ["string", "null"], "format": "date-time"},
         "created_at": {"type": ["string", "null"], "format": "date-time"},
         "updated_at": {"type": ["string", "null"], "format": "date-time"},
@@ -320,6 +321,10 @@ def openapi_document() -> dict[str, Any]:
     from webui.api import driver
 
     for path, operations in driver.openapi_paths().items():
+        paths.setdefault(path, {}).update(operations)
+    from webui.api import feedback
+
+    for path, operations in feedback.openapi_paths().items():
         paths.setdefault(path, {}).update(operations)
     booking = {**BOOKING, "properties": {k: dict(v) for k, v in BOOKING["properties"].items()}}
     _mark_personal(booking["properties"])

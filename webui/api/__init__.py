@@ -202,6 +202,7 @@ def create_booking():
         bulky=body.bulky,
         instructions=body.instructions,
         notify=body.notify,
+        rebook_of=body.rebook_of,
     )
     return respond(service.book(g.shop_id, req, idem))
 
@@ -296,3 +297,4 @@ def register(app: Flask) -> None:
 
 
 from webui.api import events as _events  # noqa: E402,F401 - its routes join the blueprint above
+from webui.api import feedback as _feedback  # noqa: E402,F401 - feedback and rebook-offer routes

@@ -102,6 +102,10 @@ class BookingBody(_Body):
         default=None, description="how to reach the door (entry code, floor, where to leave it), up to 500 characters, newlines allowed"
     )
     notify: Notify = Field(default="none", description="how the customer wants to hear about the delivery: none, sms or email")
+    rebook_of: str | None = Field(
+        default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$",
+        description="the id of this shop's failed booking this one books again (see GET /bookings/{id}/rebook-offer)",
+    )
 
 
 class RescheduleBody(_Body):
