@@ -259,72 +259,15 @@ def actual_scorecard(
                      f"distances: {', '.join(off_map[:5])}")
     decided = _outcomes([e for e in events if e.order_id is None or e.order_id in order_by_id], stop_orders)
 
-    # -- per order ---------------------------------------------------------------------------
-    outcomes: list[OrderOutcome] = []
-    for oid, o in order_by_id.items():
-        e = decided.get(oid)
-        eta = eta_windows.get(oid)
-        if e is not None:
-            delivered = e.type == "delivered"
-            outcomes.append(OrderOutcome(
-                oid, o.booking_id, o.zone, e.vehicle_id, e.stop_id or planned_stop.get(oid), e.type,
-                None if delivered else (e.reason or "other"), e.at_s, o.window.start, o.window.end,
-                eta.start if eta else None, eta.end if eta else None,
-                o.window.contains(e.at_s) if delivered else None,
-                eta.contains(e.at_s) if delivered and eta else None,
-                o.got_first_choice if delivered else None))
-        else:
-            reason = plan_unserved[oid]["reason"] if oid in plan_unserved else NOT_REACHED
-            outcomes.append(OrderOutcome(
-                oid, o.booking_id, o.zone, planned_vehicle.get(oid), planned_stop.get(oid), "unserved", reason, None,
-                o.window.start, o.window.end, eta.start if eta else None, eta.end if eta else None, None, None, None))
+    outcomes = _order_outcomes(order_by_id, decided, eta_windows, plan_unserved, planned_vehicle, planned_stop)
     booked_in_plan = {o.booking_id for o in order_by_id.values() if o.booking_id}
     confirmed = set(confirmed_booking_ids) if confirmed_booking_ids is not None else set(booked_in_plan)
-    for bid in sorted(confirmed - booked_in_plan):
-        outcomes.append(OrderOutcome(bid, bid, "", None, None, "unserved", NOT_IN_PLAN, None,
-                                     None, None, None, None, None, None, None))
-
-    # -- per vehicle -------------------------------------------------------------------------
-    by_vehicle: dict[str, list[Event]] = defaultdict(list)
-    for e in events:
-        if not (e.stop_id and e.stop_id in off_map):
-            by_vehicle[e.vehicle_id].append(e)
-    per_vehicle = []
-    km = hours = transport = labour = fixed = 0.0
-    ratings_by_vehicle: dict[str, list[int]] = defaultdict(list)
-    for f in feedback:
-        if f.vehicle_id:
-            ratings_by_vehicle[f.vehicle_id].append(int(f.rating))
-    for vid in sorted(set(routes) | set(by_vehicle)):
-        v = vehicle_by_id.get(vid)
-        if v is None:
-            notes.append(f"events of vehicle '{vid}' were left out: it is not in the plan's fleet")
-            continue
-        route = routes.get(vid)
-        planned_km = (route["distance_m"] / 1000.0) if route and route["stops"] else 0.0
-        planned_h = ((route["end_s"] - route["start_s"]) / 3600.0) if route and route["stops"] else 0.0
-        mine = [x for x in outcomes if x.vehicle_id == vid]
-        row = {"vehicle_id": vid, "driven": bool(by_vehicle.get(vid)), "planned_stops": len(route["stops"]) if route else 0,
-               "planned_km": round(planned_km, 2), "planned_hours": round(planned_h, 2),
-               "delivered": sum(x.outcome == "delivered" for x in mine),
-               "failed": sum(x.outcome == "failed" for x in mine),
-               "not_reached": sum(x.outcome == "unserved" for x in mine),
-               "on_time_slot": sum(bool(x.on_time_slot) for x in mine),
-               "stops_visited": 0, "km": 0.0, "hours": 0.0, "departed_s": None, "back_s": None,
-               "cost_transport": 0.0, "cost_labour": 0.0, "cost_fixed": 0.0, "cost_total": 0.0}
-        row["on_time_rate"] = _share(row["on_time_slot"], row["delivered"])
-        r = ratings_by_vehicle.get(vid, [])
-        row["feedback_count"], row["rating_average"] = len(r), round(sum(r) / len(r), 3) if r else 0.0
-        if row["driven"]:
-            depot_id = route["depot_id"] if route else v.depot_id
-            day = _vehicle_day(by_vehicle[vid], route, depot_id, travel)
-            t, lab = day["km"] * v.cost_per_km, day["hours"] * v.cost_per_hour
-            row.update(stops_visited=len(day["visited"]), km=round(day["km"], 2), hours=round(day["hours"], 2),
-                       departed_s=day["start_s"], back_s=day["end_s"], cost_transport=round(t, 2),
-                       cost_labour=round(lab, 2), cost_fixed=round(v.fixed_cost, 2),
-                       cost_total=round(t + lab + v.fixed_cost, 2))
-            km, hours, transport, labour, fixed = km + day["km"], hours + day["hours"], transport + t, labour + lab, fixed + v.fixed_cost
-        per_vehicle.append(row)
+    outcomes += [OrderOutcome(bid, bid, "", None, None, "unserved", NOT_IN_PLAN, None, None, None, None, None, None,
+                              None, None) for bid in sorted(confirmed - booked_in_plan)]
+    driven = [e for e in events if not (e.stop_id and e.stop_id in off_map)]
+    per_vehicle, sums, vehicle_notes = _per_vehicle(routes, vehicle_by_id, driven, outcomes, feedback, travel)
+    notes += vehicle_notes
+    km, hours, transport, labour, fixed = (float(sums[k]) for k in ("km", "hours", "transport", "labour", "fixed"))
 
     # -- totals ------------------------------------------------------------------------------
     delivered = [x for x in outcomes if x.outcome == "delivered"]
@@ -369,6 +312,77 @@ def actual_scorecard(
         personalization=dict(personalization) if personalization is not None else None,
         currency=currency, notes=notes,
     )
+
+
+def _order_outcomes(order_by_id: Mapping[str, Order], decided: Mapping[str, Event], eta_windows: Mapping[str, TimeWindow],
+                    plan_unserved: Mapping[str, Mapping], planned_vehicle: Mapping[str, str],
+                    planned_stop: Mapping[str, str]) -> list[OrderOutcome]:
+    """One :class:`OrderOutcome` per order of the plan, with its verdicts."""
+    outcomes = []
+    for oid, o in order_by_id.items():
+        e, eta = decided.get(oid), eta_windows.get(oid)
+        eta_start, eta_end = (eta.start, eta.end) if eta else (None, None)
+        if e is None:
+            reason = plan_unserved[oid]["reason"] if oid in plan_unserved else NOT_REACHED
+            outcomes.append(OrderOutcome(oid, o.booking_id, o.zone, planned_vehicle.get(oid), planned_stop.get(oid),
+                                         "unserved", reason, None, o.window.start, o.window.end, eta_start, eta_end,
+                                         None, None, None))
+            continue
+        delivered = e.type == "delivered"
+        outcomes.append(OrderOutcome(
+            oid, o.booking_id, o.zone, e.vehicle_id, e.stop_id or planned_stop.get(oid), e.type,
+            None if delivered else (e.reason or "other"), e.at_s, o.window.start, o.window.end, eta_start, eta_end,
+            o.window.contains(e.at_s) if delivered else None,
+            eta.contains(e.at_s) if delivered and eta else None,
+            o.got_first_choice if delivered else None))
+    return outcomes
+
+
+def _per_vehicle(routes: Mapping[str, Mapping], vehicle_by_id: Mapping[str, Vehicle], events: Sequence[Event],
+                 outcomes: Sequence[OrderOutcome], feedback: Sequence[Rating],
+                 travel: TravelTable) -> tuple[list[dict], Counter[str], list[str]]:
+    """One row per vehicle with a route or events; the unrounded sums of ``km``, ``hours``,
+    ``transport``, ``labour`` and ``fixed`` over the vehicles; notes on events of vehicles
+    outside the fleet."""
+    by_vehicle: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        by_vehicle[e.vehicle_id].append(e)
+    ratings: dict[str, list[int]] = defaultdict(list)
+    for f in feedback:
+        if f.vehicle_id:
+            ratings[f.vehicle_id].append(int(f.rating))
+    rows, notes, sums = [], [], Counter()
+    for vid in sorted(set(routes) | set(by_vehicle)):
+        v = vehicle_by_id.get(vid)
+        if v is None:
+            notes.append(f"events of vehicle '{vid}' were left out: it is not in the plan's fleet")
+            continue
+        route = routes.get(vid)
+        planned_km = (route["distance_m"] / 1000.0) if route and route["stops"] else 0.0
+        planned_h = ((route["end_s"] - route["start_s"]) / 3600.0) if route and route["stops"] else 0.0
+        mine = [x for x in outcomes if x.vehicle_id == vid]
+        row = {"vehicle_id": vid, "driven": bool(by_vehicle.get(vid)), "planned_stops": len(route["stops"]) if route else 0,
+               "planned_km": round(planned_km, 2), "planned_hours": round(planned_h, 2),
+               "delivered": sum(x.outcome == "delivered" for x in mine),
+               "failed": sum(x.outcome == "failed" for x in mine),
+               "not_reached": sum(x.outcome == "unserved" for x in mine),
+               "on_time_slot": sum(bool(x.on_time_slot) for x in mine),
+               "stops_visited": 0, "km": 0.0, "hours": 0.0, "departed_s": None, "back_s": None,
+               "cost_transport": 0.0, "cost_labour": 0.0, "cost_fixed": 0.0, "cost_total": 0.0}
+        row["on_time_rate"] = _share(row["on_time_slot"], row["delivered"])
+        r = ratings.get(vid, [])
+        row["feedback_count"], row["rating_average"] = len(r), round(sum(r) / len(r), 3) if r else 0.0
+        if row["driven"]:
+            depot_id = route["depot_id"] if route else v.depot_id
+            day = _vehicle_day(by_vehicle[vid], route, depot_id, travel)
+            t, lab = day["km"] * v.cost_per_km, day["hours"] * v.cost_per_hour
+            row.update(stops_visited=len(day["visited"]), km=round(day["km"], 2), hours=round(day["hours"], 2),
+                       departed_s=day["start_s"], back_s=day["end_s"], cost_transport=round(t, 2),
+                       cost_labour=round(lab, 2), cost_fixed=round(v.fixed_cost, 2),
+                       cost_total=round(t + lab + v.fixed_cost, 2))
+            sums.update(km=day["km"], hours=day["hours"], transport=t, labour=lab, fixed=v.fixed_cost)
+        rows.append(row)
+    return rows, sums, notes
 
 
 def _per_zone(outcomes: Sequence[OrderOutcome], feedback: Sequence[Rating], order_by_id: Mapping[str, Order]) -> list[dict]:
