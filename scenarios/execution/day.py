@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from optimizer.domain import TimeWindow
@@ -275,9 +275,19 @@ def eta_windows(s: Session, booking_ids: Iterable[str]) -> dict[str, TimeWindow]
 
 
 def latest_publication_in(s: Session, scenario: str, date: str, *, lock: bool = False) -> Publication | None:
-    q = (select(Publication).where(Publication.scenario == scenario, Publication.date == date)
-         .order_by(Publication.id.desc()).limit(1))
-    return s.scalars(q.with_for_update() if lock else q).first()
+    """The date's latest publication in session ``s``.
+
+    ``lock``: first take the date's write lock, a no-op update of its publication rows, so
+    the rest of the transaction reads what no other event of the date can change until it
+    commits. An update rather than ``SELECT ... FOR UPDATE`` because SQLite has no row locks
+    and starts its write transaction only at the first write.
+    """
+    where = (Publication.scenario == scenario, Publication.date == date)
+    if lock:
+        s.execute(update(Publication).where(*where).values(eta_width_s=Publication.eta_width_s)
+                  .execution_options(synchronize_session=False))
+    q = select(Publication).where(*where).order_by(Publication.id.desc()).limit(1)
+    return s.scalars(q).first()
 
 
 def driven_day(db: Database, scenario_name: str, date: str) -> DrivenDay | None:

@@ -157,6 +157,9 @@ def record_event(db: Database, scenario_name: str, event: DeliveryEvent, *, now:
 def _record(s: Session, scenario: str, e: DeliveryEvent, received: dt.datetime) -> Recorded:
     from scenarios.execution import day as days
 
+    # The date's publication row is the lock that serializes its events (PostgreSQL; SQLite
+    # has one writer): taken before the duplicate check, so a concurrent resend sees the first.
+    pub = days.latest_publication_in(s, scenario, e.date, lock=True)
     seen = s.get(DeliveryEventRow, e.id)
     if seen is not None:
         if seen.scenario == scenario and _same(seen, e):
@@ -164,7 +167,6 @@ def _record(s: Session, scenario: str, e: DeliveryEvent, received: dt.datetime) 
         raise EventRefused(409, "id", "id_reused",
                            f"event id {e.id} was already used for another event ({seen.type} of {seen.vehicle_id} at "
                            f"{hhmm(seen.at_s)}); give every event a new id")
-    pub = days.latest_publication_in(s, scenario, e.date, lock=True)
     if pub is None:
         raise EventRefused(409, "date", "not_published",
                            f"nothing is published for {e.date}: events are recorded against the published plan; publish the day first")
