@@ -658,6 +658,15 @@ def build_parser() -> argparse.ArgumentParser:
     from webui.cli_pickup import add_commands as add_pickup_commands
 
     add_pickup_commands(sub, _positive_seconds, _date)
+
+    # The day as it is driven: driver links, simulated driving and outages, the actual scorecard.
+    from webui.cli_driver import add_commands as add_driver_commands
+    from webui.cli_execute import add_commands as add_execute_commands
+    from webui.cli_scorecard import add_commands as add_scorecard_commands
+
+    add_driver_commands(sub)
+    add_execute_commands(sub)
+    add_scorecard_commands(sub, _positive_seconds)
     return parser
 
 
