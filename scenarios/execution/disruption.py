@@ -218,6 +218,19 @@ def _visit(d: dict) -> Visit:
 # --------------------------------------------------------------------------- the re-plan
 
 
+def out_of_service_from_form(db: Database, scenario_name: str, date: str, vehicle_id: str, from_text: str, reason: str,
+                             user: str, time_limit_s: float = 20.0) -> Replan:
+    """:func:`vehicle_out_of_service` for a page's form: ``from_text`` is ``HH:MM`` (a bad one is a
+    :class:`DisruptionError` naming ``from``); for a day page's "out of service" button."""
+    from optimizer.domain import parse_hhmm
+
+    try:
+        from_s = parse_hhmm(from_text)
+    except ValueError as exc:
+        raise DisruptionError(422, "from", str(exc)) from None
+    return vehicle_out_of_service(db, scenario_name, date, vehicle_id, from_s, reason, user, time_limit_s)
+
+
 def vehicle_out_of_service(
     db: Database,
     scenario_name: str,
@@ -330,6 +343,10 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             if rest:
                 moving.append(_stop(d, rest, orders, suffix="+" if done else ""))
     replan = Replan(date, broken, from_s, reason, 0, base.id, None, None, served)
+    if not moving:  # nothing left to serve: the published plan stands
+        replan.message = (f"{broken} had no stops left to serve on {date}: the published plan #{base.id} stands, "
+                          "and the van's events from then on are refused")
+        return replan
     booking_of = {oid: o.booking_id for oid, o in orders.items() if o.booking_id}
 
     # Healthy vans: committed prefix, current position, when free, what is left.

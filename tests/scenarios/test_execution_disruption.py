@@ -149,3 +149,27 @@ def test_a_refused_disruption_names_the_field_and_stores_nothing(published):
         vehicle_out_of_service(bench.db, "gothenburg", D, van, 13 * 3600, "ill", "anna", time_limit_s=1)
     assert again.value.status == 409 and "already out of service" in str(again.value)
     assert len(bench.plans_for(D)) == plans
+
+
+def test_a_van_with_nothing_left_to_serve_is_out_of_service_without_a_new_plan(published):
+    bench = published
+    plan = bench.latest_plan(D)
+    idle = next((v for v in bench.vehicle_ids() if plan.route(v) is None), None)
+    if idle is None:
+        pytest.skip("every van has a route on this day")
+    replan = vehicle_out_of_service(bench.db, "gothenburg", D, idle, 9 * 3600, "no driver", "anna")
+    assert replan.plan_id is None and replan.moved == [] and "no stops left" in replan.summary()
+    assert bench.latest_plan(D).id == plan.id
+    with bench.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(VehicleOutage)) == 1
+
+
+def test_the_page_form_names_a_bad_time_and_stores_nothing(published):
+    from scenarios.execution.disruption import out_of_service_from_form
+
+    van = busiest(published)["vehicle_id"]
+    with pytest.raises(DisruptionError) as bad:
+        out_of_service_from_form(published.db, "gothenburg", D, van, "noon", "x", "anna")
+    assert bad.value.field == "from" and "HH:MM" in str(bad.value)
+    with published.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(VehicleOutage)) == 0
