@@ -193,7 +193,7 @@ def _record(s: Session, scenario: str, e: DeliveryEvent, received: dt.datetime) 
                                f"order {e.order_id} is not delivered at stop {e.stop_id} (its orders: {', '.join(stop['order_ids'])})")
     before = days.stored_events(s, scenario, e.date, e.vehicle_id)
     _check_order(facts, e, before)
-    etas = days.eta_windows(s, facts.booking_of.values())
+    etas = days.eta_windows(s, [facts.booking_of[o] for st in route["stops"] for o in st["order_ids"] if o in facts.booking_of])
     ordered = days.in_time_order(before)
     was = days.vehicle_state(facts, e.vehicle_id, ordered, out_of_service_from_s=outage, eta_windows=etas)
     targets: list[str] = []
