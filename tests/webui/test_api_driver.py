@@ -180,3 +180,17 @@ def test_the_driver_routes_are_in_the_openapi_document(driver):
     assert {"/api/v1/driver/day", "/api/v1/driver/events"} <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["DriverToken"]["scheme"] == "bearer"
     assert {"live_eta", "at_risk", "delivery_status", "delivered_at", "failed_reason"} <= set(doc["components"]["schemas"]["Booking"]["properties"])
+
+
+def test_an_unexpected_error_answers_json_and_a_resend_with_the_same_id_then_records(driver, monkeypatch):
+    api, world, token, _ = driver
+    from webui.api import driver as driver_api
+
+    def broken(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(driver_api, "record_event", broken)
+    r = post(api, token, {"id": "u-1", "type": "departed", "at": at(8, 0)})
+    assert r.status_code == 500 and r.get_json()["error"]["reason"] == "internal" and stored(world) == (0, 0)
+    monkeypatch.undo()
+    assert post(api, token, {"id": "u-1", "type": "departed", "at": at(8, 0)}).status_code == 201

@@ -157,6 +157,16 @@ def post_event():
     return jsonify({"recorded": True, "event_id": body.id}), 201
 
 
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        return exc
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return error(500, None, "internal", "unexpected server error; send the event again with the same id")
+
+
 def openapi_paths() -> dict:
     """The OpenAPI ``paths`` entries of the driver routes (merged by :mod:`webui.openapi`)."""
     from webui.openapi import _body_schema, _errors
