@@ -313,7 +313,7 @@ def _publish(bench, plan_id: int, date: str, user: str, now: dt.datetime | None)
 
 def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user: str, outages: dict[str, int],
             time_limit_s: float, engine: str) -> Replan:
-    from optimizer.dayplan import build_day_model, explain_unserved, plan_from_solution
+    from optimizer.dayplan import build_day_model, plan_from_solution
     from optimizer.engine.portfolio import solve
     from optimizer.scorecard import build_scorecard
     from scenarios.dispatch.dayorders import bookings_digest
@@ -323,7 +323,6 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
     scenario = bench.scenario
     orders = {o.id: o for o in base.orders()}
     fleet = scenario.vehicles()
-    depots = {d.id: d for d in scenario.depots()}
     events = _events(bench.db, bench.scenario_name, date)
     routes = {r["vehicle_id"]: r for r in base.plan["routes"]}
     progress = {vid: _progress(events.get(vid, []), r, from_s) for vid, r in routes.items()}
@@ -386,6 +385,9 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
         else:
             pos = index[prefix[-1]["stop_id"]]
             free = _free_at(p, prefix, duration, index, home)
+            back = free + int(duration[pos, home])
+            if not own and back <= from_s:  # its round is done and it is home again
+                pos, free = home, back
         carried = sum(orders[o].parcels for d in prefix for o in d["order_ids"] if o in p.failed_orders and o in orders)
         cap = max(0, v.capacity - carried)
         starts.append((dataclasses.replace(v, capacity=cap, fixed_cost=0.0,

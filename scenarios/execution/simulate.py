@@ -21,7 +21,6 @@ Units: times in seconds since midnight of the plan date (local); noise as log-no
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 import uuid

@@ -69,7 +69,7 @@ FEEDBACK = {
 
 def openapi_paths() -> dict:
     """The OpenAPI ``paths`` entries of this module's routes (merged by :mod:`webui.openapi`)."""
-    from webui.openapi import BOOKING_ID, _body_schema, _errors, _json
+    from webui.openapi import BOOKING_ID, _body_schema, _errors
 
     return {
         "/api/v1/bookings/{booking_id}/feedback": {
