@@ -58,6 +58,7 @@ BOOKING = {
     "required": [
         "id", "status", "customer_id", "date", "slot", "window", "kind", "zone", "fee", "currency",
         "order_ref", "address", "bulky", "instructions", "notify", "planned_eta",
+        "live_eta", "at_risk", "delivery_status", "delivered_at", "failed_reason",
     ],
     "properties": {
         "id": {"type": "string"},
