@@ -48,12 +48,12 @@
   }
 
   var token = takeToken();
-  var queue = load(QUEUE_KEY, []);
+  var queue = load(QUEUE_KEY, []).map(function (q) { return q.event ? q : { token: token, event: q }; });  /* [{token, event}], oldest first */
   var day = load(DAY_KEY, null);
   var sending = false;
 
-  function headers(json) {
-    var h = { "Authorization": "Bearer " + token, "Accept": "application/json" };
+  function headers(json, withToken) {
+    var h = { "Authorization": "Bearer " + (withToken || token), "Accept": "application/json" };
     if (json) { h["Content-Type"] = "application/json"; }
     return h;
   }
@@ -90,7 +90,8 @@
   /* ---------------------------------------------------------------- the stops */
   function localStatus(stop) {  /* the server's status, moved on by the events still queued */
     var status = stop.status;
-    queue.forEach(function (e) {
+    queue.forEach(function (q) {
+      var e = q.event;
       if (e.stop_id !== stop.stop_id) { return; }
       if (e.type === "arrived" && status === "planned") { status = "arrived"; }
       if (e.type === "delivered" || e.type === "failed") { status = e.type; }
@@ -120,7 +121,7 @@
       li.querySelector(".parcels").textContent = stop.parcels + (stop.parcels === 1 ? " parcel" : " parcels") +
         (stop.order_ids && stop.order_ids.length > 1 ? " (" + stop.order_ids.length + " orders)" : "");
       li.querySelector(".instructions").textContent = stop.instructions || "";
-      var queued = queue.some(function (e) { return e.stop_id === stop.stop_id; });
+      var queued = queue.some(function (q) { return q.event.stop_id === stop.stop_id; });
       li.querySelector(".stop-status").textContent = status + (queued ? " (waiting to send)" : "");
       li.querySelectorAll(".stop-actions button").forEach(function (btn) {
         var type = btn.dataset.type;
@@ -143,13 +144,13 @@
   function departedKnown() {
     if (!day) { return false; }
     return !!day.departed || load(DEPARTED_KEY, "") === day.date + "/" + day.vehicle_id ||
-      queue.some(function (e) { return e.type === "departed"; }) ||
+      queue.some(function (q) { return q.event.type === "departed" && q.token === token; }) ||
       day.stops.some(function (s) { return s.status !== "planned"; });
   }
 
-  function enqueue(ev) {
+  function enqueue(ev) {  /* each event keeps the token it was made under (a new link must not send it as another day's) */
     ev.id = newId();
-    queue.push(ev);
+    queue.push({ token: token, event: ev });
   }
 
   /* One tap is one report: the API wants the van departed and at the stop before an outcome,
@@ -176,8 +177,9 @@
   function flush() {
     if (sending || !token || queue.length === 0) { return; }
     sending = true;
-    var ev = queue[0];
-    fetch(root.dataset.eventsUrl, { method: "POST", headers: headers(true), body: JSON.stringify(ev), credentials: "omit" })
+    var item = queue[0];
+    var ev = item.event;
+    fetch(root.dataset.eventsUrl, { method: "POST", headers: headers(true, item.token), body: JSON.stringify(ev), credentials: "omit" })
       .then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (data) { return { status: resp.status, data: data }; });
       })
@@ -203,7 +205,7 @@
   }
 
   function drop(ev) {
-    queue = load(QUEUE_KEY, []).filter(function (e) { return e.id !== ev.id; });
+    queue = load(QUEUE_KEY, []).filter(function (q) { return q.event.id !== ev.id; });
     save(QUEUE_KEY, queue);
     showQueue();
     render();

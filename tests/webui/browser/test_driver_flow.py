@@ -60,8 +60,11 @@ def _clean(guard) -> None:
     assert guard.page_errors == [], f"script errors on the page: {guard.page_errors}"
 
 
-def _queued(page) -> list[dict]:
-    return json.loads(page.evaluate("window.localStorage.getItem('lastmile.driver.queue') || '[]'"))
+def _queued(page, token: str) -> list[dict]:
+    """The events waiting on the phone, oldest first (each kept with the token it was made under)."""
+    items = json.loads(page.evaluate("window.localStorage.getItem('lastmile.driver.queue') || '[]'"))
+    assert all(q["token"] == token for q in items)
+    return [q["event"] for q in items]
 
 
 def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browser, server, dispatcher, screenshot):
@@ -99,7 +102,7 @@ def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browse
     card(2).locator('button[data-type="failed"]').click()
     card(2).locator("select.reason").select_option("not_home")
     card(2).locator("button.confirm-fail").click()
-    queued = _queued(phone)
+    queued = _queued(phone, token)
     outcomes = [e for e in queued if e["type"] in OUTCOMES]
     assert [(e["type"], e["stop_id"], e.get("reason")) for e in outcomes] == [
         ("delivered", stops[0].stop_id, None), ("delivered", stops[1].stop_id, None), ("failed", stops[2].stop_id, "not_home")]
@@ -109,7 +112,7 @@ def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browse
     assert phone.inner_text("#queue-status") == f"{len(queued)} waiting to send"
     assert [card(k).get_attribute("data-status") for k in range(3)] == ["delivered", "delivered", "failed"]
     phone.wait_for_timeout(300)  # a send attempt while offline must keep the queue
-    assert len(_queued(phone)) == len(queued)
+    assert len(_queued(phone, token)) == len(queued)
     assert [e for e in stored_events(app, date) if e.vehicle_id == vehicle_id] == []
     screenshot(phone, "driver-02-offline-three-waiting")
 
