@@ -4,7 +4,8 @@
  * removed from the address bar. Every tap makes an event with its own id (crypto.randomUUID())
  * and appends it to the queue; the queue is sent in order, one event at a time, whenever the
  * phone is online (on load, after a tap, on the window's "online" event and every few seconds).
- * A network error or a 5xx keeps the event queued; a resend of a recorded id is answered
+ * A network error or a 5xx keeps the event queued, and so does a 401 (a revoked link) until a
+ * new link is opened on the phone; a resend of a recorded id is answered
  * "200 duplicate" and is harmless. An event the server refuses (4xx) can never succeed: it is
  * dropped from the queue and its reason shown. */
 (function () {
@@ -189,6 +190,11 @@
           drop(ev);
           flush();
           if (queue.length === 0) { refresh(); }
+        } else if (r.status === 401 && item.token !== token) {
+          /* made under a link that no longer works, and a newer link is open: send it with that one */
+          queue = load(QUEUE_KEY, []).map(function (q) { if (q.event.id === ev.id) { q.token = token; } return q; });
+          save(QUEUE_KEY, queue);
+          flush();
         } else if (r.status === 401) {
           say(messageEl, (r.data.error && r.data.error.message) || "This link is not valid any more; ask your dispatcher for a new one.");
         } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {

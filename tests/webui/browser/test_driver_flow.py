@@ -200,3 +200,64 @@ def test_the_timeline_has_a_now_line_a_late_stop_in_red_and_clicking_a_stop_sele
     desk.locator("#driven").scroll_into_view_if_needed()
     screenshot(desk, "driver-05-timeline-now-line-late-red")
     _clean(guard)
+
+
+def test_a_server_error_keeps_an_event_queued_and_a_revoked_link_keeps_it_until_a_new_link_sends_it(
+        browser, server, dispatcher, screenshot):
+    base, app, date = server
+    desk, desk_guard = dispatcher
+    vehicle_id, stops = first_route(app, date)
+    assert len(stops) >= 5
+    fourth, fifth = stops[3], stops[4]
+
+    def issue_link() -> str:
+        desk.goto(f"{base}/day/{date}")
+        desk.click(f'#driver-links tr[data-vehicle="{vehicle_id}"] form.issue-link button')
+        return desk.input_value("#driver-link-url")
+
+    def recorded(stop_id: str) -> list[str]:
+        return [e.type for e in stored_events(app, date) if e.stop_id == stop_id]
+
+    link = issue_link()
+    context, phone, guard = new_page(browser, *PHONE)
+    answered_503 = []
+
+    def flaky(route):  # the first event POST meets a server in trouble
+        if not answered_503:
+            answered_503.append(route.request.post_data_json["id"])
+            route.fulfill(status=503, content_type="application/json", body='{"error": "try again"}')
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/driver/events", flaky)
+    phone.goto(link)
+    phone.wait_for_function("document.getElementById('driver').dataset.state === 'ready'")
+    phone.locator(f'li.driver-stop[data-stop-id="{fourth.stop_id}"] button[data-type="delivered"]').click()
+    phone.wait_for_function("document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
+    assert len(answered_503) == 1, "the 503 was answered once, then the same event was sent again"
+    assert recorded(fourth.stop_id) == ["arrived", "delivered"]
+    assert [e.id for e in stored_events(app, date)].count(answered_503[0]) == 1
+
+    # The link is revoked while the driver reports: the report stays on the phone.
+    desk.goto(f"{base}/day/{date}")
+    desk.fill(f'#driver-links tr[data-vehicle="{vehicle_id}"] form.revoke-link input[name=token]', link)
+    desk.click(f'#driver-links tr[data-vehicle="{vehicle_id}"] form.revoke-link button')
+    assert "is revoked" in desk.inner_text("#flashes")
+    card = phone.locator(f'li.driver-stop[data-stop-id="{fifth.stop_id}"]')
+    card.locator('button[data-type="failed"]').click()
+    card.locator("select.reason").select_option("no_access")
+    card.locator("button.confirm-fail").click()
+    phone.wait_for_function("document.getElementById('driver-message').textContent.includes('revoked')")
+    assert phone.get_attribute("#queue-status", "data-count") == "2"
+    assert recorded(fifth.stop_id) == []
+    screenshot(phone, "driver-06-revoked-link-keeps-the-report")
+
+    # A new link opened on the phone sends what the old one could not, once.
+    phone.goto(issue_link())
+    phone.wait_for_function("document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
+    assert recorded(fifth.stop_id) == ["arrived", "failed"]
+    failed = next(e for e in stored_events(app, date) if e.stop_id == fifth.stop_id and e.type == "failed")
+    assert failed.reason == "no_access" and failed.source == "driver"
+    context.close()
+    _clean(guard)
+    _clean(desk_guard)
