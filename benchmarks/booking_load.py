@@ -11,11 +11,20 @@ p50/p99 and bookings per second per level, stops the server, and checks in the d
     python benchmarks/booking_load.py                      # 16 and 64 clients, 10 s each, SQLite
     python benchmarks/booking_load.py --clients 16 --seconds 5 --database-url postgresql+psycopg://...
     python benchmarks/booking_load.py --think-ms 1000         # shoppers pause ~1 s to read and to pay
+    python benchmarks/booking_load.py --clients 16 --seconds 30 --think-ms 1000 --dispatcher-solve 60
 
 Without ``--think-ms`` every client fires its next request the moment the last one returns:
 a saturation test, whose latency is mostly queueing (clients / throughput). With it, each
 client pauses a random time (exponential, that mean) after the offer and after the booking,
 as a shopper reading the offer and paying does.
+
+The server runs as ``lastmile serve`` does: background re-solves of the tentative routes on
+(``--no-resolve`` turns them off) and solves on its Dask LocalCluster. With
+``--dispatcher-solve S`` each client count runs twice: (a) as above, then (b) while a
+dispatcher, signed in through the pages, plans a day of the scenario's generated orders
+(300 on a weekday in Gothenburg) with an ``S``-second limit, as the Plan button does (POST
+``/day/<date>/plan`` with the CSRF token, then polling the job); the solve is stopped after
+(b). It prints offer p99 of (a) and (b) and their ratio.
 
 Exit status 1 if the audit finds overbooking or a lost booking.
 """
@@ -25,9 +34,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import http.cookiejar
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -35,6 +46,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +68,8 @@ class Level:
     acknowledged: list[str] = field(default_factory=list)
     no_slot: int = 0
     wall_s: float = 0.0
+    label: str = ""  # "a": checkouts only; "b": while a dispatcher solve runs
+    resolves: list[str] = field(default_factory=list)  # the server's log lines of this level's re-solves
 
 
 def free_port() -> int:
@@ -62,13 +78,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str) -> subprocess.Popen:
+def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str, env: dict | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--threads", str(threads)]
     if not resolve:
         cmd.append("--no-resolve")
     # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
     log = open(Path(cwd) / "server.log", "wb")
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -160,6 +177,86 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
     level.wall_s = time.monotonic() - t0
 
 
+class Dispatcher:
+    """A dispatcher in a browser: signs in through the form, opens the day, presses Plan, polls."""
+
+    def __init__(self, port: int, username: str, password: str):
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = ""
+        page = self._get("/signin")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+        self.opener.open(urllib.request.Request(self.base + "/signin", data=form), timeout=60).read()
+
+    def _get(self, path: str) -> str:
+        return self.opener.open(self.base + path, timeout=120).read().decode("utf-8")
+
+    def _post(self, path: str, body: dict) -> tuple[int, dict]:
+        req = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-CSRFToken": self.token, "X-Requested-With": "fetch",
+            "Accept": "application/json"})
+        try:
+            with self.opener.open(req, timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def open_day(self, date: str) -> None:
+        page = self._get(f"/day/{date}")
+        self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def plan(self, date: str, time_limit_s: float) -> str:
+        status, answer = self._post(f"/day/{date}/plan", {"time_limit": time_limit_s})
+        if status != 202:
+            raise SystemExit(f"POST /day/{date}/plan answered {status}: {answer}")
+        return answer["poll"]
+
+    def poll(self, poll: str) -> dict:
+        return json.loads(self._get(poll))
+
+    def stop(self, poll: str) -> None:
+        status, answer = self._post(poll + "/stop", {})
+        if status != 202:
+            print(f"stop answered {status}: {answer}")
+
+
+def solve_day(today: dt.date) -> str:
+    """A Tuesday at least ten days out: a full generated weekday no checkout of this run books."""
+    day = today + dt.timedelta(days=10)
+    return (day + dt.timedelta(days=(1 - day.weekday()) % 7)).isoformat()
+
+
+def run_with_solve(dispatcher: Dispatcher, date: str, time_limit_s: float, run, poll_every_s: float = 0.5) -> dict:
+    """Start the dispatcher's solve, run ``run()`` once it is running (polling as the page does
+    meanwhile), then stop the solve; returns what the job said before and after."""
+    poll = dispatcher.plan(date, time_limit_s)
+    t0 = time.monotonic()
+    while (snap := dispatcher.poll(poll))["state"] == "queued" and time.monotonic() - t0 < 120:
+        time.sleep(poll_every_s)
+    if snap["state"] != "running":
+        raise SystemExit(f"the dispatcher solve did not start: {snap}")
+    done = threading.Event()
+    seen: list[dict] = []
+
+    def keep_polling() -> None:
+        while not done.wait(poll_every_s):
+            seen.append(dispatcher.poll(poll))
+
+    poller = threading.Thread(target=keep_polling, daemon=True)
+    poller.start()
+    run()
+    done.set()
+    poller.join()
+    during = dispatcher.poll(poll)
+    dispatcher.stop(poll)
+    t1 = time.monotonic()
+    while (final := dispatcher.poll(poll))["state"] in ("queued", "running") and time.monotonic() - t1 < 120:
+        time.sleep(poll_every_s)
+    return {"started_after_s": time.monotonic() - t0, "at_end_of_window": during, "final": final,
+            "stages": sorted({s["stage"] for s in seen})}
+
+
 def audit(url: str, levels: list[Level]) -> tuple[int, int, int]:
     """(overbooked zone-slots, lost acknowledged bookings, counters checked)."""
     from sqlalchemy import func, select
@@ -189,38 +286,88 @@ def audit(url: str, levels: list[Level]) -> tuple[int, int, int]:
     return over, lost, len(counters)
 
 
+def resolve_summary(lines: list[str]) -> str:
+    """'n done (k adopted), mean wall s, failed f' from the server's re-solve log lines."""
+    done = [float(m.group(1)) for m in (re.search(r"done in ([0-9.]+) s", x) for x in lines) if m]
+    adopted = sum("adopted" in x for x in lines)
+    failed = sum(x.endswith("failed") for x in lines)
+    mean = f", {sum(done) / len(done):.1f} s each" if done else ""
+    return f"{len(done)} done ({adopted} adopted){mean}, {failed} failed"
+
+
+def resolves_for(date: str, log_path: Path) -> list[str]:
+    return [line.strip() for line in log_path.read_text(errors="replace").splitlines()
+            if f"background re-solve of {date}" in line]
+
+
+def plan_scorecard(url: str, plan_id: int) -> dict:
+    from scheduling.storage import open_database
+    from scheduling.storage.models import SavedPlan
+
+    with open_database(url).session() as s:
+        row = s.get(SavedPlan, plan_id)
+        data = json.loads(row.plan_json)
+        return json.loads(row.scorecard_json) | {"_engine": data["plan"].get("engine")}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each level (default 10)")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
     parser.add_argument("--server-threads", type=int, default=12)
-    parser.add_argument("--resolve", action="store_true", help="keep background re-solves on (they compete for the CPU)")
+    parser.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes (default: on, as lastmile serve runs)")
+    parser.add_argument("--dispatcher-solve", type=float, default=0.0, metavar="S",
+                        help="also measure each level while a dispatcher plans a 300-order day with an S-second limit")
+    parser.add_argument("--solver-processes", type=int, default=None, help="Dask worker processes of the server (default: its own)")
+    parser.add_argument("--solver-threads", type=int, default=None, help="threads per Dask worker process (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause of a shopper after each answer (default 0: saturation)")
     args = parser.parse_args(argv)
 
     from scenarios.scenario import load_scenario
     from scheduling.storage import open_database
+    from webui.accounts import add_user
     from webui.api.auth import create_shop
 
     work = tempfile.mkdtemp(prefix="lastmile-load-")
     url = args.database_url or f"sqlite:///{work}/load.db"
     db = open_database(url)
     _, key = create_shop(db, f"load-{uuid.uuid4().hex[:8]}")
+    password = uuid.uuid4().hex
+    dispatcher_name = f"bench-{uuid.uuid4().hex[:8]}"
+    add_user(db, dispatcher_name, password, "dispatcher")
     customers = load_scenario("gothenburg").customers
     port = free_port()
-    print(f"server: lastmile serve on 127.0.0.1:{port}, {args.server_threads} threads, database {url.split('@')[-1]}")
+    env = {f"LASTMILE_SOLVER_{k.upper()}": str(v) for k, v in (("processes", args.solver_processes),
+                                                                 ("threads", args.solver_threads)) if v}
+    layout = ", ".join(f"{k}={v}" for k, v in env.items()) or "the server's default solver layout"
+    print(f"server: lastmile serve on 127.0.0.1:{port}, {args.server_threads} threads, database {url.split('@')[-1]}, "
+          f"re-solves {'off' if args.no_resolve else 'on'}, {layout}")
     print(f"clients: {'no pause (saturation)' if not args.think_ms else f'pause {args.think_ms:.0f} ms on average after each answer'}")
-    server = start_server(url, port, args.server_threads, args.resolve, work)
+    server = start_server(url, port, args.server_threads, not args.no_resolve, work, env)
     today = dt.date.today()
     levels = []
+    solves: list[dict] = []
     try:
+        dispatcher = None
+        if args.dispatcher_solve:
+            dispatcher = Dispatcher(port, dispatcher_name, password)
+            dispatcher.open_day(solve_day(today))  # the page a dispatcher has open before pressing Plan
         for k, clients in enumerate(args.clients):
-            level = Level(clients, (today + dt.timedelta(days=2 + k)).isoformat())
+            level = Level(clients, (today + dt.timedelta(days=2 + 2 * k)).isoformat(), label="a")
             run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0)
             levels.append(level)
+            if dispatcher is None:
+                continue
+            during = Level(clients, (today + dt.timedelta(days=3 + 2 * k)).isoformat(), label="b")
+            solves.append(run_with_solve(dispatcher, solve_day(today), args.dispatcher_solve, lambda: run_level(
+                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0)))
+            levels.append(during)
+        time.sleep(3)  # a re-solve still running when a level ends logs its outcome
     finally:
+        for lv in levels:
+            lv.resolves = resolves_for(lv.date, Path(work) / "server.log")
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=10)
@@ -228,16 +375,34 @@ def main(argv=None) -> int:
             server.kill()
 
     print()
-    print(f"{'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'book p99':>9} {'slowest':>8} {'201':>5} {'bookings/s':>11}  refusals")
+    print(f"{'run':>3} {'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'book p99':>9} {'slowest':>8} {'201':>5} {'bookings/s':>11}  refusals")
     for lv in levels:
         refusals = ", ".join(f"{r} {n}" for r, n in sorted(lv.reasons.items())) or "-"
         if lv.no_slot:
             refusals += f"; offers with no slot left {lv.no_slot}"
         print(
-            f"{lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
+            f"{lv.label:>3} {lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
             f"{percentile(lv.book_s, 0.5) * 1000:>7.1f}ms {percentile(lv.book_s, 0.99) * 1000:>7.1f}ms {max(lv.offer_s + lv.book_s, default=0):>7.1f}s "
             f"{len(lv.acknowledged):>5} {len(lv.acknowledged) / lv.wall_s:>11.1f}  {refusals}"
         )
+    if solves:
+        print()
+        print(f"(a) checkouts with re-solves {'off' if args.no_resolve else 'on'}, no dispatcher solve; "
+              f"(b) the same while a {args.dispatcher_solve:g} s dispatcher solve of {solve_day(today)} runs")
+        pairs = [(a, b) for a, b in zip(levels[::2], levels[1::2])]
+        for (a, b), solve in zip(pairs, solves):
+            p99a, p99b = percentile(a.offer_s, 0.99) * 1000, percentile(b.offer_s, 0.99) * 1000
+            print(f"  {a.clients} clients: offer p99 (a) {p99a:.1f} ms, (b) {p99b:.1f} ms, ratio (b)/(a) {p99b / p99a:.2f}"
+                  f"  [targets: both < 100 ms, ratio <= 1.5]")
+            mid, final = solve["at_end_of_window"], solve["final"]
+            print(f"    the solve was {mid['state']} at the end of (b) ({mid['elapsed_s']:.0f} s in, {mid['improvements']} "
+                  f"improvements, best cost {mid['best_cost']}); stopped after (b): {final['state']}, plan {final['result']}")
+            if isinstance(final["result"], int):
+                sc = plan_scorecard(url, final["result"])
+                print(f"    plan #{final['result']}: {sc.get('orders_total')} orders, {sc.get('orders_served')} served, "
+                      f"engine {sc.get('_engine')}")
+        print("  background re-solves (server log): " + "; ".join(
+            f"({lv.label}) {resolve_summary(lv.resolves)}" for lv in levels))
     over, lost, checked = audit(url, levels)
     print()
     print(f"audit: {checked} zone-slot counters checked, {over} over capacity or out of step with their rows")

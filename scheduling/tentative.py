@@ -357,12 +357,17 @@ class TentativePlans:
         self.executor.submit(self._resolve_job, date)
 
     def _resolve_job(self, date: str) -> None:
-        try:
-            self.resolve(date)
-        except Exception:  # a failed background re-solve leaves the insertion plan in place
-            import logging
+        import logging
+        import time
 
-            logging.getLogger(__name__).exception("background re-solve of %s failed", date)
+        log = logging.getLogger(__name__)
+        t0 = time.perf_counter()
+        try:
+            adopted = self.resolve(date)
+            log.info("background re-solve of %s done in %.2f s: %s", date, time.perf_counter() - t0,
+                     "adopted" if adopted else "kept the routes")
+        except Exception:  # a failed background re-solve leaves the insertion plan in place
+            log.exception("background re-solve of %s failed", date)
         finally:
             with self._lock:
                 self._resolving.discard(date)

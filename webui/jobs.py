@@ -17,7 +17,9 @@ Planner what-ifs (:meth:`JobRunner.submit`, a function of this process) are rows
 thread here.
 
 Config: ``SOLVER_CLUSTER`` (``"local"``, the default: the Dask cluster; ``"inline"``: threads
-here), ``SOLVER_WORKERS`` (inline threads, default 1), ``SOLVER_NICE`` (10: worker CPU priority).
+here), ``SOLVER_PROCESSES`` and ``SOLVER_THREADS`` (the LocalCluster's worker processes and
+threads each; env ``LASTMILE_SOLVER_PROCESSES``, ``LASTMILE_SOLVER_THREADS``), ``SOLVER_WORKERS``
+(inline threads, default 1), ``SOLVER_NICE`` (10: the solver threads' CPU priority).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 
 Progress = JobProgress  # what a job's function gets: stage(), solution(), done()
 CLUSTER_MODES = ("local", "inline")
+DEFAULT_PROCESSES, DEFAULT_THREADS = 2, 1  # the LocalCluster's layout (see SolverCluster)
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,8 @@ class SolverCluster:
     ``processes`` x ``threads`` is the LocalCluster's layout (see :meth:`start`).
     """
 
-    def __init__(self, mode: str = "local", *, inline_workers: int = 1, processes: int = 2, threads: int = 1):
+    def __init__(self, mode: str = "local", *, inline_workers: int = 1, processes: int = DEFAULT_PROCESSES,
+                 threads: int = DEFAULT_THREADS):
         if mode not in CLUSTER_MODES:
             raise ValueError(f"SOLVER_CLUSTER = '{mode}': choose 'local' (the Dask cluster lastmile serve starts, "
                              "or its --scheduler) or 'inline' (threads of this process, for tests)")
@@ -185,6 +190,13 @@ class SolverCluster:
             log.info("starting a local solver cluster on first use (%d x %d)", self.processes, self.threads)
             self.start()
         return self.client.submit(fn, *args, key=key, pure=False)
+
+    def on_each_worker(self, fn: Callable, *args) -> list:
+        """Run ``fn(*args)`` once as a task on every worker now (Dask only); the futures."""
+        if self.client is None:
+            return []
+        workers = list(self.client.scheduler_info().get("workers", {}))
+        return [self.client.submit(fn, *args, workers=[w], allow_other_workers=False, pure=False) for w in workers]
 
     def close(self) -> None:
         """Stop the local pool or cluster, or disconnect from the external scheduler."""
@@ -242,13 +254,15 @@ class JobRunner:
         self.config = dict(config)
         self.scenario = str(config.get("SCENARIO", ""))
         self.nice = int(config.get("SOLVER_NICE", 10))
-        self.cluster = cluster or SolverCluster(
-            str(config.get("SOLVER_CLUSTER", "local")), inline_workers=int(config.get("SOLVER_WORKERS", 1)),
-            processes=int(config.get("SOLVER_PROCESSES", 2)), threads=int(config.get("SOLVER_THREADS", 1)))
+        layout = {k: int(config.get(f"SOLVER_{k.upper()}") or os.environ.get(f"LASTMILE_SOLVER_{k.upper()}") or default)
+                  for k, default in (("processes", DEFAULT_PROCESSES), ("threads", DEFAULT_THREADS))}
+        self.cluster = cluster or SolverCluster(str(config.get("SOLVER_CLUSTER", "local")),
+                                                inline_workers=int(config.get("SOLVER_WORKERS", 1)), **layout)
         self._local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-local-job")
         self._futures: dict[str, Any] = {}  # job id -> future: held until done, or Dask cancels the task
         self._lock = threading.Lock()
         self._keeper: threading.Thread | None = None
+        self._warming: list = []
         self._closing = threading.Event()
 
     # -- creating -----------------------------------------------------------------------------
@@ -353,6 +367,15 @@ class JobRunner:
                               .values(heartbeat_at=utcnow()))
             except Exception:  # noqa: BLE001 - retried at the next beat
                 log.warning("could not beat for the queued jobs", exc_info=True)
+
+    def warm_up(self) -> None:
+        """Start each Dask worker's engines and load its scenario now, in the background, so
+        the first solve does not pay for it (nothing to do inline)."""
+        from scenarios.dispatch.jobs import warm_up_worker
+
+        futures = self.cluster.on_each_worker(warm_up_worker, self.db.url, worker_config(self.config), self.nice)
+        with self._lock:
+            self._warming = futures  # held until done: a released future cancels its task
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:

@@ -64,6 +64,7 @@ def start_solver_cluster(app: Flask, scheduler: str | None = None) -> Stopper:
     if cluster.client is not None:
         workers = len(cluster.client.scheduler_info().get("workers", {}))
         log.info("solver cluster: %s, %d worker(s)", scheduler or "local", workers)
+        app.extensions["lastmile.jobs"].warm_up()
     return cluster.close
 
 

@@ -113,22 +113,24 @@ def expire_stale(db: Database, job_ids: list[str] | None = None, *, tag: str | N
                  now: dt.datetime | None = None, stale_after_s: float = STALE_AFTER_S) -> int:
     """Mark active jobs silent for over ``stale_after_s`` seconds failed (:data:`STALE_MESSAGE`).
 
-    Only the given ids, or the jobs of ``tag``; returns how many were marked.
+    Only the given ids, or the jobs of ``tag``; returns how many were marked. A read first, so
+    the page's poll writes (and takes SQLite's write lock) only when there is a job to expire.
     """
     now = now or utcnow()
     cutoff = now - dt.timedelta(seconds=stale_after_s)
     seen = SolveJob.heartbeat_at
-    stmt = (
-        update(SolveJob)
-        .where(SolveJob.state.in_(ACTIVE))
-        .where(or_(seen < cutoff, (seen.is_(None)) & (SolveJob.created_at < cutoff)))
-        .values(state="failed", message=STALE_MESSAGE, stage="failed", finished_at=now)
-    )
+    silent = (SolveJob.state.in_(ACTIVE), or_(seen < cutoff, (seen.is_(None)) & (SolveJob.created_at < cutoff)))
+    q = select(SolveJob.id).where(*silent)
     if job_ids is not None:
-        stmt = stmt.where(SolveJob.id.in_(job_ids))
+        q = q.where(SolveJob.id.in_(job_ids))
     if tag is not None:
-        stmt = stmt.where(SolveJob.tag == tag)
+        q = q.where(SolveJob.tag == tag)
     with db.session() as s:
+        found = list(s.scalars(q))
+        if not found:
+            return 0
+        stmt = (update(SolveJob).where(SolveJob.id.in_(found), *silent)
+                .values(state="failed", message=STALE_MESSAGE, stage="failed", finished_at=now))
         return s.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
 
 
@@ -310,19 +312,48 @@ def workbench_for(db_url: str, config: Mapping[str, Any]):
     return wb
 
 
-def lower_priority(nice: int = DEFAULT_NICE) -> None:
-    """Make the calling thread (and the processes it starts) nice ``nice`` at least.
+_niced_to = 0
 
-    On Linux a nice value belongs to a thread, so each solver thread sets its own; children
-    (the portfolio's PyVRP process) inherit it. Raising niceness needs no privilege.
+
+def lower_priority(nice: int = DEFAULT_NICE) -> None:
+    """Make this process nice ``nice`` at least: every thread it has, and so every thread and
+    process they start (the portfolio's PyVRP process); once per process.
+
+    On Linux a nice value belongs to a thread, so each thread of ``/proc/self/task`` is set;
+    elsewhere the process is. Raising niceness needs no privilege.
     """
+    global _niced_to
     if nice <= 0 or not hasattr(os, "setpriority"):
         return
+    with _cache_lock:
+        if _niced_to >= nice and os.getpriority(os.PRIO_PROCESS, 0) >= nice:
+            return
+        try:
+            tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ["0"]
+            for tid in tasks:
+                try:
+                    if os.getpriority(os.PRIO_PROCESS, int(tid)) < nice:
+                        os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                except ProcessLookupError:  # the thread ended meanwhile
+                    pass
+            _niced_to = nice
+        except OSError:
+            log.warning("could not lower the solver's CPU priority to nice %d", nice, exc_info=True)
+
+
+def warm_up_worker(db_url: str, config: Mapping[str, Any], nice: int = DEFAULT_NICE) -> int:
+    """Pay a worker's start-up before its first solve: lower its priority, start the engine
+    portfolio's PyVRP process, load the scenario and its street network. Returns the pid."""
+    from optimizer.engine.portfolio import warm_up
+
+    lower_priority(nice)
+    _warn_if_daemonic()
+    warm_up()
     try:
-        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
-            os.setpriority(os.PRIO_PROCESS, 0, nice)
-    except OSError:
-        log.warning("could not lower the solver's CPU priority to nice %d", nice, exc_info=True)
+        workbench_for(db_url, config).network
+    except Exception:  # noqa: BLE001 - the first job reports a broken scenario in plain words
+        log.warning("warming up: the scenario could not be loaded", exc_info=True)
+    return os.getpid()
 
 
 def _warn_if_daemonic() -> None:
