@@ -309,8 +309,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out or "out/demo")
     if not args.quiet:
         console.print(f"Demo {args.date}: three shops' customers book through the booking service, then the "
-                      f"dispatcher plans the booked day ({args.time_limit:g} s) and publishes it")
-    booking, plan_id, result, published, _ = _solve_with_progress(
+                      f"dispatcher plans the booked day ({args.time_limit:g} s) and publishes it; then the day is driven")
+    booking, plan_id, result, published, bench = _solve_with_progress(
         lambda on_improvement: run_demo(scenario, args.date, out, time_limit_s=args.time_limit,
                                         on_solution=_CliProgress(on_improvement)),
         args.time_limit, args.quiet, "Booking and planning",
@@ -326,6 +326,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_publication(published, console)
     paths = write_plan_files(result, network_for(scenario), out)
     console.print(f"Store: {out / 'lastmile.db'} (plan #{plan_id}); wrote " + ", ".join(str(p) for p in paths.values()))
+    if not args.no_drive:
+        from scenarios.dispatch.demo import drive_the_day
+        from webui.cli_scorecard import print_actual_day
+
+        drove, actual = _solve_with_progress(lambda _p: drive_the_day(bench, scenario, args.date), 60.0, args.quiet,
+                                             "Driving the day")
+        console.print(drove.summary())
+        print_actual_day(actual.to_dict(), console)
     return 0
 
 
@@ -578,8 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_options(p, 30.0)
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("demo", help="the whole loop on the default Gothenburg scenario: book tomorrow, plan it from the bookings, publish")
+    p = sub.add_parser("demo", help="the whole loop on the default Gothenburg scenario: book tomorrow, plan it from the bookings, publish, drive")
     add_plan_options(p, 20.0)
+    p.add_argument("--no-drive", action="store_true", help="stop after publishing (do not drive the day)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("scenario", help="scenario tools")

@@ -46,7 +46,8 @@ def _money(x: float | None, currency: str) -> str:
     return "-" if x is None else f"{x:,.2f} {currency}"
 
 
-def _print_day(card: dict, console) -> None:
+def print_actual_day(card: dict, console) -> None:
+    """The planned-against-actual table of one driven day, then per driver and per zone."""
     from rich.table import Table
 
     cur = card["currency"]
@@ -152,7 +153,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise BadInput(_as_option(str(exc)))
     if one:
-        _print_day(doc, console)
+        print_actual_day(doc, console)
     else:
         if not doc["days"]:
             raise BadInput(f"--from {doc['start']} --to {doc['end']}: nothing was published in the range, so nothing "

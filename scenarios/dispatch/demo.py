@@ -6,6 +6,8 @@
 2. The clock passes the date's cut-off.
 3. The dispatcher plans the booked day from the store and publishes it: ETA windows to every
    booking, events to the shops' outbox.
+4. The day is driven without drivers (travel and handling noise, a few customers not at
+   home), through the same code path as drivers' phones, and scored as driven.
 
 The demo keeps its own database (``<out>/lastmile.db``, made anew each run) so it never touches
 a real store. The booking clock is virtual (the day before at 10:00 UTC, then just after the
@@ -155,3 +157,13 @@ def run_demo(scenario: Scenario, date: dt.date, out: Path, *, time_limit_s: floa
     plan_id, result, _day = bench.plan_day(date.isoformat(), "demo", time_limit_s, on_solution)
     published = bench.publish(date.isoformat(), "demo", plan_id=plan_id)
     return booking, plan_id, result, published, bench
+
+
+def drive_the_day(bench, scenario: Scenario, date: dt.date, *, seed: int = 1):
+    """Drive the published day without drivers (:func:`scenarios.execution.simulate.drive`) and
+    score it as driven; returns ``(DriveReport, ActualScorecard)``."""
+    from scenarios.execution.scorecard import actual_for_day
+    from scenarios.execution.simulate import drive
+
+    report = drive(bench.db, scenario.name, date.isoformat(), seed=seed)
+    return report, actual_for_day(bench.db, scenario, date.isoformat())
