@@ -130,17 +130,27 @@ def _serve(conn) -> None:
         _asked.clear()
         _, fn, args = request
         try:
-            conn.send(("ok", fn(*args)))
+            answer = ("ok", fn(*args))
         except Exception as exc:  # report, keep serving
+            answer = ("error", repr(exc))
+        try:
+            conn.send(answer)
+        except OSError:  # the parent is gone (killed with its server): nobody to answer
+            return
+        except Exception as exc:  # the answer could not be pickled
             conn.send(("error", repr(exc)))
 
 
 def _read_requests() -> None:
-    """In the worker: note the parent's pending requests (snapshot, stop) without blocking."""
-    while _conn is not None and _conn.poll():
-        message = _conn.recv()
-        if message in (_SNAPSHOT, _STOP):
-            _asked.add(message)
+    """In the worker: note the parent's pending requests (snapshot, stop) without blocking.
+    A closed pipe means the parent is gone: stop searching."""
+    try:
+        while _conn is not None and _conn.poll():
+            message = _conn.recv()
+            if message in (_SNAPSHOT, _STOP):
+                _asked.add(message)
+    except (EOFError, OSError):
+        _asked.add(_STOP)
 
 
 def _snapshot_wanted() -> bool:
