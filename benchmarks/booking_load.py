@@ -227,9 +227,11 @@ def solve_day(today: dt.date) -> str:
     return (day + dt.timedelta(days=(1 - day.weekday()) % 7)).isoformat()
 
 
-def run_with_solve(dispatcher: Dispatcher, date: str, time_limit_s: float, run, poll_every_s: float = 0.5) -> dict:
+def run_with_solve(dispatcher: Dispatcher, date: str, time_limit_s: float, run, poll_every_s: float = 0.5,
+                   stop: bool = True) -> dict:
     """Start the dispatcher's solve, run ``run()`` once it is running (polling as the page does
-    meanwhile), then stop the solve; returns what the job said before and after."""
+    meanwhile), then stop the solve (or, without ``stop``, let it finish); returns what the job
+    said at the end of ``run()`` and at its end."""
     poll = dispatcher.plan(date, time_limit_s)
     t0 = time.monotonic()
     while (snap := dispatcher.poll(poll))["state"] == "queued" and time.monotonic() - t0 < 120:
@@ -249,9 +251,10 @@ def run_with_solve(dispatcher: Dispatcher, date: str, time_limit_s: float, run, 
     done.set()
     poller.join()
     during = dispatcher.poll(poll)
-    dispatcher.stop(poll)
+    if stop:
+        dispatcher.stop(poll)
     t1 = time.monotonic()
-    while (final := dispatcher.poll(poll))["state"] in ("queued", "running") and time.monotonic() - t1 < 120:
+    while (final := dispatcher.poll(poll))["state"] in ("queued", "running") and time.monotonic() - t1 < time_limit_s + 120:
         time.sleep(poll_every_s)
     return {"started_after_s": time.monotonic() - t0, "at_end_of_window": during, "final": final,
             "stages": sorted({s["stage"] for s in seen})}
@@ -319,6 +322,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes (default: on, as lastmile serve runs)")
     parser.add_argument("--dispatcher-solve", type=float, default=0.0, metavar="S",
                         help="also measure each level while a dispatcher plans a 300-order day with an S-second limit")
+    parser.add_argument("--let-solve-finish", action="store_true", help="do not stop the dispatcher solve after (b); report its final cost")
     parser.add_argument("--solver-processes", type=int, default=None, help="Dask worker processes of the server (default: its own)")
     parser.add_argument("--solver-threads", type=int, default=None, help="threads per Dask worker process (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
@@ -362,7 +366,8 @@ def main(argv=None) -> int:
                 continue
             during = Level(clients, (today + dt.timedelta(days=3 + 2 * k)).isoformat(), label="b")
             solves.append(run_with_solve(dispatcher, solve_day(today), args.dispatcher_solve, lambda: run_level(
-                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0)))
+                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0),
+                stop=not args.let_solve_finish))
             levels.append(during)
         time.sleep(3)  # a re-solve still running when a level ends logs its outcome
     finally:
@@ -396,7 +401,8 @@ def main(argv=None) -> int:
                   f"  [targets: both < 100 ms, ratio <= 1.5]")
             mid, final = solve["at_end_of_window"], solve["final"]
             print(f"    the solve was {mid['state']} at the end of (b) ({mid['elapsed_s']:.0f} s in, {mid['improvements']} "
-                  f"improvements, best cost {mid['best_cost']}); stopped after (b): {final['state']}, plan {final['result']}")
+                  f"improvements, best cost {mid['best_cost']}); {'let run' if args.let_solve_finish else 'stopped'} "
+                  f"after (b): {final['state']} after {final['elapsed_s']:.0f} s, best cost {final['best_cost']}, plan {final['result']}")
             if isinstance(final["result"], int):
                 sc = plan_scorecard(url, final["result"])
                 print(f"    plan #{final['result']}: {sc.get('orders_total')} orders, {sc.get('orders_served')} served, "

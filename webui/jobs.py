@@ -45,6 +45,7 @@ from scenarios.dispatch.jobs import (
     ACTIVE,
     HEARTBEAT_S,
     SOLVE_KINDS,
+    STALE_MESSAGE,
     JobProgress,
     execute,
     expire_stale,
@@ -131,7 +132,16 @@ class SolverCluster:
     """Where solves run: a ``dask.distributed`` Client (a LocalCluster of this server, or an
     external scheduler), or, in mode ``"inline"``, a thread pool of this process.
 
-    ``processes`` x ``threads`` is the LocalCluster's layout (see :meth:`start`).
+    ``processes`` x ``threads`` is the LocalCluster's layout. The default, 2 processes of 1
+    thread, was chosen on a 2-core machine with ``benchmarks/booking_load.py --clients 16
+    --seconds 30 --think-ms 1000 --dispatcher-solve 60``: offer latency did not tell the
+    layouts apart (the workers run at nice 10; the differences were within run-to-run noise
+    on a machine shared with other work), the booking re-solves did. With 1 x 1 a re-solve
+    waited behind the dispatcher's 60 s solve (one done in the 30 s window, 35-40 s after it
+    was asked, instead of 1.8 s); with 1 x 2 it shared the GIL and the PyVRP process with the
+    dispatcher's solve (2.5 s each, OR-Tools alone); with 2 x 1 it kept its 1.8-2.0 s. The
+    price is a second worker process: about 170 MB with the network loaded, plus 55 MB for
+    its PyVRP process.
     """
 
     def __init__(self, mode: str = "local", *, inline_workers: int = 1, processes: int = DEFAULT_PROCESSES,
@@ -308,7 +318,7 @@ class JobRunner:
         def run_here(job_id: str) -> str:
             from scenarios.dispatch.jobs import claim
 
-            if claim(self.db, job_id) is None:
+            if isinstance(claim(self.db, job_id), str):
                 return "skipped"
             return execute(self.db, job_id, fn, kind)
 
@@ -333,14 +343,19 @@ class JobRunner:
     def _settled(self, job_id: str, future) -> None:
         with self._lock:
             self._futures.pop(job_id, None)
+        if self._closing.is_set():
+            return
         try:
             failed = future.cancelled() or future.exception() is not None
         except Exception:  # noqa: BLE001 - a cancelled Dask future raises when asked
             failed = True
-        if failed and not self._closing.is_set():
+        if failed:
             reason = "cancelled" if future.cancelled() else repr(future.exception())
             log.error("job %s: its task ended without a result (%s)", job_id, reason)
             self._fail(job_id, f"the solve's worker gave up ({reason}); plan again")
+        elif future.result() == "orphaned":  # Dask ran it again after its worker died
+            log.error("job %s: its worker died during the solve", job_id)
+            self._fail(job_id, STALE_MESSAGE)
 
     def _fail(self, job_id: str, message: str) -> None:
         with self.db.session() as s:

@@ -18,6 +18,8 @@ every ``WRITE_EVERY_S`` seconds, a heartbeat every ``HEARTBEAT_S`` seconds, and 
 
 A running row whose heartbeat is older than ``STALE_AFTER_S`` belongs to a worker or server
 that died; readers report it failed with :data:`STALE_MESSAGE` (see :func:`expire_stale`).
+Sooner, when Dask reruns the task of a dead worker, the rerun finds its row running and
+returns ``"orphaned"``, and the server that submitted it reports it failed at once.
 
 Units: seconds; ``best_cost`` in the scenario currency; timestamps naive UTC.
 """
@@ -60,20 +62,23 @@ def utcnow() -> dt.datetime:
 # --------------------------------------------------------------------------- row changes
 
 
-def claim(db: Database, job_id: str) -> dict | None:
-    """Mark a queued job running and return its params; None if it is not queued any more.
+def claim(db: Database, job_id: str) -> dict | str:
+    """Mark a queued job running and return its params; else the state it is in (``"gone"``
+    for no row).
 
     A job whose stop was asked while it waited is marked ``stopped`` here, without a plan.
     """
 
-    def work(s) -> dict | None:
+    def work(s) -> dict | str:
         row = s.get(SolveJob, job_id)
-        if row is None or row.state != "queued":
-            return None
+        if row is None:
+            return "gone"
+        if row.state != "queued":
+            return row.state
         now = utcnow()
         if row.stop_requested:
             row.state, row.stage, row.finished_at = "stopped", "stopped before it started", now
-            return None
+            return row.state
         row.state, row.stage, row.started_at, row.heartbeat_at = "running", "preparing", now, now
         return json.loads(row.params_json or "{}")
 
@@ -366,8 +371,9 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
     """Run the dispatcher solve ``job_id`` (a row of ``solve_jobs``) here; returns its end state.
 
     The row's ``params_json`` holds ``user`` and ``time_limit_s``, and ``date`` (kind ``plan``)
-    or ``plan_id`` (kind ``re-optimize``). Returns ``"skipped"`` for a row that is not queued
-    (claimed by an earlier attempt, or stopped while it waited).
+    or ``plan_id`` (kind ``re-optimize``). A row that is not queued is left alone: ``"skipped"``
+    (stopped while it waited, or already ended), or ``"orphaned"`` when it is running: Dask
+    runs a task again only after the worker running it died, so that earlier attempt is dead.
     """
     from optimizer.engine.stopping import stop_when
 
@@ -375,8 +381,8 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
     _warn_if_daemonic()
     db = database_for(db_url)
     params = claim(db, job_id)
-    if params is None:
-        return "skipped"
+    if isinstance(params, str):
+        return "orphaned" if params == "running" else "skipped"
     with db.session() as s:
         kind = s.get(SolveJob, job_id).kind
 

@@ -81,3 +81,24 @@ def test_a_booking_re_solve_is_sent_to_a_worker_and_comes_back_sound(served):
         solution = solver(problem, 1.0)
     assert check_solution(problem, solution).kinds() <= {"unserved"}
     assert any(t["key"].startswith("solve_routing") for t in stream.data)
+
+
+def test_a_worker_killed_during_a_solve_is_reported_at_once_and_the_cluster_carries_on(served):
+    import signal
+    import time
+
+    from scenarios.dispatch.jobs import STALE_MESSAGE
+
+    app, client = served
+    dask = app.extensions["lastmile.jobs"].cluster.client
+    poll = post(client, f"/day/{DAY}/plan", {"time_limit": 120}).get_json()["poll"]
+    job_id = poll.rsplit("/", 1)[-1]
+    deadline = time.monotonic() + 60
+    while client.get(poll).get_json()["state"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    worker = next(w for w, keys in dask.processing().items() if f"solve-{job_id}" in keys)
+    os.kill(dask.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+    snap = wait_job(client, poll, timeout_s=60)  # well before the two-minute silence
+    assert snap["state"] == "failed" and snap["message"] == STALE_MESSAGE
+    again = post(client, f"/day/{DAY}/plan", {"time_limit": 2}).get_json()["poll"]
+    assert wait_job(client, again, timeout_s=120)["state"] == "done"  # the restarted worker solves
