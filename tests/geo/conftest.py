@@ -22,9 +22,11 @@ def isolated_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def gbg(isolated_cache):
-    from geo.network import load_network
+    from geo import network
 
-    return load_network("gothenburg")
+    # Built here, into the isolated cache, even when a test elsewhere loaded it in this process first.
+    network._MEMO.clear()
+    return network.load_network("gothenburg")
 
 
 # Well-known central Gothenburg places (lat, lon).

@@ -20,9 +20,6 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from geo.geojson import feature_collection, line_feature, point_feature
-from geo.network import ODBL_NOTICE
-from geo.snap import SnapError
 from webui.basemap import basemap_for
 
 bp = Blueprint("driver", __name__)
@@ -104,6 +101,7 @@ def basemap():
 def leg():
     """The next leg to ``?stop=ID``: a line along the streets, plus the two ends as points."""
     from scenarios.execution.day import driven_day
+    from scenarios.execution.legs import LegError, next_leg_geojson
 
     found, refused = _driver_token()
     if refused is not None:
@@ -117,27 +115,10 @@ def leg():
     if vehicle is None:
         return _bad(404, "vehicle_id", "not_published",
                     f"{found.vehicle_id} has no published route on {found.date}; ask your dispatcher")
-    stops = vehicle.stops
-    k = next((i for i, s in enumerate(stops) if s.stop_id == stop_id), None)
-    if k is None:
-        return _bad(404, "stop", "not_on_route", f"stop '{stop_id}' is not on the route of {found.vehicle_id} on {found.date}")
-    to = stops[k]
-    if k == 0:
-        start = {"kind": "from", "name": "depot", "lat": vehicle.depot_lat, "lon": vehicle.depot_lon}
-    else:
-        prev = stops[k - 1]
-        start = {"kind": "from", "name": prev.address or prev.stop_id, "stop_id": prev.stop_id, "lat": prev.lat, "lon": prev.lon}
-    network = wb.network
     try:
-        a, b = (int(n) for n in network.snap([start["lat"], to.lat], [start["lon"], to.lon],
-                                              labels=["the leg's start", f"stop {to.stop_id}"],
-                                              max_distance_m=wb.scenario.spec.snap_max_distance_m))
-    except SnapError as exc:
-        return _bad(422, "stop", "off_the_streets", str(exc))
-    coords = network.route_coordinates([a, b]) if a != b else [[start["lon"], start["lat"]], [to.lon, to.lat]]
-    features = [
-        line_feature(coords, {"kind": "leg", "vehicle_id": vehicle.vehicle_id, "stop_id": to.stop_id, "seq": to.seq}),
-        point_feature(start["lon"], start["lat"], {k2: v for k2, v in start.items() if k2 not in ("lat", "lon")}),
-        point_feature(to.lon, to.lat, {"kind": "to", "stop_id": to.stop_id, "seq": to.seq, "address": to.address}),
-    ]
-    return jsonify(feature_collection(features, attribution=ODBL_NOTICE))
+        doc = next_leg_geojson(wb.network, vehicle, stop_id, max_snap_m=wb.scenario.spec.snap_max_distance_m)
+    except LegError as exc:
+        if exc.reason == "not_on_route":
+            return _bad(404, "stop", "not_on_route", f"{exc.message} on {found.date}")
+        return _bad(exc.status, exc.field, exc.reason, exc.message)
+    return jsonify(doc)
