@@ -322,9 +322,10 @@ class JobRunner:
                 return "skipped"
             return execute(self.db, job_id, fn, kind)
 
+        future = self._local.submit(run_here, row.id)
         with self._lock:
-            self._futures[row.id] = self._local.submit(run_here, row.id)
-            self._futures[row.id].add_done_callback(lambda f, jid=row.id: self._settled(jid, f))
+            self._futures[row.id] = future
+        future.add_done_callback(lambda f: self._settled(row.id, f))  # at once if done: outside the lock
         self._start_keeper()
         return row
 
