@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "stopped")
-SOLVE_KINDS = ("plan", "re-optimize")
+SOLVE_KINDS = ("plan", "re-optimize", "vehicle-out")
 WRITE_EVERY_S = 0.5  # progress writes and stop-flag reads, at most this often
 HEARTBEAT_S = 10.0  # a running job proves it is alive this often
 STALE_AFTER_S = 120.0  # an active job silent for this long is dead
@@ -394,9 +394,27 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
         with stop_when(progress.should_stop):
             if kind == "plan":
                 return wb.plan(str(params["date"]), user, limit, progress)
+            if kind == "vehicle-out":
+                return _vehicle_out(wb, params, user, limit, progress)
             return wb.reoptimize(int(params["plan_id"]), user, limit, progress)
 
     return execute(db, job_id, work, kind)
+
+
+def _vehicle_out(wb, params: Mapping[str, Any], user: str, limit: float, progress: "JobProgress") -> int:
+    """A van out of service from ``params["from"]`` (HH:MM): its remaining stops re-planned and
+    published (:mod:`scenarios.execution.disruption`); returns the new plan's id."""
+    from scenarios.execution.disruption import DisruptionError, out_of_service_from_form
+
+    progress.stage(f"re-planning the stops of {params['vehicle_id']} onto the other vans")
+    try:
+        replan = out_of_service_from_form(wb.db, wb.scenario_name, str(params["date"]), str(params["vehicle_id"]),
+                                          str(params["from"]), str(params.get("reason", "")), user, limit)
+    except DisruptionError as exc:
+        raise JobFailed(f"{exc.field}: {exc.message}") from None
+    if replan.plan_id is None:
+        raise JobFailed(replan.message or f"{params['vehicle_id']} had nothing left to re-plan; its outage is stored")
+    return replan.plan_id
 
 
 def solve_routing(problem, time_limit_s: float, nice: int = DEFAULT_NICE):

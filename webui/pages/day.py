@@ -222,6 +222,26 @@ def stop_job(job_id: str):
     return jsonify(job=found.to_dict(), poll=url_for("day.job", job_id=job_id)), 202
 
 
+@bp.route("/day/<date>/vehicles/out", methods=["POST"])
+@role_required("dispatcher")
+def vehicle_out(date: str):
+    """A van out of service (breakdown, driver ill): its remaining stops are re-planned onto the
+    other vans on the solver cluster and the re-plan is published; the page follows the job."""
+    date = _date_or_404(date)
+    vehicle_id = (request.form.get("vehicle_id") or "").strip()
+    start = (request.form.get("from") or "").strip()
+    reason = (request.form.get("reason") or "").strip()
+    if vehicle_id not in workbench().vehicle_ids():
+        flash(f"vehicle: choose one of the fleet's vans ({', '.join(workbench().vehicle_ids())})", "error")
+    elif not start:
+        flash("from: give the time the van is out of service from, as HH:MM", "error")
+    else:
+        limit = float(current_app.config.get("PLAN_TIME_LIMIT_S", 30))
+        _submit("vehicle-out", date, min(limit, 20.0), {"date": date, "vehicle_id": vehicle_id, "from": start, "reason": reason})
+        flash(f"Re-planning the stops of {vehicle_id} (out of service from {start}); the new plan is published when it is done.", "ok")
+    return redirect(url_for("day.view", date=date))
+
+
 # --------------------------------------------------------------------------- edits
 
 
