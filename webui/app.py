@@ -7,7 +7,12 @@ Configuration (``create_app(config)`` or environment):
   which signs everyone out at restart;
 * ``SCENARIO`` (env ``LASTMILE_SCENARIO``): the scenario the pages and API plan in;
 * ``PLAN_TIME_LIMIT_S`` (default 30) and ``PLAN_TIME_LIMIT_MAX_S`` (300): solver seconds for
-  the plan button; ``SOLVER_ENGINE`` (``auto``); ``SOLVER_WORKERS`` (1): solves at a time;
+  the plan button; ``SOLVER_ENGINE`` (``auto``);
+* ``SOLVER_CLUSTER``: where solves run: ``local`` (default: a Dask LocalCluster, started with
+  ``lastmile serve`` or on the first solve), a scheduler address ``tcp://HOST:PORT``, or
+  ``inline`` (threads of this process; for tests only); ``SOLVER_PROCESSES`` (2) and
+  ``SOLVER_THREADS`` (1) shape the local cluster (env ``LASTMILE_SOLVER_PROCESSES`` /
+  ``LASTMILE_SOLVER_THREADS``), ``SOLVER_NICE`` (10) the workers' CPU priority;
 * ``ORDERS_PER_DAY_OVERRIDE``: cap the generated orders of a day (small days for tests/demos);
 * ``IMPORT_DIR`` (env ``LASTMILE_IMPORT_DIR``, default ``var/imports``): imported order files.
 
