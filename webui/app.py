@@ -9,8 +9,8 @@ Configuration (``create_app(config)`` or environment):
 * ``PLAN_TIME_LIMIT_S`` (default 30) and ``PLAN_TIME_LIMIT_MAX_S`` (300): solver seconds for
   the plan button; ``SOLVER_ENGINE`` (``auto``);
 * ``SOLVER_CLUSTER``: where solves run: ``local`` (default: a Dask LocalCluster, started with
-  ``lastmile serve`` or on the first solve), a scheduler address ``tcp://HOST:PORT``, or
-  ``inline`` (threads of this process; for tests only); ``SOLVER_PROCESSES`` (2) and
+  ``lastmile serve`` or on the first solve; ``serve --scheduler tcp://HOST:PORT`` connects to
+  an existing cluster instead) or ``inline`` (threads of this process; for tests only); ``SOLVER_PROCESSES`` (2) and
   ``SOLVER_THREADS`` (1) shape the local cluster (env ``LASTMILE_SOLVER_PROCESSES`` /
   ``LASTMILE_SOLVER_THREADS``), ``SOLVER_NICE`` (10) the workers' CPU priority;
 * ``ORDERS_PER_DAY_OVERRIDE``: cap the generated orders of a day (small days for tests/demos);
