@@ -108,9 +108,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run_level(port: int, key: str, customers, level: Level, seconds: float, seed: int, think_s: float = 0.0) -> None:
+def run_level(port: int, key: str, customers, level: Level, seconds: float, seed: int, think_s: float = 0.0,
+              warmup_s: float = 0.0) -> None:
+    """Run ``level``'s clients for ``seconds``; requests sent in the first ``warmup_s`` seconds are
+    made but not counted (a new date's routes are built from the store on first use)."""
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+    counted_from = time.perf_counter() + warmup_s
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
     def client(k: int) -> None:
@@ -148,7 +152,8 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
             ranked = sorted((s for s in offer["slots"] if s["available"]), key=lambda s: s["rank"])
             if not ranked:
                 with lock:
-                    level.offer_s.append(t1 - t0)
+                    if t0 >= counted_from:
+                        level.offer_s.append(t1 - t0)
                     level.no_slot += 1
                 think()
                 continue
@@ -158,8 +163,9 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
             status, answer = call("POST", "/api/v1/bookings", body, {"Idempotency-Key": uuid.uuid4().hex})
             t2 = time.perf_counter()
             with lock:
-                level.offer_s.append(t1 - t0)
-                level.book_s.append(t2 - t1b)
+                if t0 >= counted_from:
+                    level.offer_s.append(t1 - t0)
+                    level.book_s.append(t2 - t1b)
                 level.statuses[status] = level.statuses.get(status, 0) + 1
                 if status == 201:
                     level.acknowledged.append(answer["id"])
@@ -327,6 +333,8 @@ def main(argv=None) -> int:
     parser.add_argument("--solver-threads", type=int, default=None, help="threads per Dask worker process (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause of a shopper after each answer (default 0: saturation)")
+    parser.add_argument("--warmup-s", type=float, default=3.0,
+                        help="requests of each level's first seconds are not counted: a new date's routes are built on first use (default 3)")
     args = parser.parse_args(argv)
 
     from scenarios.scenario import load_scenario
@@ -348,7 +356,8 @@ def main(argv=None) -> int:
     layout = ", ".join(f"{k}={v}" for k, v in env.items()) or "the server's default solver layout"
     print(f"server: lastmile serve on 127.0.0.1:{port}, {args.server_threads} threads, database {url.split('@')[-1]}, "
           f"re-solves {'off' if args.no_resolve else 'on'}, {layout}")
-    print(f"clients: {'no pause (saturation)' if not args.think_ms else f'pause {args.think_ms:.0f} ms on average after each answer'}")
+    print(f"clients: {'no pause (saturation)' if not args.think_ms else f'pause {args.think_ms:.0f} ms on average after each answer'}; "
+          f"the first {args.warmup_s:g} s of each level are not counted")
     server = start_server(url, port, args.server_threads, not args.no_resolve, work, env)
     today = dt.date.today()
     levels = []
@@ -360,13 +369,13 @@ def main(argv=None) -> int:
             dispatcher.open_day(solve_day(today))  # the page a dispatcher has open before pressing Plan
         for k, clients in enumerate(args.clients):
             level = Level(clients, (today + dt.timedelta(days=2 + 2 * k)).isoformat(), label="a")
-            run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0)
+            run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0, args.warmup_s)
             levels.append(level)
             if dispatcher is None:
                 continue
             during = Level(clients, (today + dt.timedelta(days=3 + 2 * k)).isoformat(), label="b")
             solves.append(run_with_solve(dispatcher, solve_day(today), args.dispatcher_solve, lambda: run_level(
-                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0),
+                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0, args.warmup_s),
                 stop=not args.let_solve_finish))
             levels.append(during)
         time.sleep(3)  # a re-solve still running when a level ends logs its outcome
