@@ -13,22 +13,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from scheduling.area import Location, OutsideArea, PickupSite, ServiceArea
+from scheduling.refusal import Refusal
 from scheduling.slots import SlotCalendar, SlotTemplate
 from scheduling.tentative import StopRequest
 
 
-class BookingError(Exception):
-    """A refused request: HTTP ``status``, the request ``field`` at fault, a short ``reason`` code."""
-
-    def __init__(self, status: int, field: str | None, reason: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.field = field
-        self.reason = reason
-        self.message = message
-
-    def to_dict(self) -> dict:
-        return {"error": {"field": self.field, "reason": self.reason, "message": self.message}}
+class BookingError(Refusal):
+    """A refused booking request: HTTP ``status``, the request ``field`` at fault, a short ``reason`` code."""
 
 
 @dataclass(frozen=True)

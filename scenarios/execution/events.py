@@ -33,6 +33,7 @@ from optimizer.domain import hhmm
 from scheduling import capacity_store as cs
 from scheduling.bookings import planned_eta
 from scheduling.outbox import enqueue
+from scheduling.refusal import Refusal
 from scheduling.storage import Database
 from scheduling.storage.models import Booking, DeliveryEventRow
 
@@ -64,19 +65,9 @@ class DeliveryEvent:
     reported_by: str = ""
 
 
-class EventRefused(ValueError):
+class EventRefused(Refusal, ValueError):
     """An event that was not recorded: HTTP-ready ``status``, the ``field`` at fault, a
     machine-readable ``reason`` and a ``message`` saying what to do. Nothing was stored."""
-
-    def __init__(self, status: int, field: str | None, reason: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.field = field
-        self.reason = reason
-        self.message = message
-
-    def to_dict(self) -> dict:
-        return {"error": {"field": self.field, "reason": self.reason, "message": self.message}}
 
 
 @dataclass

@@ -10,13 +10,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from optimizer.domain import TimeWindow
-from scenarios.booking_rules import slot_calendar
-from scenarios.dispatch.demo import VirtualClock, book_the_day
 from scenarios.dispatch.publication import PublishError, eta_window
-from scenarios.dispatch.workbench import Workbench
-from scenarios.planning import network_for
 from scenarios.scenario import load_scenario
-from scheduling.storage import open_database
+from tests.scenarios.booked_day import after_cutoff as past_cutoff, booked
 from scheduling.storage.models import Booking, OutboxEvent, Publication, SavedPlan
 
 DATE = dt.date(2026, 11, 25)  # a Wednesday
@@ -49,16 +45,11 @@ def scenario():
 @pytest.fixture
 def day(database_url, scenario, tmp_path):
     """30 orders booked by three shops the day before; returns (workbench, clock)."""
-    db = open_database(database_url)
-    clock = VirtualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
-    booked = book_the_day(db, scenario, DATE, network_for(scenario), clock, n_orders=30)
-    assert booked.booked >= 25
-    bench = Workbench(db, {"SCENARIO": "gothenburg", "IMPORT_DIR": str(tmp_path / "imports"), "BOOKING_CLOCK": clock})
-    return bench, clock
+    return booked(database_url, scenario, DATE, tmp_path, 30)
 
 
 def after_cutoff(clock, scenario) -> None:
-    clock.t = slot_calendar(scenario).cutoff(DATE) + dt.timedelta(minutes=5)
+    past_cutoff(clock, scenario, DATE)
 
 
 def counts(db) -> tuple[int, int, int]:

@@ -10,13 +10,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from scenarios.booking_rules import slot_calendar
-from scenarios.dispatch.demo import VirtualClock, book_the_day
-from scenarios.dispatch.workbench import Workbench
 from scenarios.execution.disruption import DisruptionError, vehicle_out_of_service
-from scenarios.planning import network_for
 from scenarios.scenario import load_scenario
-from scheduling.storage import open_database
+from tests.scenarios.booked_day import published as published_day
 from scheduling.storage.models import Booking, DeliveryEventRow, OutboxEvent, Publication, VehicleOutage
 
 DATE = dt.date(2026, 11, 25)
@@ -31,14 +27,7 @@ def scenario():
 @pytest.fixture
 def published(database_url, scenario, tmp_path):
     """40 orders booked, planned (2 s) and published; returns the workbench."""
-    db = open_database(database_url)
-    clock = VirtualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
-    book_the_day(db, scenario, DATE, network_for(scenario), clock, n_orders=40)
-    clock.t = slot_calendar(scenario).cutoff(DATE) + dt.timedelta(minutes=5)
-    bench = Workbench(db, {"SCENARIO": "gothenburg", "IMPORT_DIR": str(tmp_path / "imports"), "BOOKING_CLOCK": clock})
-    plan_id = bench.plan(D, "anna", 2.0)
-    bench.publish(D, "anna", plan_id=plan_id)
-    return bench
+    return published_day(database_url, scenario, DATE, tmp_path, 40)[0]
 
 
 def busiest(bench) -> dict:

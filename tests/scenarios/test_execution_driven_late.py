@@ -10,13 +10,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from scenarios.booking_rules import slot_calendar
-from scenarios.dispatch.demo import VirtualClock, book_the_day
-from scenarios.dispatch.workbench import Workbench
 from scenarios.execution import DeliveryEvent, driven_day, record_event
-from scenarios.planning import network_for
 from scenarios.scenario import load_scenario
-from scheduling.storage import open_database
+from tests.scenarios.booked_day import published as published_day
 from scheduling.storage.models import Booking, OutboxEvent
 
 DATE = dt.date(2026, 11, 25)
@@ -30,14 +26,8 @@ def scenario():
 
 @pytest.fixture
 def published(database_url, scenario, tmp_path):
-    db = open_database(database_url)
-    clock = VirtualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
-    book_the_day(db, scenario, DATE, network_for(scenario), clock, n_orders=30)
-    clock.t = slot_calendar(scenario).cutoff(DATE) + dt.timedelta(minutes=5)
-    bench = Workbench(db, {"SCENARIO": "gothenburg", "IMPORT_DIR": str(tmp_path / "imports"), "BOOKING_CLOCK": clock})
-    plan_id = bench.plan(DATE.isoformat(), "anna", 2.0)
-    bench.publish(DATE.isoformat(), "anna", plan_id=plan_id, force=True)
-    return db, bench.get_plan(plan_id)
+    bench, plan_id = published_day(database_url, scenario, DATE, tmp_path, 30, force=True)
+    return bench.db, bench.get_plan(plan_id)
 
 
 def slot_end(slot: str) -> int:
