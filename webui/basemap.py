@@ -146,3 +146,17 @@ def basemap_for(network_source: str) -> Basemap:
         if network_source not in _CACHE:
             _CACHE[network_source] = build_basemap(*read_map_data(network_source))
         return _CACHE[network_source]
+
+
+def basemap_response(bm: Basemap, accept_encoding: str, *, vary: str = "Accept-Encoding"):
+    """The basemap as a GeoJSON response, gzipped when the client accepts it; cached privately
+    for an hour (the dispatcher's map and the driver's page serve it the same way)."""
+    from flask import Response
+
+    gzipped = "gzip" in (accept_encoding or "")
+    resp = Response(bm.gzipped if gzipped else bm.body, mimetype="application/geo+json")
+    if gzipped:
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Vary"] = vary
+    return resp

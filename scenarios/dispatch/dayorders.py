@@ -140,6 +140,11 @@ def bookings_digest(db: Database, date: str) -> str:
 
 def session_digest(session, date: str) -> str:
     """:func:`bookings_digest` read inside an open session (its transaction)."""
+    return confirmed_state(session, date)[0]
+
+
+def confirmed_state(session, date: str) -> tuple[str, int]:
+    """The digest of ``date``'s confirmed bookings and how many there are, in one read."""
     import hashlib
 
     rows = session.execute(
@@ -148,4 +153,4 @@ def session_digest(session, date: str) -> str:
         .order_by(Booking.id)
     ).all()
     text = "\n".join(f"{i} {slot} {t.isoformat() if t else ''}" for i, slot, t in rows)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest(), len(rows)

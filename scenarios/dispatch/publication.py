@@ -27,7 +27,7 @@ from scheduling.bookings import planned_eta
 from scheduling.outbox import enqueue
 from scheduling.storage import Database
 from scheduling.storage.models import Booking, Publication, Shop
-from scenarios.dispatch.dayorders import session_digest
+from scenarios.dispatch.dayorders import confirmed_state
 
 
 class PublishError(ValueError):
@@ -118,10 +118,10 @@ def publish(
                 if u["order_id"] in orders and orders[u["order_id"]].booking_id}
     at = _naive(now)
     with db.session() as s:
-        booked_now = s.scalars(select(Booking.id).where(Booking.date == date, Booking.status == "confirmed")).all()
-        if (made_from or booked_now) and made_from != session_digest(s, date):
+        digest, booked_now = confirmed_state(s, date)
+        if (made_from or booked_now) and made_from != digest:
             raise PublishError(
-                f"plan #{plan.id} is older than the latest booking change of {date} ({len(booked_now)} confirmed "
+                f"plan #{plan.id} is older than the latest booking change of {date} ({booked_now} confirmed "
                 "bookings now): plan the day again from the bookings, then publish the new plan"
             )
         shop_names = dict(s.execute(select(Shop.id, Shop.name)).all())

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webui.basemap import basemap_for
+from webui.basemap import basemap_for, basemap_response
 from webui.pages import charts
 from webui.pages.auth import role_required
 from scenarios.dispatch.editing import EditError
@@ -483,14 +483,7 @@ def basemap():
         bm = basemap_for(workbench().scenario.network_source)
     except DayError as exc:
         abort(500, description=str(exc))
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        resp = Response(bm.gzipped, mimetype="application/geo+json")
-        resp.headers["Content-Encoding"] = "gzip"
-    else:
-        resp = Response(bm.body, mimetype="application/geo+json")
-    resp.headers["Cache-Control"] = "private, max-age=3600"
-    resp.headers["Vary"] = "Accept-Encoding"
-    return resp
+    return basemap_response(bm, request.headers.get("Accept-Encoding", ""))
 
 
 # --------------------------------------------------------------------------- publication

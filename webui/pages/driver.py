@@ -20,7 +20,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from webui.basemap import basemap_for
+from webui.basemap import basemap_for, basemap_response
 
 bp = Blueprint("driver", __name__)
 
@@ -88,13 +88,7 @@ def basemap():
     if refused is not None:
         return refused
     bm = basemap_for(_workbench().scenario.network_source)
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    resp = Response(bm.gzipped if gzipped else bm.body, mimetype="application/geo+json")
-    if gzipped:
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.headers["Cache-Control"] = "private, max-age=3600"
-    resp.headers["Vary"] = "Accept-Encoding, Authorization"
-    return resp
+    return basemap_response(bm, request.headers.get("Accept-Encoding", ""), vary="Accept-Encoding, Authorization")
 
 
 @bp.route("/driver/leg.geojson")
