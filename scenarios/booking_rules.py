@@ -95,3 +95,23 @@ def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None 
         hold_minutes=float(config.get("BOOKING_HOLD_MINUTES", 10.0)),
         clock=clock,
     )
+
+
+def booking_machinery(db, scenario: Scenario, setup: BookingSetup, *, executor=None, solver=None):
+    """The tentative routes, booking service and offer builder of ``scenario`` on ``db``:
+    ``(TentativePlans, BookingService, OfferBuilder)``, as the booking API and the demo use them.
+
+    ``executor`` runs background re-solves (None: none); ``solver(problem, time_limit_s)`` does
+    each (default: in this process).
+    """
+    from scheduling.bookings import BookingService, stops_loader
+    from scheduling.offers import OfferBuilder
+    from scheduling.preferences import zone_priors
+    from scheduling.tentative import TentativePlans
+
+    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup),
+                           executor=executor, solver=solver)
+    service = BookingService(db, setup, plans)
+    labels = sorted({t.label for t in setup.calendar.templates()})
+    priors = zone_priors(((c.zone, c.preferred_slot, c.pickup_affinity) for c in scenario.customers), labels)
+    return plans, service, OfferBuilder(setup, plans, service, priors)

@@ -79,21 +79,15 @@ def book_the_day(db, scenario: Scenario, date: dt.date, network, clock: VirtualC
     A customer who cannot book their choice (someone was faster) tries the next option, up to
     three times; the shops are assigned round-robin.
     """
-    from scenarios.booking_rules import booking_setup
+    from scenarios.booking_rules import booking_machinery, booking_setup
     from scenarios.dayorders import generate_day
     from scheduling.booking_setup import BookingError
-    from scheduling.bookings import BookingService, NewBooking, stops_loader
-    from scheduling.offers import OfferBuilder, OfferRequest
-    from scheduling.preferences import zone_priors
+    from scheduling.bookings import NewBooking
+    from scheduling.offers import OfferRequest
     from scheduling.shops import create_shop
-    from scheduling.tentative import TentativePlans
 
     setup = booking_setup(scenario, network, {"BOOKING_CLOCK": clock})
-    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup))
-    service = BookingService(db, setup, plans)
-    labels = sorted({t.label for t in setup.calendar.templates()})
-    priors = zone_priors(((c.zone, c.preferred_slot, c.pickup_affinity) for c in scenario.customers), labels)
-    offers = OfferBuilder(setup, plans, service, priors)
+    _plans, service, offers = booking_machinery(db, scenario, setup)
     shop_ids = [create_shop(db, name)[0] for name in SHOPS]
     homes = {c.id: c for c in scenario.customers}
     result = BookingRound(per_shop={name: 0 for name in SHOPS})

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from scheduling.booking_setup import BookingSetup
-from scheduling.bookings import BookingService, stops_loader
+from scheduling.bookings import BookingService
 from scheduling.offers import OfferBuilder
-from scheduling.preferences import zone_priors
 from scheduling.storage import Database
 from scheduling.tentative import TentativePlans
 
@@ -36,19 +35,15 @@ def build_booking_app(db: Database, config: Mapping[str, Any], solver: Callable 
     re-solves of the tentative routes on or off. ``solver(problem, time_limit_s)`` runs each
     re-solve (default: in this process; :func:`booking_app` sends them to the solver cluster).
     """
-    from scenarios.booking_rules import booking_setup
+    from scenarios.booking_rules import booking_machinery, booking_setup
     from scenarios.planning import network_for
     from scenarios.scenario import load_scenario
 
     scenario = load_scenario(config.get("SCENARIO") or "gothenburg")
     setup = booking_setup(scenario, network_for(scenario), config)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") if config.get("BOOKING_RESOLVE", True) else None
-    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup), executor=executor,
-                           solver=solver)
-    service = BookingService(db, setup, plans)
-    labels = sorted({t.label for t in setup.calendar.templates()})
-    priors = zone_priors(((c.zone, c.preferred_slot, c.pickup_affinity) for c in scenario.customers), labels)
-    return BookingApp(setup, plans, service, OfferBuilder(setup, plans, service, priors), executor)
+    plans, service, offers = booking_machinery(db, scenario, setup, executor=executor, solver=solver)
+    return BookingApp(setup, plans, service, offers, executor)
 
 
 _LOCK = threading.Lock()
