@@ -192,14 +192,6 @@ class Workbench:
     def _import_path(self, date: str) -> Path:
         return self.import_dir / self.scenario.name / f"{date}.csv"
 
-    def order_source(self, date: str) -> str:
-        """Where the day's orders come from, in the dispatcher's words."""
-        return self.day_orders(date).describe()
-
-    def orders_for(self, date: str) -> list[Order]:
-        """The day's orders (see :meth:`day_orders`)."""
-        return self.day_orders(date).orders
-
     def day_orders(self, date: str) -> DayOrders:
         """The day's orders: the shops' confirmed bookings merged with an imported file once the
         date has bookings; else the imported file; else the scenario's generated day."""
