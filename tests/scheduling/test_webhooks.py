@@ -233,7 +233,7 @@ def test_a_bookings_later_event_waits_while_an_earlier_one_fails_and_other_booki
     for _ in range(4):
         deliver_due(db, now)
         now += dt.timedelta(seconds=1)
-    assert receiver.ids() == sorted(receiver.ids())
+    # Different bookings are posted by parallel workers, so only each booking's own order is promised.
     assert [i for i in receiver.ids() if i != a1] == [b1, b2], "B goes on; A2 and A3 wait for A1"
     failed = row(db, a1)
     assert failed.attempts == 1 and failed.last_error == "HTTP 500" and failed.delivered_at is None
