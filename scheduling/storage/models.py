@@ -91,7 +91,11 @@ class Blackout(Base):
 
 
 class CustomerProfile(Base):
-    """A shop's customer: member tier and last known address (snapped zone)."""
+    """A shop's customer who consented to personalization: member tier and last known address.
+
+    A row exists only while the customer's consent does (``consented_at``, naive UTC, is when the
+    shop last said so); withdrawing consent deletes it (:mod:`scheduling.privacy.consent`).
+    """
 
     __tablename__ = "customer_profiles"
     __table_args__ = (UniqueConstraint("shop_id", "customer_id", name="uq_customer_profiles_shop_customer"),)
@@ -103,6 +107,7 @@ class CustomerProfile(Base):
     lon: Mapped[float] = mapped_column(Float, nullable=False)
     zone: Mapped[str] = mapped_column(String(80), nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    consented_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 LIVE_STATUSES = ("held", "confirmed")
@@ -176,6 +181,11 @@ class Booking(Base):
     delivered_at_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failed_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     rebooked_from: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the failed booking this one replaces
+    # Customers' data (scheduling.privacy): whether the shop said the customer consented to
+    # personalization when booking (only such bookings are learned from), and when the row's
+    # personal fields were removed (erasure or retention); the counts the scorecards need stay.
+    personalization_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    anonymized_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class IdempotencyRecord(Base):
@@ -364,3 +374,24 @@ class Feedback(Base):
     vehicle_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     stop_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+# --------------------------------------------------------------------------- accountability
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log: who did what to which day, customer, key or user.
+
+    ``actor`` is ``user:<name>``, ``shop:<name>`` or ``cli``; ``action`` a verb such as
+    ``day.view``, ``day.export``, ``plan.change``, ``customer.export``, ``customer.erase``,
+    ``key.create``, ``user.add``; ``subject`` what it was done to (``day:2026-12-02``,
+    ``customer:<shop>/<id>``). Rows are only ever inserted (:mod:`scheduling.audit`).
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
