@@ -676,6 +676,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_driver_commands(sub)
     add_execute_commands(sub)
     add_scorecard_commands(sub, _positive_seconds)
+
+    # Customers' data and accountability: export and erasure, retention, backups, the audit log.
+    from webui.cli_admin import add_commands as add_admin_commands
+    from webui.cli_backup import add_commands as add_backup_commands
+    from webui.cli_privacy import add_commands as add_privacy_commands
+
+    add_privacy_commands(sub)
+    add_backup_commands(sub)
+    add_admin_commands(sub)
     return parser
 
 
