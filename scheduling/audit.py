@@ -22,7 +22,7 @@ ACTIONS: frozenset[str] = frozenset({
     "customer.export", "customer.erase", "consent.withdraw",
     "retention.run", "backup.create", "backup.restore",
     "key.create", "key.rotate", "key.revoke", "webhook.set",
-    "user.add", "user.remove", "user.password",
+    "user.add", "user.remove", "user.password", "user.role",
     "driver.link", "driver.revoke",
 })
 

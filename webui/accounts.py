@@ -1,28 +1,63 @@
-"""Web UI accounts: dispatchers and planners who sign in with a password.
+"""Web UI accounts: dispatchers, planners and admins who sign in with a password.
 
 Passwords are stored only as salted hashes (``werkzeug.security``, scrypt by default).
+Every change made with an ``actor`` (``user:<name>`` from the pages, ``cli`` from the command
+line) is written to the audit log (:mod:`scheduling.audit`) in the same transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from scheduling import audit
 from scheduling.storage import Database
 from scheduling.storage.models import User
 
-ROLES: tuple[str, ...] = ("dispatcher", "planner")
+ROLES: tuple[str, ...] = ("dispatcher", "planner", "admin")
 MIN_PASSWORD_LENGTH = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
 
 
 class AccountError(ValueError):
-    """A user that cannot be created as asked; the message names the field and the fix."""
+    """A user that cannot be created or changed as asked; the message names the field and the fix."""
 
 
-def add_user(db: Database, username: str, password: str, role: str = "dispatcher") -> User:
+@dataclass(frozen=True)
+class Account:
+    """A user as the admin page and ``lastmile user`` list it (never the password hash)."""
+
+    username: str
+    role: str
+    created_at: dt.datetime | None
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role '{role}' is unknown; use one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _existing(s, username: str) -> User:
+    user = s.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise AccountError(f"user '{username.strip()}' does not exist; check the name (lastmile user list shows them)")
+    return user
+
+
+def _admins(s) -> int:
+    return s.scalar(select(func.count()).select_from(User).where(User.role == "admin")) or 0
+
+
+def add_user(db: Database, username: str, password: str, role: str = "dispatcher", *, actor: str | None = None) -> User:
     """Create a user; raises :class:`AccountError` for a bad name, a short password, an unknown
     role or a name already taken (nothing is stored then)."""
     username = username.strip()
@@ -30,18 +65,59 @@ def add_user(db: Database, username: str, password: str, role: str = "dispatcher
         raise AccountError(
             f"username '{username}': use 2-80 letters, digits or . _ @ - (no spaces)"
         )
-    if role not in ROLES:
-        raise AccountError(f"role '{role}' is unknown; use one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    _check_role(role)
+    _check_password(password)
     with db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise AccountError(f"username '{username}' is already taken; pick another name")
         user = User(username=username, password_hash=generate_password_hash(password), role=role)
         s.add(user)
         s.flush()
+        if actor is not None:
+            audit.record(s, actor, "user.add", f"user:{username}", f"role {role}")
         s.expunge(user)
     return user
+
+
+def list_users(db: Database) -> list[Account]:
+    """Every user by name."""
+    with db.session() as s:
+        return [Account(u.username, u.role, u.created_at) for u in s.scalars(select(User).order_by(User.username))]
+
+
+def remove_user(db: Database, username: str, *, actor: str | None = None) -> None:
+    """Delete a user; the last admin cannot be removed (nobody could manage users then)."""
+    with db.session() as s:
+        user = _existing(s, username)
+        if user.role == "admin" and _admins(s) <= 1:
+            raise AccountError(f"user '{user.username}' is the last admin; add another admin first, then remove this one")
+        s.delete(user)
+        if actor is not None:
+            audit.record(s, actor, "user.remove", f"user:{user.username}", f"role {user.role}")
+
+
+def set_password(db: Database, username: str, password: str, *, actor: str | None = None) -> None:
+    """Give a user a new password (stored hashed)."""
+    _check_password(password)
+    with db.session() as s:
+        user = _existing(s, username)
+        user.password_hash = generate_password_hash(password)
+        if actor is not None:
+            audit.record(s, actor, "user.password", f"user:{user.username}", "password reset")
+
+
+def set_role(db: Database, username: str, role: str, *, actor: str | None = None) -> str:
+    """Change a user's role; returns the role they had. The last admin keeps the admin role."""
+    _check_role(role)
+    with db.session() as s:
+        user = _existing(s, username)
+        before = user.role
+        if before == "admin" and role != "admin" and _admins(s) <= 1:
+            raise AccountError(f"user '{user.username}' is the last admin; make another user an admin first")
+        user.role = role
+        if actor is not None and before != role:
+            audit.record(s, actor, "user.role", f"user:{user.username}", f"{before} -> {role}")
+        return before
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:

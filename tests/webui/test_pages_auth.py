@@ -38,7 +38,7 @@ def test_passwords_are_stored_hashed_and_checked(app):
 @pytest.mark.parametrize(
     "username, password, role, field",
     [("a b", "long-enough", "dispatcher", "username"), ("carol", "short", "dispatcher", "password"),
-     ("carol", "long-enough", "admin", "role"), ("dispatch", "long-enough", "planner", "already taken")],
+     ("carol", "long-enough", "superuser", "role"), ("dispatch", "long-enough", "planner", "already taken")],
 )
 def test_bad_accounts_are_refused_with_the_field_named(app, username, password, role, field):
     from webui.accounts import AccountError, add_user
@@ -85,12 +85,12 @@ def test_forms_without_the_csrf_token_are_refused_with_a_plain_message(app):
     assert resp.status_code == 400 and "Reload the page" in resp.get_json()["error"]
 
 
-def test_a_planner_may_look_but_not_plan(app):
+def test_a_planner_sees_the_day_per_zone_but_may_not_plan(app):
     client = app.test_client()
     sign_in(client, "plan")
     assert client.get("/").location.endswith("/planner")
     page = client.get(f"/day/{DAY}").get_data(as_text=True)
-    assert 'id="plan-button"' not in page
+    assert 'id="plan-button"' not in page and 'id="zone-summary"' in page and 'id="orders"' not in page
     resp = client.post(f"/day/{DAY}/plan", json={}, headers={"X-CSRFToken": form_token(page)})
     assert resp.status_code == 403 and "dispatcher role" in resp.get_json()["error"]
 

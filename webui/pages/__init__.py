@@ -1,4 +1,4 @@
-"""The dispatcher and planner pages: sign-in, day view and edits, driver sheets, planner view.
+"""The pages: sign-in, day view and edits, driver sheets, planner view, performance, admin.
 
 :func:`register_pages` wires them into the app made by :func:`webui.app.create_app`.
 """
@@ -51,9 +51,10 @@ def register_pages(app: Flask) -> None:
     auth.login_manager.init_app(app)
     for blueprint in (auth.bp, day.bp, sheets.bp, planner.bp, driver.bp):
         app.register_blueprint(blueprint)
-    from webui.pages import performance
+    from webui.pages import admin, performance
 
     app.register_blueprint(performance.bp)
+    app.register_blueprint(admin.bp)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

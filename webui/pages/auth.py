@@ -2,8 +2,18 @@
 
 Sessions are Flask's signed cookies managed by Flask-Login; every POST form and fetch carries
 the CSRF token (Flask-WTF ``CSRFProtect``, see :func:`webui.app.create_app`).
-Roles: a **dispatcher** plans, edits and prints the day; a **planner** runs what-if comparisons
-of pickup points. Both may look at every page.
+Roles (:data:`webui.accounts.ROLES`):
+
+* a **dispatcher** plans, edits, publishes and prints the day, and so sees the addresses,
+  instructions and positions of its stops;
+* a **planner** works with forecasts, capacity, what-ifs and pickup-point catchments and sees
+  zone-level aggregates only: never an address, customer, order id, instruction or a stop's
+  position (the day page shows it the day per zone; maps, stop lists and driver sheets are 403);
+* an **admin** manages users and shops and reads the audit log (``/admin``); like a planner it
+  sees only aggregates unless the same person also has a dispatcher account.
+
+:data:`STOP_ROLES` are the roles that may see individual stops; :func:`audit` records what a
+signed-in user viewed, exported or changed (actor ``user:<name>``).
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from webui.accounts import authenticate, get_user
+
+STOP_ROLES: tuple[str, ...] = ("dispatcher",)  # who sees addresses, instructions and stop positions
+HOME_OF_ROLE = {"dispatcher": "day.view", "planner": "planner.view", "admin": "admin.view"}
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -60,6 +73,24 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def sees_stops() -> bool:
+    """Whether the signed-in user may see individual stops (addresses, instructions, positions)."""
+    return current_user.is_authenticated and current_user.has_role(*STOP_ROLES)
+
+
+def actor() -> str:
+    """The audit log's actor for the signed-in user."""
+    return f"user:{current_user.username}" if current_user.is_authenticated else "anonymous"
+
+
+def audit(action: str, subject: str = "", detail: str = "") -> None:
+    """Record ``action`` by the signed-in user in the audit log (:func:`scheduling.audit.record`)."""
+    from scheduling.audit import record
+    from webui.app import get_db
+
+    record(get_db(current_app), actor(), action, subject, detail)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -1,4 +1,11 @@
-"""The dispatcher's day view: orders, planning in the background, the map, edits and import."""
+"""The dispatcher's day view: orders, planning in the background, the map, edits and import.
+
+Only a dispatcher (:data:`webui.pages.auth.STOP_ROLES`) sees a day's stops; a planner or an
+admin opening ``/day/<date>`` gets the day per zone and slot (:func:`zone_summary`) and the
+plan's figures, and ``routes.geojson`` answers them 403. A dispatcher's page view is written to
+the audit log (``day.view``, once per page, not per poll), every change of the plan too
+(``plan.change``, ``plan.publish``, ``driver.link``, ``driver.revoke``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from flask_login import current_user, login_required
 
 from webui.basemap import basemap_for, basemap_response
 from webui.pages import charts
-from webui.pages.auth import role_required
+from webui.pages.auth import STOP_ROLES, audit, role_required, sees_stops
 from scenarios.dispatch.editing import EditError
 from scenarios.dispatch.errors import DayError
 from scenarios.dispatch.workbench import order_rows, scorecard_diff, slot_labels
@@ -58,6 +65,8 @@ def _time_limit(raw: str | None) -> float:
 def home():
     if current_user.role == "planner":
         return redirect(url_for("planner.view"))
+    if current_user.role == "admin":
+        return redirect(url_for("admin.view"))
     return redirect(url_for("day.view", date=default_date()))
 
 
@@ -105,6 +114,9 @@ def view(date: str):
     else:
         orders = current
     rows = order_rows(orders, plan)
+    if not sees_stops():
+        return _summary_page(date, plan, parent=wb.get_plan(plan.parent_id) if plan is not None and plan.parent_id else None,
+                             rows=rows, error=error, source=source, stale=stale, publication=wb.publication(date))
     zones = sorted({r["zone"] for r in rows if r["zone"]})
     slots = slot_labels(orders)
     f_zone, f_slot, f_status = request.args.get("zone", ""), request.args.get("slot", ""), request.args.get("status", "")
@@ -137,7 +149,47 @@ def view(date: str):
     from webui.pages.performance import day_actual
 
     ctx["actual"] = day_actual(wb, date)  # plan against actual, once a van has reported
+    if rows:
+        audit("day.view", f"day:{date}", f"{len(rows)} orders" + (f", plan {plan.id}" if plan is not None else ""))
     return render_template("day.html", **ctx)
+
+
+def zone_summary(rows: list[dict]) -> list[dict]:
+    """The day per zone: orders, parcels and how many are planned, late, unserved, not planned.
+
+    What a planner and an admin see of a day: counts only, no order, address or position.
+    """
+    by_zone: dict[str, dict] = {}
+    for r in rows:
+        z = by_zone.setdefault(r["zone"] or "(no zone)", {"zone": r["zone"] or "(no zone)", "orders": 0, "parcels": 0,
+                                                          "pickup": 0, **{st: 0 for st in STATUSES}})
+        z["orders"] += 1
+        z["parcels"] += int(r["parcels"] or 0)
+        z["pickup"] += 1 if r["pickup_point_id"] else 0
+        z[r["status"]] += 1
+    return [by_zone[k] for k in sorted(by_zone)]
+
+
+def slot_summary(rows: list[dict]) -> list[tuple[str, int]]:
+    """Orders per booked slot, in slot order."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["slot"]] = counts.get(r["slot"], 0) + 1
+    return sorted(counts.items())
+
+
+def _summary_page(date: str, plan, *, parent, rows: list[dict], error: str | None, source: str, stale: str | None,
+                  publication):
+    """The day for a planner or an admin: zone-level aggregates and the plan's figures only."""
+    sc = plan.scorecard if plan is not None else None
+    return render_template(
+        "day_summary.html", date=date, plan=plan, error=error, source=source, stale=stale, publication=publication,
+        total_orders=len(rows), zones=zone_summary(rows), slots=slot_summary(rows), statuses=STATUSES,
+        diff=scorecard_diff(sc, parent.scorecard if parent else None) if sc else [],
+        currency=(sc or {}).get("currency", ""),
+        prev_day=(dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat(),
+        next_day=(dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat(),
+    )
 
 
 def _scorecard_charts(sc: dict, colour_of: dict[str, str]) -> dict:
@@ -177,6 +229,7 @@ def plan(date: str):
     except DayError as exc:
         return jsonify(error=str(exc)), 400
     job = _submit("plan", date, limit, {"date": date})
+    audit("plan.change", f"day:{date}", f"plan the day (job {job['id']}, {limit:g} s)")
     return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
 
 
@@ -191,6 +244,7 @@ def reoptimize(plan_id: int):
     except DayError as exc:
         return jsonify(error=str(exc)), 400
     job = _submit("re-optimize", base.date, limit, {"plan_id": plan_id})
+    audit("plan.change", f"day:{base.date}", f"re-optimize plan {plan_id} (job {job['id']}, {limit:g} s)")
     return jsonify(job=job, poll=url_for("day.job", job_id=job["id"])), 202
 
 
@@ -219,6 +273,7 @@ def stop_job(job_id: str):
         return jsonify(error=str(exc)), 409
     if found is None:
         return jsonify(error="this solve is no longer known; reload the page"), 404
+    audit("plan.change", f"day:{found.tag}" if found.kind != "what-if" else found.tag, f"stop solve job {job_id}")
     return jsonify(job=found.to_dict(), poll=url_for("day.job", job_id=job_id)), 202
 
 
@@ -238,6 +293,7 @@ def vehicle_out(date: str):
     else:
         limit = float(current_app.config.get("PLAN_TIME_LIMIT_S", 30))
         _submit("vehicle-out", date, min(limit, 20.0), {"date": date, "vehicle_id": vehicle_id, "from": start, "reason": reason})
+        audit("plan.change", f"day:{date}", f"{vehicle_id} out of service from {start}; re-plan and publish")
         flash(f"Re-planning the stops of {vehicle_id} (out of service from {start}); the new plan is published when it is done.", "ok")
     return redirect(url_for("day.view", date=date))
 
@@ -267,6 +323,8 @@ def edit(plan_id: int):
     except (EditError, DayError) as exc:
         return jsonify(error=str(exc)), 400
     plan = wb.get_plan(new_id)
+    audit("plan.change", f"day:{plan.date}", f"{action} {stop_id}" + (f" to {vehicle_id}" if vehicle_id else "")
+          + f": plan {plan_id} -> {new_id}")
     return jsonify(plan_id=new_id, note=plan.data.get("note", ""), url=url_for("day.view", date=plan.date, plan=new_id))
 
 
@@ -296,6 +354,7 @@ def import_orders(date: str):
         if len(exc.problems) > 50:
             flash(f"... and {len(exc.problems) - 50} more problems", "problem")
         return redirect(url_for("day.view", date=date))
+    audit("plan.change", f"day:{date}", f"import {len(orders)} orders from {upload.filename}")
     flash(f"Imported {len(orders)} orders from {upload.filename} for {date}. Press Plan to route them.", "ok")
     return redirect(url_for("day.view", date=date))
 
@@ -305,6 +364,7 @@ def import_orders(date: str):
 def drop_import(date: str):
     date = _date_or_404(date)
     if workbench().drop_import(date):
+        audit("plan.change", f"day:{date}", "drop the imported order file")
         flash(f"The imported order file for {date} was removed; the day shows the generated orders again.", "ok")
     return redirect(url_for("day.view", date=date))
 
@@ -440,6 +500,7 @@ def driver_token(date: str, vehicle_id: str):
         if not token:
             flash("Paste the driver link (or its token) to revoke it.", "error")
         elif revoke_token(wb.db, token):
+            audit("driver.revoke", f"day:{date}", f"driver link of {vehicle_id}")
             flash(f"The driver link for {vehicle_id} is revoked: it no longer opens the driver page.", "ok")
         else:
             flash("That link is unknown or already revoked; nothing changed.", "error")
@@ -453,6 +514,7 @@ def driver_token(date: str, vehicle_id: str):
     except TokenError as exc:
         flash(f"No link issued ({exc.field}): {exc.message}.", "error")
         return redirect(url_for("day.view", date=date))
+    audit("driver.link", f"day:{date}", f"driver link for {vehicle_id}")
     link = url_for("driver.page", token=token, _external=True)
     resp = Response(render_template("driver_link.html", date=date, vehicle_id=vehicle_id, link=link,
                                     driver_name=request.form.get("driver_name", "").strip()))
@@ -465,7 +527,7 @@ def driver_token(date: str, vehicle_id: str):
 
 
 @bp.route("/plans/<int:plan_id>/routes.geojson")
-@login_required
+@role_required(*STOP_ROLES)
 def routes_geojson(plan_id: int):
     plan = workbench().get_plan(plan_id)
     if plan is None:
@@ -504,6 +566,8 @@ def publish(plan_id: int):
     except PublishError as exc:
         flash(f"Not published: {exc}.", "error")
     else:
+        audit("plan.publish", f"day:{plan.date}", f"plan {plan_id}: {done.planned} planned, {done.unserved} unserved"
+              + (" (forced)" if force else ""))
         flash(f"Published plan #{plan_id}: {done.planned} bookings got ETA windows, {done.unserved} unserved; "
               f"{done.events} event(s) for the shops.", "ok")
     return redirect(url_for("day.view", date=plan.date, plan=plan_id))

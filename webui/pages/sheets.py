@@ -1,4 +1,8 @@
-"""Driver sheets: a printable page per vehicle and the same stops as CSV."""
+"""Driver sheets: a printable page per vehicle and the same stops as CSV.
+
+They list addresses and positions, so only a dispatcher may open them (403 for a planner or an
+admin), and each one opened or downloaded is written to the audit log (``day.export``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, current_app, render_template
-from flask_login import login_required
 
 from optimizer.domain import hhmm
 from scenarios.export import DRIVER_SHEET_COLUMNS
 from webui.pages import charts
+from webui.pages.auth import STOP_ROLES, audit, role_required
 
 bp = Blueprint("sheets", __name__)
 
@@ -55,12 +59,13 @@ def _csv(rows: list[list], filename: str) -> Response:
 
 
 @bp.route("/plans/<int:plan_id>/sheet/<vehicle_id>")
-@login_required
+@role_required(*STOP_ROLES)
 def sheet(plan_id: int, vehicle_id: str):
     plan = _plan_or_404(plan_id)
     route = _route_or_404(plan, vehicle_id)
     vehicles = [r["vehicle_id"] for r in plan.plan["routes"]]
     depots = {d["id"]: d for d in plan.plan.get("depots", [])}
+    audit("day.export", f"day:{plan.date}", f"driver sheet (print) of {vehicle_id}, plan {plan.id}")
     stops = [dict(s, window=_window(s), late=s["start_s"] > (s["window_end_s"] or 10**9)) for s in route["stops"]]
     return render_template(
         "sheet.html", plan=plan, route=route, stops=stops, vehicles=vehicles, depot=depots.get(route["depot_id"]),
@@ -71,16 +76,18 @@ def sheet(plan_id: int, vehicle_id: str):
 
 
 @bp.route("/plans/<int:plan_id>/sheet/<vehicle_id>.csv")
-@login_required
+@role_required(*STOP_ROLES)
 def sheet_csv(plan_id: int, vehicle_id: str):
     plan = _plan_or_404(plan_id)
     route = _route_or_404(plan, vehicle_id)
+    audit("day.export", f"day:{plan.date}", f"driver sheet CSV of {vehicle_id}, plan {plan.id}")
     return _csv(sheet_rows(route), f"driver-sheet-{plan.date}-{vehicle_id}.csv")
 
 
 @bp.route("/plans/<int:plan_id>/sheets.csv")
-@login_required
+@role_required(*STOP_ROLES)
 def sheets_csv(plan_id: int):
     plan = _plan_or_404(plan_id)
+    audit("day.export", f"day:{plan.date}", f"all driver sheets CSV, plan {plan.id}")
     rows = [row for r in plan.plan["routes"] for row in sheet_rows(r)]
     return _csv(rows, f"driver-sheets-{plan.date}-plan{plan.id}.csv")
