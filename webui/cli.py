@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 EXIT_BAD_INPUT = 2
+USER_ROLES = ("dispatcher", "planner", "admin")  # webui.accounts.ROLES, without importing the store to parse
 
 
 class BadInput(Exception):
@@ -357,30 +358,80 @@ def cmd_scenario_build(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- users
 
 
-def _read_password(args: argparse.Namespace) -> str:
+def _read_password(args: argparse.Namespace, prompt: str = "Password") -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     import getpass
 
     if not sys.stdin.isatty():
         raise BadInput("no terminal to ask for the password: pipe it in with --password-stdin")
-    first = getpass.getpass(f"Password for {args.username}: ")
+    first = getpass.getpass(f"{prompt} for {args.username}: ")
     if getpass.getpass("Same password again: ") != first:
         raise BadInput("the two passwords differ; nothing was stored")
     return first
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from scheduling.storage import open_database
     from webui.accounts import AccountError, add_user
 
     password = _read_password(args)
-    db = open_database(args.database_url)
+    db = _open_store(args.database_url)
     try:
-        user = add_user(db, args.username, password, args.role)
+        user = add_user(db, args.username, password, args.role, actor="cli")
     except AccountError as exc:
         raise BadInput(str(exc))
     print(f"Added {user.role} '{user.username}'.")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from webui.accounts import AccountError, remove_user
+
+    db = _open_store(args.database_url)
+    try:
+        remove_user(db, args.username, actor="cli")
+    except AccountError as exc:
+        raise BadInput(str(exc))
+    print(f"Removed '{args.username}'.")
+    return 0
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    from webui.accounts import AccountError, set_password
+
+    db = _open_store(args.database_url)
+    if not any(u.username == args.username.strip() for u in _users(db)):
+        raise BadInput(f"user '{args.username}' does not exist; check the name (lastmile user list shows them)")
+    password = _read_password(args, "New password")
+    try:
+        set_password(db, args.username, password, actor="cli")
+    except AccountError as exc:
+        raise BadInput(str(exc))
+    print(f"'{args.username}' has a new password.")
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from webui.accounts import AccountError, set_role
+
+    db = _open_store(args.database_url)
+    try:
+        before = set_role(db, args.username, args.role, actor="cli")
+    except AccountError as exc:
+        raise BadInput(str(exc))
+    print(f"'{args.username}' is now a {args.role} (was {before}).")
+    return 0
+
+
+def _users(db) -> list:
+    from webui.accounts import list_users
+
+    return list_users(db)
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    for u in _users(_open_store(args.database_url)):
+        print(f"{u.username}\t{u.role}\t{u.created_at:%Y-%m-%d %H:%M}" if u.created_at else f"{u.username}\t{u.role}\t")
     return 0
 
 
@@ -542,6 +593,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_shop_add(args: argparse.Namespace) -> int:
+    from scheduling.audit import record
     from scheduling.storage import open_database
     from webui.api.auth import create_shop
 
@@ -550,6 +602,7 @@ def cmd_shop_add(args: argparse.Namespace) -> int:
         shop_id, key = create_shop(db, args.name)
     except ValueError as exc:
         raise BadInput(str(exc))
+    record(db, "cli", "key.create", f"shop:{args.name.strip()}", f"shop id {shop_id}: new shop and its API key")
     if args.key_only:
         print(key)
     else:
@@ -600,12 +653,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("user", help="web UI accounts")
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
-    u = usub.add_parser("add", help="add a dispatcher or planner who signs in to the web UI")
+    db_help = "database URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)"
+    u = usub.add_parser("add", help="add a dispatcher, planner or admin who signs in to the web UI")
     u.add_argument("username", help="the name to sign in with")
-    u.add_argument("--role", choices=("dispatcher", "planner"), default="dispatcher", help="what the user may do (default dispatcher)")
+    u.add_argument("--role", choices=USER_ROLES, default="dispatcher",
+                   help="dispatcher: plans and sees the day's stops; planner: forecasts and what-ifs, zone figures only; "
+                        "admin: users, shops and the audit log (default dispatcher)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
-    u.add_argument("--database-url", default=None, help="database URL (default: LASTMILE_DATABASE_URL or var/lastmile.db)")
+    u.add_argument("--database-url", default=None, help=db_help)
     u.set_defaults(func=cmd_user_add)
+    u = usub.add_parser("remove", help="remove a user (not the last admin)")
+    u.add_argument("username", help="the user's name")
+    u.add_argument("--database-url", default=None, help=db_help)
+    u.set_defaults(func=cmd_user_remove)
+    u = usub.add_parser("password", help="give a user a new password (asked twice, or --password-stdin)")
+    u.add_argument("username", help="the user's name")
+    u.add_argument("--password-stdin", action="store_true", help="read the new password from the first line of standard input")
+    u.add_argument("--database-url", default=None, help=db_help)
+    u.set_defaults(func=cmd_user_password)
+    u = usub.add_parser("role", help="give a user another role (the last admin stays admin)")
+    u.add_argument("username", help="the user's name")
+    u.add_argument("role", choices=USER_ROLES, help="the new role")
+    u.add_argument("--database-url", default=None, help=db_help)
+    u.set_defaults(func=cmd_user_role)
+    u = usub.add_parser("list", help="list users: name, role, created (UTC)")
+    u.add_argument("--database-url", default=None, help=db_help)
+    u.set_defaults(func=cmd_user_list)
 
     p = sub.add_parser("bench", help="benchmark the routing engine on standard instances")
     p.add_argument("kind", choices=("vrptw",), help="instance family")

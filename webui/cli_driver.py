@@ -35,6 +35,9 @@ def cmd_driver_token(args: argparse.Namespace) -> int:
     except TokenError as exc:
         flag = {"date": "--date", "vehicle_id": "--vehicle", "driver_name": "--name"}.get(exc.field, exc.field)
         raise BadInput(f"{flag}: {exc.message}")
+    from scheduling.audit import record
+
+    record(db, "cli", "driver.link", f"day:{args.date}", f"driver token for {args.vehicle}")
     until = expires_at(args.date, tz)
     print(token)
     print(f"/driver?token={quote(token)}")
@@ -51,6 +54,9 @@ def cmd_driver_revoke(args: argparse.Namespace) -> int:
     db = open_database(args.database_url)
     if not revoke_token(db, args.token.strip()):
         raise BadInput("TOKEN: this driver token is not known or already revoked; nothing changed")
+    from scheduling.audit import record
+
+    record(db, "cli", "driver.revoke", "driver-token", "a driver token revoked")
     print("Revoked: the driver page with this token stops working at its next request.")
     return 0
 

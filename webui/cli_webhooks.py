@@ -18,6 +18,9 @@ def cmd_shop_webhook(args: argparse.Namespace) -> int:
         secret = set_webhook(db, args.shop, None if args.remove else args.url)
     except ValueError as exc:
         raise BadInput(str(exc))
+    from scheduling.audit import record
+
+    record(db, "cli", "webhook.set", f"shop:{args.shop}", "webhook removed" if secret is None else f"webhook {args.url}, new secret")
     if secret is None:
         print(f"Shop '{args.shop}': webhook removed; its events stay readable with GET /api/v1/events.")
         return 0
