@@ -37,6 +37,7 @@ from scheduling.booking_setup import BookingError, BookingSetup
 from scheduling.preferences import PastOrder
 from scheduling.slots import SlotTemplate
 from scheduling.storage import Database
+from scheduling.privacy.consent import settle as consent_settle
 from scheduling.storage.models import Booking, CustomerProfile, IdempotencyRecord
 from scheduling.tentative import StopRequest, TentativePlans
 
@@ -73,6 +74,9 @@ class NewBooking:
     instructions: str | None = None
     notify: str = "none"
     rebook_of: str | None = None  # a failed booking of the shop this one books again (scheduling.rebook)
+    # The shop's word on the customer's consent to personalization (scheduling.privacy.consent):
+    # None keeps what the store holds, False withdraws it.
+    personalization_consent: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ def booking_dict(b: Booking, currency: str) -> dict:
         "delivered_at": None if b.delivered_at_s is None else hhmm(b.delivered_at_s),
         "failed_reason": b.failed_reason,
         "rebooked_from": b.rebooked_from,
+        "personalization_consent": bool(b.personalization_consent),
         "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),
@@ -403,6 +408,7 @@ class BookingService:
             if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
                 raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
             naive = _naive_utc(now)
+            consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
             booking = Booking(
                 id=booking_id,
                 shop_id=shop_id,
@@ -425,12 +431,14 @@ class BookingService:
                 instructions=req.instructions,
                 notify=req.notify,
                 rebooked_from=req.rebook_of,
+                personalization_consent=consent,
                 hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
                 created_at=naive,
                 updated_at=naive,
             )
             s.add(booking)
-            self._upsert_customer(s, shop_id, req, home_zone, naive)
+            if consent:  # without consent no profile is kept (scheduling.privacy.consent)
+                self._upsert_customer(s, shop_id, req, home_zone, naive)
             outcome = Outcome(201, booking_dict(booking, self.currency))
             self._remember(s, shop_id, idem, outcome)
             s.flush()
@@ -464,7 +472,7 @@ class BookingService:
 
     def _upsert_customer(self, s: Session, shop_id: int, req: NewBooking, zone: str, now: dt.datetime) -> None:
         insert = cs.insert_for(s)
-        values = dict(tier=req.tier, lat=req.lat, lon=req.lon, zone=zone, updated_at=now)
+        values = dict(tier=req.tier, lat=req.lat, lon=req.lon, zone=zone, updated_at=now, consented_at=now)
         stmt = insert(CustomerProfile).values(shop_id=shop_id, customer_id=req.customer_id, **values)
         s.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "customer_id"], set_=values))
 
@@ -708,17 +716,19 @@ class BookingService:
 
     # -- reading -----------------------------------------------------------------------------
     def customer_tier(self, shop_id: int, customer_id: str) -> str | None:
-        """The tier stored with the customer's last booking, if any."""
+        """The tier stored with the customer's last booking made with consent, if any."""
         with self.db.session() as s:
             return s.scalar(
                 select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == customer_id)
             )
 
     def history(self, shop_id: int, customer_id: str, limit: int = 200, *, session: Session | None = None) -> list[PastOrder]:
-        """The customer's confirmed bookings with this shop, newest first, as preference history."""
+        """The customer's confirmed bookings with this shop made with consent to personalization,
+        newest first, as preference history."""
         query = (
             select(Booking.date, Booking.slot, Booking.kind)
-            .where(Booking.shop_id == shop_id, Booking.customer_id == customer_id, Booking.status == "confirmed")
+            .where(Booking.shop_id == shop_id, Booking.customer_id == customer_id, Booking.status == "confirmed",
+                   Booking.personalization_consent.is_(True))
             .order_by(Booking.created_at.desc())
             .limit(limit)
         )

@@ -24,6 +24,7 @@ from optimizer.domain import hhmm
 from scheduling import capacity_store as cs
 from scheduling.booking_setup import BookingSetup, TierPrivileges
 from scheduling.bookings import BookingService, _naive_utc
+from scheduling.privacy.consent import settle as consent_settle
 from scheduling.preferences import Preferences, ZonePrior, learn_preferences
 from scheduling.slots import SlotTemplate
 from scheduling.storage.models import Booking, CustomerProfile
@@ -33,6 +34,11 @@ from scheduling.tentative import Quote, StopRequest, TentativePlans
 W_PREFERENCE = 0.6
 W_PRICE = 0.4
 W_PRIVILEGE = 0.05
+
+PERSONALIZED_TEXT = "Ranked by your past orders with this shop, which you agreed we may use."
+NOT_PERSONALIZED_TEXT = (
+    "Not personalized: we have no consent to use your order history, so slots are ranked as for anyone in your area."
+)
 
 REASON_TEXT = {
     "outside_area": "We do not deliver to this address's area",
@@ -54,6 +60,8 @@ class OfferRequest:
     customer_id: str | None = None
     tier: str | None = None
     parcels: int = 1
+    # The shop's word on consent to personalization (scheduling.privacy.consent); None: as stored.
+    personalization_consent: bool | None = None
 
 
 @dataclass
@@ -77,11 +85,11 @@ class OfferBuilder:
         self.priors = dict(priors or {})
 
     # -- inputs ------------------------------------------------------------------------------
-    def _tier(self, s, shop_id: int, req: OfferRequest) -> str:
+    def _tier(self, s, shop_id: int, req: OfferRequest, consent: bool) -> str:
         if req.tier is not None:
             self.setup.check_tier(req.tier)
             return req.tier
-        if req.customer_id:
+        if req.customer_id and consent:
             tier = s.scalar(
                 select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == req.customer_id)
             )
@@ -123,8 +131,9 @@ class OfferBuilder:
         points = points[:3]
         pickup_templates = st.calendar.pickup_templates()
         with self.db.session() as s:  # every read of the offer in one session
-            tier = self._tier(s, shop_id, req)
-            history = self.service.history(shop_id, req.customer_id, session=s) if req.customer_id else []
+            consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
+            tier = self._tier(s, shop_id, req, consent)
+            history = self.service.history(shop_id, req.customer_id, session=s) if consent else []
             blackout = cs.blackout_reason(s, location.zone, date)
             seats = self._seats(s, [location.zone] + [st.pickup_zone(p.id) for p, _ in points], date, door + pickup_templates)
         privileges = st.tiers[tier]
@@ -183,6 +192,8 @@ class OfferBuilder:
                 "pickup_share": round(prefs.pickup_share, 3),
                 # How much this weekday suits the customer (1 = their favourite); the same for every slot of the date.
                 "weekday_affinity": round(prefs.weekday_affinity(req.date.weekday()), 3),
+                "personalized": consent,
+                "personalization": PERSONALIZED_TEXT if consent else NOT_PERSONALIZED_TEXT,
             },
             "cutoff": st.calendar.cutoff(req.date).isoformat(),
             "currency": st.pricing.currency,

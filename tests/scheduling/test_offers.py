@@ -9,8 +9,8 @@ from scheduling.offers import OfferRequest
 from tests.scheduling.booking_world import CENTRE, DELIVERY, NEAR_CENTRE, NEXT_DOOR, make_world, pickup_site, request
 
 
-def offer(w, *, customer=None, tier=None, at=CENTRE, date=DELIVERY, shop=None):
-    return w.offers.offer(shop or w.shop, OfferRequest(date, at[0], at[1], customer, tier))
+def offer(w, *, customer=None, tier=None, at=CENTRE, date=DELIVERY, shop=None, consent=None):
+    return w.offers.offer(shop or w.shop, OfferRequest(date, at[0], at[1], customer, tier, personalization_consent=consent))
 
 
 def by_slot(o) -> dict:
@@ -69,8 +69,9 @@ def test_a_capacity_set_for_the_zone_and_date_overrides_the_default(database_url
 def test_the_customers_usual_slot_ranks_first(database_url, gothenburg):
     w = make_world(database_url, gothenburg)
     for days in (2, 3, 4):
-        w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=days)))
+        w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=days), personalization_consent=True))
     o = offer(w, customer="c1")
+    assert o["customer"]["personalized"] and "agreed" in o["customer"]["personalization"]
     top = next(s for s in o["slots"] if s["rank"] == 1)
     assert top["slot"] == "home:08:00-10:00"
     assert top["explanation"].startswith("Your usual time (3 of your last 3 orders)")
@@ -118,3 +119,57 @@ def test_nearby_pickup_points_come_with_walking_distance_hours_and_slots(databas
     assert 300 < p["walk_m"] < 1000 and (p["opens"], p["closes"]) == ("07:00", "22:00")
     assert [s["slot"] for s in p["slots"]] == ["pickup:08:00-12:00", "pickup:12:00-16:00"]
     assert all(s["available"] and s["fee"] == w.setup.pricing.pickup_fee for s in p["slots"])
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def _profile_rows(w, customer="c1") -> int:
+    from sqlalchemy import func, select
+
+    from scheduling.storage.models import CustomerProfile
+
+    with w.db.session() as s:
+        return s.scalar(select(func.count()).select_from(CustomerProfile).where(CustomerProfile.customer_id == customer))
+
+
+def _ranking(o) -> list[str]:
+    return [s["slot"] for s in sorted((s for s in o["slots"] if s["available"]), key=lambda s: s["rank"])]
+
+
+def test_a_customer_without_consent_is_ranked_as_a_new_customer_of_the_zone_and_no_profile_is_kept(database_url, gothenburg):
+    w = make_world(database_url, gothenburg)
+    new_customer = offer(w, customer="someone-new")
+    for days in (2, 3, 4):
+        w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=days)))
+    o = offer(w, customer="c1")
+    assert _ranking(o) == _ranking(new_customer)
+    assert o["customer"]["orders_seen"] == 0 and not o["customer"]["personalized"]
+    assert o["customer"]["personalization"].startswith("Not personalized")
+    assert _profile_rows(w) == 0, "no profile row without consent"
+    # Consent on the offer alone does not reach back: bookings made without it are not learned from.
+    assert offer(w, customer="c1", consent=True)["customer"]["orders_seen"] == 0
+
+
+def test_consent_given_at_booking_is_remembered_and_withdrawing_it_deletes_the_profile_at_once(database_url, gothenburg):
+    w = make_world(database_url, gothenburg)
+    for days in (2, 3):
+        w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=days), personalization_consent=True))
+    assert _profile_rows(w) == 1
+    assert offer(w, customer="c1")["customer"]["orders_seen"] == 2, "the stored consent stands when the shop says nothing"
+    withdrawn = offer(w, customer="c1", consent=False)
+    assert not withdrawn["customer"]["personalized"] and withdrawn["customer"]["orders_seen"] == 0
+    assert _profile_rows(w) == 0
+    again = offer(w, customer="c1")
+    assert again["customer"]["orders_seen"] == 0, "withdrawn: the earlier bookings are no longer learned from"
+    # Consenting again starts a new profile; the bookings made before the withdrawal stay unlearned.
+    w.service.book(w.shop, request("home:10:00-12:00", date=DELIVERY + dt.timedelta(days=5), personalization_consent=True))
+    assert _profile_rows(w) == 1 and offer(w, customer="c1")["customer"]["orders_seen"] == 1
+
+
+def test_a_booking_that_withdraws_consent_keeps_no_profile_and_its_booking_is_not_learned(database_url, gothenburg):
+    w = make_world(database_url, gothenburg)
+    w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=2), personalization_consent=True))
+    out = w.service.book(w.shop, request("home:08:00-10:00", date=DELIVERY + dt.timedelta(days=3), personalization_consent=False))
+    assert out.body["personalization_consent"] is False
+    assert _profile_rows(w) == 0 and offer(w, customer="c1")["customer"]["orders_seen"] == 0

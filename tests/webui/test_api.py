@@ -33,7 +33,7 @@ def test_the_document_describes_the_request_fields_the_server_accepts(api):
     assert body["additionalProperties"] is False
     assert set(body["required"]) == {"customer_id", "date", "slot", "lat", "lon"}
     params = {p["name"] for p in doc["paths"]["/api/v1/slots"]["get"]["parameters"]}
-    assert params == {"date", "lat", "lon", "customer_id", "tier", "parcels"}
+    assert params == {"date", "lat", "lon", "customer_id", "tier", "parcels", "personalization_consent"}
 
 
 def test_a_missing_or_wrong_key_is_refused(api):

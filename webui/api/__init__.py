@@ -139,7 +139,7 @@ def slots():
     if err:
         return err
     offer = booking_app_for().offers.offer(
-        g.shop_id, OfferRequest(q.date, q.lat, q.lon, q.customer_id, q.tier, q.parcels)
+        g.shop_id, OfferRequest(q.date, q.lat, q.lon, q.customer_id, q.tier, q.parcels, q.personalization_consent)
     )
     return jsonify(offer)
 
@@ -186,7 +186,9 @@ def create_booking():
     if err:
         return err
     service = booking_app_for().service
-    tier = body.tier or service.customer_tier(g.shop_id, body.customer_id) or "ordinary"
+    # A stored tier is part of the profile: not read once the shop says consent is withdrawn.
+    stored = service.customer_tier(g.shop_id, body.customer_id) if body.personalization_consent is not False else None
+    tier = body.tier or stored or "ordinary"
     req = NewBooking(
         body.customer_id,
         body.date,
@@ -203,6 +205,7 @@ def create_booking():
         instructions=body.instructions,
         notify=body.notify,
         rebook_of=body.rebook_of,
+        personalization_consent=body.personalization_consent,
     )
     return respond(service.book(g.shop_id, req, idem))
 

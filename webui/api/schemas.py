@@ -70,6 +70,7 @@ class SlotsQuery(_Query):
     customer_id: CustomerId | None = None
     tier: Tier | None = None
     parcels: Parcels = 1
+    personalization_consent: bool | None = Field(default=None, description="whether the customer consented to personalization from their order history; absent: what the store last heard (none: not personalized); false withdraws consent and deletes the learned profile")
 
 
 class PickupPointsQuery(_Query):
@@ -102,6 +103,7 @@ class BookingBody(_Body):
         default=None, description="how to reach the door (entry code, floor, where to leave it), up to 500 characters, newlines allowed"
     )
     notify: Notify = Field(default="none", description="how the customer wants to hear about the delivery: none, sms or email")
+    personalization_consent: bool | None = Field(default=None, description="whether the customer consented to personalization from their order history; absent: what the store last heard (none: not personalized); false withdraws consent and deletes the learned profile")
     rebook_of: str | None = Field(
         default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$",
         description="the id of this shop's failed booking this one books again (see GET /bookings/{id}/rebook-offer)",

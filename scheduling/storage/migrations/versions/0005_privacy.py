@@ -19,6 +19,9 @@ def upgrade() -> None:
         b.add_column(sa.Column("anonymized_at", sa.DateTime, nullable=True))
     with op.batch_alter_table("customer_profiles") as b:
         b.add_column(sa.Column("consented_at", sa.DateTime, nullable=True))
+    # No consent was ever recorded for the profiles kept so far: they have no basis to stay.
+    # The next booking with consent writes the profile again.
+    op.execute("DELETE FROM customer_profiles")
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer, primary_key=True),
