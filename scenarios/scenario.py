@@ -119,6 +119,24 @@ class DispatchSpec(_Strict):
         return v
 
 
+class RetentionSpec(_Strict):
+    """How long customers' data is kept (:mod:`scenarios.privacy.retention`)."""
+
+    personal_days: int = Field(default=90, ge=1, le=3650,
+                               description="days after its date a booking keeps its personal fields (customer id, address, "
+                                           "instructions, exact place); then it is anonymized")
+    history_days: int = Field(default=730, ge=1, le=36500,
+                              description="days after its date an anonymized booking (zone, date, slot, counts) is kept for "
+                                          "forecasts and scorecards; then it is deleted")
+
+    @model_validator(mode="after")
+    def _order(self) -> "RetentionSpec":
+        if self.history_days < self.personal_days:
+            raise ValueError(f"retention.history_days ({self.history_days}) is shorter than retention.personal_days "
+                             f"({self.personal_days}); keep the anonymized history at least as long")
+        return self
+
+
 class ScenarioSpec(_Strict):
     name: str
     description: str = ""
@@ -136,6 +154,7 @@ class ScenarioSpec(_Strict):
     pickup_points: str = "pickup_points.csv"
     choice: dict[str, float] = Field(default_factory=dict)
     dispatch: DispatchSpec = DispatchSpec()
+    retention: RetentionSpec = RetentionSpec()
 
     @model_validator(mode="after")
     def _references(self) -> "ScenarioSpec":

@@ -124,7 +124,22 @@ def travel_table(scenario: Scenario, inputs: DrivenInputs, network=None) -> Trav
     nodes = network.snap(np.asarray([where[n][0] for n in names]), np.asarray([where[n][1] for n in names]),
                          labels=[f"stop {n}" for n in names], max_distance_m=scenario.spec.snap_max_distance_m)
     duration, distance = network.travel_matrices(nodes)
-    return TravelTable({n: k for k, n in enumerate(names)}, distance, duration)
+    index = {n: k for k, n in enumerate(names)}
+    frozen = inputs.plan.get(FROZEN_LEGS) or {}
+    if frozen:
+        # Anonymized stops sit at their zone's centre now: their legs as driven were kept.
+        duration, distance = np.array(duration, dtype=float), np.array(distance, dtype=float)
+        for pair, (metres, seconds) in frozen.items():
+            a, b = pair.split(LEG_SEP)
+            if a in index and b in index:
+                distance[index[a], index[b]], duration[index[a], index[b]] = metres, seconds
+    return TravelTable(index, distance, duration)
+
+
+# A saved plan's "plan" part keeps, once stops of it are anonymized (scenarios.privacy), the
+# street legs the actual scorecard needs from and to them: {"<from><TAB><to>": [metres, seconds]}.
+FROZEN_LEGS = "frozen_legs"
+LEG_SEP = "\t"
 
 
 def widened(orders: list[Order], vehicles: list[Vehicle]) -> list[Order]:
