@@ -266,6 +266,7 @@ def test_planners_and_admins_see_the_day_per_zone(app, clients, role):
     c = app.ctx
     page = readable(clients[role].get(f"/day/{c['date']}"))
     assert 'id="zone-summary"' in page and 'id="slot-summary"' in page and 'id="plan-figures"' in page
+    assert 'id="actual"' in page, "plan against actual: per day and vehicle, no stops"
     assert 'id="map"' not in page and 'id="orders"' not in page and "routes.geojson" not in page
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>", page.split('id="zone-summary"')[1].split("</section>")[0])
     assert rows and sum(int(n) for _zone, n, _parcels in rows) >= 10, "every order is counted in its zone"

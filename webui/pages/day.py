@@ -116,7 +116,8 @@ def view(date: str):
     rows = order_rows(orders, plan)
     if not sees_stops():
         return _summary_page(date, plan, parent=wb.get_plan(plan.parent_id) if plan is not None and plan.parent_id else None,
-                             rows=rows, error=error, source=source, stale=stale, publication=wb.publication(date))
+                             rows=rows, error=error, source=source, stale=stale, publication=wb.publication(date),
+                             actual=_day_actual(wb, date))
     zones = sorted({r["zone"] for r in rows if r["zone"]})
     slots = slot_labels(orders)
     f_zone, f_slot, f_status = request.args.get("zone", ""), request.args.get("slot", ""), request.args.get("status", "")
@@ -178,15 +179,22 @@ def slot_summary(rows: list[dict]) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
+def _day_actual(wb, date: str) -> dict | None:
+    from webui.pages.performance import day_actual
+
+    return day_actual(wb, date)
+
+
 def _summary_page(date: str, plan, *, parent, rows: list[dict], error: str | None, source: str, stale: str | None,
-                  publication):
-    """The day for a planner or an admin: zone-level aggregates and the plan's figures only."""
+                  publication, actual: dict | None):
+    """The day for a planner or an admin: zone-level aggregates, the plan's figures and, once
+    vans have reported, plan against actual per day and vehicle (:mod:`webui.pages.performance`)."""
     sc = plan.scorecard if plan is not None else None
     return render_template(
         "day_summary.html", date=date, plan=plan, error=error, source=source, stale=stale, publication=publication,
         total_orders=len(rows), zones=zone_summary(rows), slots=slot_summary(rows), statuses=STATUSES,
         diff=scorecard_diff(sc, parent.scorecard if parent else None) if sc else [],
-        currency=(sc or {}).get("currency", ""),
+        currency=(sc or {}).get("currency", ""), actual=actual,
         prev_day=(dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat(),
         next_day=(dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat(),
     )
