@@ -337,6 +337,10 @@ def openapi_document() -> dict[str, Any]:
 
     for path, operations in feedback.openapi_paths().items():
         paths.setdefault(path, {}).update(operations)
+    from webui.api import customers
+
+    for path, operations in customers.openapi_paths().items():
+        paths.setdefault(path, {}).update(operations)
     booking = {**BOOKING, "properties": {k: dict(v) for k, v in BOOKING["properties"].items()}}
     _mark_personal(booking["properties"])
     return {

@@ -301,3 +301,4 @@ def register(app: Flask) -> None:
 
 from webui.api import events as _events  # noqa: E402,F401 - its routes join the blueprint above
 from webui.api import feedback as _feedback  # noqa: E402,F401 - feedback and rebook-offer routes
+from webui.api import customers as _customers  # noqa: E402,F401 - a customer's export and erasure

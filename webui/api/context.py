@@ -25,6 +25,7 @@ class BookingApp:
     service: BookingService
     offers: OfferBuilder
     executor: ThreadPoolExecutor | None
+    scenario: Any = None  # the scenario the API books in (erasure anonymizes its saved plans)
 
 
 def build_booking_app(db: Database, config: Mapping[str, Any], solver: Callable | None = None) -> BookingApp:
@@ -43,7 +44,7 @@ def build_booking_app(db: Database, config: Mapping[str, Any], solver: Callable 
     setup = booking_setup(scenario, network_for(scenario), config)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") if config.get("BOOKING_RESOLVE", True) else None
     plans, service, offers = booking_machinery(db, scenario, setup, executor=executor, solver=solver)
-    return BookingApp(setup, plans, service, offers, executor)
+    return BookingApp(setup, plans, service, offers, executor, scenario)
 
 
 _LOCK = threading.Lock()
