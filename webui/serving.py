@@ -1,5 +1,6 @@
 """What runs beside the WSGI server in ``lastmile serve``: the hold sweeper, the outbox sender
-(shops' webhooks) and the solver cluster. Each ``start_*`` returns a function that stops it."""
+(shops' webhooks), the solver cluster and the daily retention run. Each ``start_*`` returns a
+function that stops it."""
 
 from __future__ import annotations
 
@@ -68,9 +69,38 @@ def start_solver_cluster(app: Flask, scheduler: str | None = None) -> Stopper:
     return cluster.close
 
 
+RETENTION_EVERY_S = 24 * 3600.0
+
+
+def start_retention(app: Flask, every_s: float = RETENTION_EVERY_S, first_after_s: float = 300.0) -> Stopper:
+    """Run the retention (:mod:`scenarios.privacy.retention`) on the solver cluster
+    ``first_after_s`` seconds after start and then every ``every_s`` seconds; the thread here
+    only sends the task and logs its summary (the work takes seconds per day anonymized)."""
+    from scenarios.privacy.retention import retention_task
+    from webui.app import get_db
+
+    stop = threading.Event()
+    config = {k: v for k, v in app.config.items() if k.startswith("BOOKING_") and k != "BOOKING_CLOCK"}
+    url = get_db(app).url
+    scenario = app.config.get("SCENARIO") or "gothenburg"
+
+    def run() -> None:
+        wait = first_after_s
+        while not stop.wait(wait):
+            wait = every_s
+            try:
+                future = app.extensions["lastmile.jobs"].cluster.submit(retention_task, url, scenario, config)
+                log.info("retention: %s", future.result())
+            except Exception:  # tried again in every_s; `lastmile retention run` does it by hand
+                log.exception("retention run failed")
+
+    threading.Thread(target=run, name="retention", daemon=True).start()
+    return stop.set
+
+
 def start_background(app: Flask, *, scheduler: str | None = None) -> Stopper:
     """Start everything above; the returned function stops all of it (in reverse order)."""
-    stoppers = [start_solver_cluster(app, scheduler), start_hold_sweeper(app), start_outbox_sender(app)]
+    stoppers = [start_solver_cluster(app, scheduler), start_hold_sweeper(app), start_outbox_sender(app), start_retention(app)]
 
     def stop_all() -> None:
         for stop in reversed(stoppers):

@@ -90,3 +90,17 @@ def retention_run(db: Database, scenario: Scenario, setup: BookingSetup, network
         report.rows_changed += report.profiles_deleted + report.bookings_deleted
         audit.record(s, actor, "retention.run", f"before:{personal_before}", report.summary(), at=now)
     return report
+
+
+def retention_task(db_url: str, scenario_name: str, config: dict) -> str:
+    """:func:`retention_run` as a solver-cluster task (``lastmile serve`` sends it once a day):
+    the worker's own connection pool and network; the report's summary."""
+    from scenarios.booking_rules import booking_setup
+    from scenarios.dispatch.jobs import database_for
+    from scenarios.planning import network_for
+    from scenarios.scenario import load_scenario
+
+    scenario = load_scenario(scenario_name)
+    network = network_for(scenario)
+    report = retention_run(database_for(db_url), scenario, booking_setup(scenario, network, config), network, actor="server")
+    return report.summary()
