@@ -253,8 +253,9 @@ def test_planner_sees_pickup_points_and_draws_a_catchment(browser, live_server, 
         assert f"baseline +{candidate}" in page.inner_text("#whatif-result")
         assert page.locator("#whatif-result svg.chart").count() >= 5
         page.locator("#whatif").screenshot(path=str(screenshot.folder / "11-planner-what-if.png"))
-    # A planner may look at the day but not plan it.
+    # A planner sees the day per zone, without its stops, and may not plan it.
     page.goto(f"{live_server}/day/{DAY}")
     assert page.locator("#plan-button").count() == 0
+    assert page.locator("#zone-summary").count() == 1 and page.locator("#map").count() == 0
     context.close()
     _clean(guard)
