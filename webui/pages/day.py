@@ -281,7 +281,7 @@ def stop_job(job_id: str):
         return jsonify(error=str(exc)), 409
     if found is None:
         return jsonify(error="this solve is no longer known; reload the page"), 404
-    audit("plan.change", f"day:{found.tag}" if found.kind != "what-if" else found.tag, f"stop solve job {job_id}")
+    audit("plan.change", f"day:{found.tag}", f"stop {found.kind} job {job_id}")
     return jsonify(job=found.to_dict(), poll=url_for("day.job", job_id=job_id)), 202
 
 
