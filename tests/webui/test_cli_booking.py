@@ -3,7 +3,6 @@ an unknown id is bad input (``lastmile`` exits 2 on :class:`webui.cli.BadInput`)
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
@@ -13,13 +12,10 @@ from scheduling.storage.models import Booking, OutboxEvent
 from tests.webui.api_client import booking_body, make_api
 from webui.cli import BadInput
 from webui.cli_booking import add_commands
+from tests.webui.cli_support import command_runner
 
 
-def lastmile(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lastmile")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+lastmile = command_runner(add_commands)
 
 
 def test_booking_cancel_cancels_tells_the_shop_and_a_second_run_changes_nothing(tmp_path, capsys):

@@ -3,7 +3,6 @@ revoke`` signs the driver out; a van or date without a published route is bad in
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
 import pytest
@@ -14,15 +13,12 @@ from scheduling.storage.models import DriverToken
 from tests.scenarios.execution_world import DATE, make_world
 from webui.cli import BadInput
 from webui.cli_driver import add_commands
+from tests.webui.cli_support import command_runner
 
 ON_THE_DAY = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
 
 
-def lastmile(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lastmile")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+lastmile = command_runner(add_commands)
 
 
 @pytest.fixture

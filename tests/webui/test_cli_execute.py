@@ -3,7 +3,6 @@ broken van; bad input is a BadInput naming the option (``lastmile`` exits 2) and
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from pathlib import Path
 
@@ -16,15 +15,12 @@ from scheduling.storage import open_database
 from scheduling.storage.models import DeliveryEventRow, VehicleOutage
 from webui.cli import BadInput
 from webui.cli_execute import add_commands
+from tests.webui.cli_support import command_runner
 
 DATE = dt.date(2026, 11, 25)
 
 
-def lastmile(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lastmile")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+lastmile = command_runner(add_commands)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ bad input named (``lastmile`` exits 2 on :class:`webui.cli.BadInput`)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
@@ -13,13 +12,10 @@ from scheduling.storage.models import Booking
 from tests.webui.api_client import booking_body, make_api
 from webui.cli import BadInput
 from webui.cli_privacy import add_commands
+from tests.webui.cli_support import command_runner
 
 
-def lastmile(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lastmile")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+lastmile = command_runner(add_commands)
 
 
 @pytest.fixture
