@@ -24,6 +24,21 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False, default="dispatcher")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Raised on sign-out, password change or removal: every session cookie carrying an older one stops working.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    failed_signins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # naive UTC
+
+
+class SigninFailure(Base):
+    """A wrong password or unknown user at sign-in, per client address (naive UTC): the throttle's memory."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_address_at", "address", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    username: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
 
 class Shop(Base):
@@ -38,6 +53,21 @@ class Shop(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # The HMAC-SHA256 key the shop verifies signatures with (shown once when the webhook is set).
     webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class ApiKey(Base):
+    """One of a shop's API keys, stored as a SHA-256; ``scopes`` a comma list of ``read`` and
+    ``book``; a revoked key (``revoked_at``, naive UTC) is refused by every server process."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_shop", "shop_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    scopes: Mapped[str] = mapped_column(String(100), nullable=False, default="read,book", server_default="read,book")
+    label: Mapped[str] = mapped_column(String(80), nullable=False, default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class SavedPlan(Base):
