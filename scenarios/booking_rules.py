@@ -70,6 +70,8 @@ def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None 
     cut-off), ``BOOKING_CLOCK`` (a callable returning an aware UTC time; default
     ``LASTMILE_NOW`` or the system clock), ``BOOKING_ZONES`` (grid rows, cols; default 3 x 3).
     """
+    from scheduling.quotes import quote_key
+
     config = config or {}
     spec = scenario.spec
     rows, cols = config.get("BOOKING_ZONES", (3, 3))
@@ -94,6 +96,7 @@ def booking_setup(scenario: Scenario, network, config: Mapping[str, Any] | None 
         pricing=Pricing(currency=spec.currency),
         hold_minutes=float(config.get("BOOKING_HOLD_MINUTES", 10.0)),
         clock=clock,
+        quote_key=quote_key(config.get("SECRET_KEY")),
     )
 
 

@@ -9,6 +9,7 @@ can answer ``{"error": {"field": ..., "reason": ..., "message": ...}}`` without 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -96,6 +97,8 @@ class BookingSetup:
     handling: HandlingTimes = HandlingTimes()
     pricing: Pricing = Pricing()
     hold_minutes: float = 10.0
+    # Signs the fees offers quote (scheduling.quotes); the same on every process sharing SECRET_KEY.
+    quote_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     walk_reach_m: float = 1000.0
     max_parcels: int = 20
     clock: Callable[[], dt.datetime] = utcnow

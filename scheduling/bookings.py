@@ -37,6 +37,7 @@ from scheduling.booking_setup import BookingError, BookingSetup
 from scheduling.preferences import PastOrder
 from scheduling.slots import SlotTemplate
 from scheduling.storage import Database
+from scheduling import quotes, tier_policy
 from scheduling.privacy.consent import settle as consent_settle
 from scheduling.storage.models import Booking, CustomerProfile, IdempotencyRecord
 from scheduling.tentative import StopRequest, TentativePlans
@@ -77,6 +78,7 @@ class NewBooking:
     # The shop's word on the customer's consent to personalization (scheduling.privacy.consent):
     # None keeps what the store holds, False withdraws it.
     personalization_consent: bool | None = None
+    quote_id: str | None = None  # an offer's quote of this slot: the booking pays its fee (scheduling.quotes)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,8 @@ def booking_dict(b: Booking, currency: str) -> dict:
         "failed_reason": b.failed_reason,
         "rebooked_from": b.rebooked_from,
         "personalization_consent": bool(b.personalization_consent),
+        # Which fee was charged: the one an offer quoted (quote_id), or the one priced when booking.
+        "fee_basis": "quote" if b.fee_quoted else "booking_time",
         "hold_expires_at": _iso(b.hold_expires_at) if b.status == "held" else None,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),
@@ -388,10 +392,21 @@ class BookingService:
             raise BookingError(409, "slot", "not_routable", f"{req.slot} on {date} no longer fits the day's routes; pick another slot")
         fee = self._fee(req, template, quote.cost)
         now = self.setup.now()
+        quoted = req.quote_id is not None
+        if quoted:
+            asked = quotes.terms(shop_id, date, template.id, req.pickup_point_id if template.kind == "pickup" else None,
+                                 req.lat, req.lon, req.parcels, req.bulky, req.tier, fee, now)
+            try:
+                fee = quotes.honoured_fee(self.setup.quote_key, req.quote_id, asked, now)
+            except BookingError:
+                day.remove(booking_id)
+                raise
         expired: list[str] = []
         freed: list[tuple[str, list[str]]] = []
 
         def work(s: Session) -> Outcome:
+            tier_policy.check_allowed(s, shop_id, req.tier)
+            tier_policy.check_share(s, shop_id, req.tier, date, dict(self.setup.tiers))
             self._check_blackout(s, home_zone, date)
             expired.clear()
             freed.clear()
@@ -432,6 +447,7 @@ class BookingService:
                 notify=req.notify,
                 rebooked_from=req.rebook_of,
                 personalization_consent=consent,
+                fee_quoted=quoted,
                 hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
                 created_at=naive,
                 updated_at=naive,

@@ -24,6 +24,7 @@ from optimizer.domain import hhmm
 from scheduling import capacity_store as cs
 from scheduling.booking_setup import BookingSetup, TierPrivileges
 from scheduling.bookings import BookingService, _naive_utc
+from scheduling import quotes, tier_policy
 from scheduling.privacy.consent import settle as consent_settle
 from scheduling.preferences import Preferences, ZonePrior, learn_preferences
 from scheduling.slots import SlotTemplate
@@ -133,6 +134,8 @@ class OfferBuilder:
         with self.db.session() as s:  # every read of the offer in one session
             consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
             tier = self._tier(s, shop_id, req, consent)
+            if req.tier is not None:
+                tier_policy.check_allowed(s, shop_id, tier)
             history = self.service.history(shop_id, req.customer_id, session=s) if consent else []
             blackout = cs.blackout_reason(s, location.zone, date)
             seats = self._seats(s, [location.zone] + [st.pickup_zone(p.id) for p, _ in points], date, door + pickup_templates)
@@ -181,6 +184,9 @@ class OfferBuilder:
                     "slots": point_slots,
                 }
             )
+        self._quote(shop_id, req, tier, slots, None)
+        for point in pickup:
+            self._quote(shop_id, req, tier, point["slots"], point["id"])
         return {
             "date": date,
             "zone": location.zone,
@@ -200,6 +206,18 @@ class OfferBuilder:
             "slots": slots,
             "pickup_points": pickup,
         }
+
+    def _quote(self, shop_id: int, req: OfferRequest, tier: str, slots: list[dict], point: str | None) -> None:
+        """Give each available slot a quote of its fee, valid for the hold time (scheduling.quotes)."""
+        expires = self.setup.now() + dt.timedelta(minutes=self.setup.hold_minutes)
+        for slot in slots:
+            if not slot["available"]:
+                slot["quote_id"] = slot["quote_expires_at"] = None
+                continue
+            t = quotes.terms(shop_id, req.date.isoformat(), slot["slot"], point, req.lat, req.lon, req.parcels, False, tier,
+                             slot["fee"], expires)
+            slot["quote_id"] = quotes.issue(self.setup.quote_key, t)
+            slot["quote_expires_at"] = expires.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
     def _day_reason(self, date: dt.date, blackout: str | None, served: bool) -> str | None:
         st = self.setup

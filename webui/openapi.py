@@ -93,6 +93,8 @@ BOOKING = {
         "failed_reason": {"type": ["string", "null"], "enum": [None, "not_home", "refused", "address_problem", "damaged", "no_access", "other"],
                           "description": "why a failed delivery failed"},
         "rebooked_from": {"type": ["string", "null"], "description": "the failed booking this one books again (rebook_of when it was made)"},
+        "fee_basis": {"type": "string", "enum": ["quote", "booking_time"],
+                      "description": "the fee charged: the one the cited quote_id promised, or the one priced when booking"},
         "personalization_consent": {"type": "boolean", "description": "the booking was made with the customer's consent to personalization (only such bookings are learned from)"},
         "hold_expires_at": {"type": ["string", "null"], "format": "date-time"},
         "created_at": {"type": ["string", "null"], "format": "date-time"},
@@ -133,6 +135,8 @@ SLOT = {
         "rank": {"type": ["integer", "null"], "description": "1 = best for this customer"},
         "score": {"type": ["number", "null"]},
         "explanation": {"type": "string"},
+        "quote_id": {"type": ["string", "null"], "description": "send it with the booking to pay this fee; null when not available"},
+        "quote_expires_at": {"type": ["string", "null"], "format": "date-time", "description": "until when the quote holds (UTC)"},
     },
 }
 

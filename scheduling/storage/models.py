@@ -53,6 +53,12 @@ class Shop(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # The HMAC-SHA256 key the shop verifies signatures with (shown once when the webhook is set).
     webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Tier trust (scheduling.tier_policy), set by the operator: the tiers this shop may assert
+    # (comma list; None: every tier of the scenario), and a cap on the share of its bookings of a
+    # date in a privileged tier (None: no cap), which never bites below ``premium_floor`` bookings.
+    allowed_tiers: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    premium_share_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    premium_floor: Mapped[int] = mapped_column(Integer, nullable=False, default=10, server_default="10")
 
 
 class ApiKey(Base):
@@ -216,6 +222,8 @@ class Booking(Base):
     # personal fields were removed (erasure or retention); the counts the scorecards need stay.
     personalization_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
     anonymized_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The fee was the one quoted in an offer (scheduling.quotes), not priced at booking time.
+    fee_quoted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
 
 
 class IdempotencyRecord(Base):

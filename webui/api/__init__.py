@@ -206,6 +206,7 @@ def create_booking():
         notify=body.notify,
         rebook_of=body.rebook_of,
         personalization_consent=body.personalization_consent,
+        quote_id=body.quote_id,
     )
     return respond(service.book(g.shop_id, req, idem))
 

@@ -7,10 +7,11 @@ strings arrive as text and are converted, still refusing unknown parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$", description="the shop's customer id")]
@@ -19,6 +20,17 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="
 SlotId = Annotated[str, Field(min_length=1, max_length=40, description="slot id, e.g. home:08:00-10:00, premium:18:00-19:00, pickup:08:00-12:00")]
 Tier = Annotated[str, Field(min_length=1, max_length=40, description="member tier; default: the customer's stored tier, else ordinary")]
 Parcels = Annotated[int, Field(ge=1, le=20, description="parcels in the order")]
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic alone also takes Unix timestamps (``0`` is 1970-01-01) and datetimes."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_parsing", "'{value}' is not a date; write it as YYYY-MM-DD, for example 2026-11-25",
+                                  {"value": value[:40]})
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def _refuse_control(text: str, *, newlines: bool) -> str:
@@ -64,7 +76,7 @@ class _Query(BaseModel):
 
 
 class SlotsQuery(_Query):
-    date: dt.date = Field(description="delivery date YYYY-MM-DD")
+    date: IsoDate = Field(description="delivery date YYYY-MM-DD")
     lat: Lat
     lon: Lon
     customer_id: CustomerId | None = None
@@ -79,14 +91,14 @@ class PickupPointsQuery(_Query):
 
 
 class BookingsQuery(_Query):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     customer_id: CustomerId | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
 class BookingBody(_Body):
     customer_id: CustomerId
-    date: dt.date = Field(description="delivery date YYYY-MM-DD")
+    date: IsoDate = Field(description="delivery date YYYY-MM-DD")
     slot: SlotId
     lat: Lat
     lon: Lon
@@ -104,6 +116,10 @@ class BookingBody(_Body):
     )
     notify: Notify = Field(default="none", description="how the customer wants to hear about the delivery: none, sms or email")
     personalization_consent: bool | None = Field(default=None, description="whether the customer consented to personalization from their order history; absent: what the store last heard (none: not personalized); false withdraws consent and deletes the learned profile")
+    quote_id: str | None = Field(
+        default=None, min_length=1, max_length=600,
+        description="the quote_id of the slot in the offer the customer saw: the booking pays that fee while the quote is valid",
+    )
     rebook_of: str | None = Field(
         default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$",
         description="the id of this shop's failed booking this one books again (see GET /bookings/{id}/rebook-offer)",
@@ -111,7 +127,7 @@ class BookingBody(_Body):
 
 
 class RescheduleBody(_Body):
-    date: dt.date | None = Field(default=None, description="new delivery date")
+    date: IsoDate | None = Field(default=None, description="new delivery date")
     slot: SlotId | None = None
 
     @model_validator(mode="after")
