@@ -21,7 +21,7 @@ ACTIONS: frozenset[str] = frozenset({
     "day.view", "day.export", "plan.change", "plan.publish",
     "customer.export", "customer.erase", "consent.withdraw",
     "retention.run", "backup.create", "backup.restore",
-    "key.create", "key.rotate", "key.revoke", "webhook.set",
+    "key.create", "key.rotate", "key.revoke", "webhook.set", "shop.policy",
     "user.add", "user.remove", "user.password", "user.role",
     "driver.link", "driver.revoke",
 })
