@@ -138,6 +138,22 @@ def test_malformed_json_and_unknown_query_parameters(api):
     assert r.status_code == 405 and "error" in r.get_json()
 
 
+@pytest.mark.parametrize("bad", ["0", "1764547200", "2026-11-25T00:00:00", "20261125", "2026-02-30", "25/11/2026"])
+@pytest.mark.parametrize("path", ["/api/v1/slots?lat=57.7&lon=11.97&date=", "/api/v1/bookings?date="])
+def test_a_query_date_is_only_yyyy_mm_dd_never_a_timestamp(api, path, bad):
+    r = api.get(path + bad)
+    error = r.get_json()["error"]
+    assert r.status_code == 422 and error["field"] == "date" and error["reason"] == "date_parsing"
+    assert f"'{bad}' is not a date" in error["message"] and "write it as YYYY-MM-DD" in error["message"]
+
+
+def test_a_body_date_is_only_yyyy_mm_dd_too(api):
+    r = api.post("/api/v1/bookings", booking_body(date="0"))
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "date"
+    assert "'0' is not a date" in r.get_json()["error"]["message"] and api.booking_rows() == 0
+    assert api.post("/api/v1/bookings", booking_body()).status_code == 201
+
+
 def test_pickup_points_near_an_address(api):
     from webui.api.context import booking_app
 

@@ -24,10 +24,16 @@ Parcels = Annotated[int, Field(ge=1, le=20, description="parcels in the order")]
 
 def _iso_date(value: object) -> object:
     """Only ``YYYY-MM-DD``: pydantic alone also takes Unix timestamps (``0`` is 1970-01-01) and datetimes."""
-    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise PydanticCustomError("date_parsing", "'{value}' is not a date; write it as YYYY-MM-DD, for example 2026-11-25",
-                                  {"value": value[:40]})
-    return value
+    if not isinstance(value, str):
+        return value
+    fix = "write it as YYYY-MM-DD, for example 2026-11-25"
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_parsing", "'{value}' is not a date; " + fix, {"value": value[:40]})
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise PydanticCustomError("date_parsing", "'{value}' is not a date ({reason}); " + fix,
+                                  {"value": value, "reason": str(exc)}) from None
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
