@@ -16,7 +16,6 @@ The seats can be written to the booking API's store with :func:`write_capacities
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import math
@@ -30,6 +29,7 @@ from optimizer.domain import Order, parse_hhmm, TimeWindow
 from scenarios.planning import DayResult, plan_day
 from scenarios.scenario import Scenario
 from scheduling.capacity import SlotCapacity, representative_demand, slot_capacities
+from scheduling.csv_cells import csv_writer
 from scheduling.forecast import DemandForecast
 from scheduling.history import PICKUP_PREFIX
 
@@ -206,7 +206,7 @@ def write_capacity_files(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / f"capacity-{plan.date}.csv"
     with open(csv_path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_writer(f)
         w.writerow(["zone", "date", "slot", "capacity", "expected"])
         for s in plan.slots:
             w.writerow([s.zone, s.date.isoformat(), s.slot, s.capacity, f"{s.expected:.2f}"])

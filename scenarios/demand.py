@@ -13,6 +13,7 @@ import pandas as pd
 from scenarios.history_gen import default_history_span, generate_history
 from scenarios.promotions import demand_calendar
 from scenarios.scenario import Scenario
+from scheduling.csv_cells import safe_frame
 from scheduling.forecast import DemandForecast, ForecastSettings, forecast_demand
 from scheduling.history import OrderHistory, parse_history
 
@@ -49,14 +50,14 @@ def write_forecast_files(forecast: DemandForecast, out_dir: Path) -> dict[str, P
     paths = {}
     zd = forecast.zone_days()
     paths["csv"] = out_dir / "forecast.csv"
-    zd.to_csv(paths["csv"], index=False, float_format="%.2f")
+    safe_frame(zd).to_csv(paths["csv"], index=False, float_format="%.2f")
     paths["slots"] = out_dir / "forecast_slots.csv"
-    forecast.slot_days(quantile=0.8).rename(columns={"quantile": "q80"}).to_csv(
+    safe_frame(forecast.slot_days(quantile=0.8).rename(columns={"quantile": "q80"})).to_csv(
         paths["slots"], index=False, float_format="%.3f"
     )
     if forecast.backtest is not None:
         paths["backtest"] = out_dir / "backtest.csv"
-        forecast.backtest.table().to_csv(paths["backtest"], float_format="%.4f")
+        safe_frame(forecast.backtest.table()).to_csv(paths["backtest"], float_format="%.4f")
     paths["chart"] = out_dir / "forecast.png"
     chart(forecast, paths["chart"])
     return paths

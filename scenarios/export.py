@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from geo.geojson import feature_collection, line_feature, point_feature
 from geo.network import ODBL_NOTICE, RoadNetwork
 from optimizer.domain import hhmm
 from scenarios.planning import DayResult
+from scheduling.csv_cells import csv_writer
 
 DRIVER_SHEET_COLUMNS = (
     "vehicle_id",
@@ -111,7 +111,7 @@ def plan_to_dict(result: DayResult) -> dict:
 
 def write_driver_sheet(result: DayResult, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_writer(f)
         w.writerow(DRIVER_SHEET_COLUMNS)
         for r in result.plan.routes:
             for k, v in enumerate(r.visits, start=1):

@@ -35,6 +35,7 @@ import numpy as np
 from optimizer.domain import Order
 from scenarios.pickup_model import PickupOptions, pickup_options
 from scenarios.scenario import PickupPoint, Scenario
+from scheduling.csv_cells import safe_frame
 
 ROUTING_ENGINES = ("repeatable", "auto", "ortools", "pyvrp")
 METRICS = ("cost_per_order", "km", "on_time_rate", "pickup_share", "point_utilization", "unserved")
@@ -512,10 +513,10 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
         "points_png": out_dir / "points.png",
     }
     df = result.frame()
-    df.to_csv(paths["days"], index=False)
-    result.comparison().to_csv(paths["comparison"], index=False)
+    safe_frame(df).to_csv(paths["days"], index=False)
+    safe_frame(result.comparison()).to_csv(paths["comparison"], index=False)
     util = result.point_utilization()
-    util.to_csv(paths["points"], index=False)
+    safe_frame(util).to_csv(paths["points"], index=False)
 
     titles = {
         "cost_per_order": "Cost per order incl. sites",

@@ -121,11 +121,11 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        import csv
+        from scheduling.csv_cells import dict_writer
 
         rows = plan.rows()
         with open(out / "sites.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer = dict_writer(f, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
         open_points = [plan.candidates[j] for j in sel.open_sites]

@@ -9,10 +9,11 @@ A date with nothing published, or a bad date, is bad input (exit 2).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+
+from scheduling.csv_cells import csv_writer
 
 DAY_COLUMNS = ("date", "plan_id", "orders_total", "delivered", "failed", "unserved", "on_time_rate", "on_time_eta_rate",
                "failed_rate", "preference_match_rate", "planned_km", "actual_km", "planned_hours", "driver_hours",
@@ -32,7 +33,7 @@ ORDER_COLUMNS = ("order_id", "booking_id", "zone", "vehicle_id", "stop_id", "out
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_writer(f)
         w.writerow(columns)
         for r in rows:
             w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
@@ -171,7 +172,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         for name, columns, key in (("vehicles", VEHICLE_COLUMNS, "per_vehicle"), ("zones", ZONE_COLUMNS, "per_zone"),
                                    ("orders", ORDER_COLUMNS, "orders")):
             with open(out / f"scorecard_actual_{name}.csv", "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f)
+                w = csv_writer(f)
                 w.writerow(["date", *columns])
                 for card in cards:
                     for r in card[key]:

@@ -6,13 +6,13 @@ admin), and each one opened or downloaded is written to the audit log (``day.exp
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
 from optimizer.domain import hhmm
 from scenarios.export import DRIVER_SHEET_COLUMNS
+from scheduling.csv_cells import csv_writer
 from webui.pages import charts
 from webui.pages.auth import STOP_ROLES, audit, role_required
 
@@ -50,7 +50,7 @@ def sheet_rows(route: dict) -> list[list]:
 
 def _csv(rows: list[list], filename: str) -> Response:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)  # addresses come from imported files: no formulas (scheduling.csv_cells)
     w.writerow(DRIVER_SHEET_COLUMNS)
     w.writerows(rows)
     resp = Response(buf.getvalue(), mimetype="text/csv")
