@@ -19,9 +19,26 @@ from optimizer.engine.portfolio import solve
 from optimizer.problem import RoutingSolution
 from optimizer.scorecard import Scorecard, build_scorecard
 from scenarios.scenario import Scenario, ScenarioError
+from scheduling.orders_csv import max_orders_per_day, too_many_orders
 
 _NETWORKS: dict[str, RoadNetwork] = {}
 _DEPOTS_CHECKED: set[tuple] = set()
+
+
+class DayTooLarge(ScenarioError):
+    """A day of more orders than :func:`scheduling.orders_csv.max_orders_per_day` allows
+    (``LASTMILE_MAX_ORDERS_PER_DAY``), refused before any matrix is built."""
+
+
+def check_day_size(orders: Sequence[Order]) -> None:
+    """Raise :class:`DayTooLarge` for a day over the orders-per-day limit (or a bad limit)."""
+    try:
+        limit = max_orders_per_day()
+    except ValueError as exc:
+        raise DayTooLarge(str(exc)) from None
+    problem = too_many_orders(len(orders), limit)
+    if problem:
+        raise DayTooLarge(problem)
 
 
 def network_for(scenario: Scenario) -> RoadNetwork:
@@ -134,7 +151,9 @@ def plan_day(
     dispatcher's re-optimize does after hand edits. Without them, ``insertion_start`` starts
     from the orders inserted in their given order (:func:`optimizer.warmstart.insertion_routes`,
     the booking API's tentative-route rule); the plan returned is never worse than that start.
+    A day over the orders-per-day limit raises :class:`DayTooLarge` before anything is built.
     """
+    check_day_size(orders)  # before the matrices: they grow with the square of the stops
     network = network or network_for(scenario)
     stops = day_stops(scenario, orders)
     nodes = snap_day(network, scenario, stops)

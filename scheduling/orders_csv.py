@@ -23,12 +23,31 @@ instructions        no        delivery instructions for the driver (up to 500 ch
 ==================  ========  ==========================================================
 
 Line numbers in error messages count the header as line 1, as a spreadsheet shows them.
+
+What a spreadsheet program saves is read as it is (:func:`decode_order_file`):
+
+* **encoding**: a byte-order mark says UTF-8 or UTF-16 (Excel's "Unicode text"); without one
+  the file is read as UTF-8, and if it is not valid UTF-8, as Windows-1252 (cp1252, Excel's
+  plain "CSV" on Western European Windows). The day page's import says when it fell back to
+  Windows-1252; ``lastmile plan --orders`` reads it silently. Bytes that are neither are
+  refused with the line they are on.
+* **delimiter**: ``,``, ``;`` (Excel with a European decimal comma) or a tab, whichever of
+  them splits the header line into known column names; with ``;`` or a tab a decimal comma
+  in ``lat``/``lon`` (``57,7`` for ``57.7``) is read as a decimal point.
+* **size**: a field longer than :data:`FIELD_LIMIT` characters (128 KB) refuses the file with
+  its line and column; so does a file of more orders than one day may have
+  (:func:`max_orders_per_day`, ``LASTMILE_MAX_ORDERS_PER_DAY``, default 5,000), before any
+  row is checked, so a huge file costs no matrix memory.
+* a cell written as ``'=...`` (see :mod:`scheduling.csv_cells`) is read as ``=...``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -36,11 +55,17 @@ from typing import Callable, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm
+from scheduling.csv_cells import csv_writer, unquote_cell
 
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
 )
+KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+DELIMITERS = (",", ";", "\t")
+FIELD_LIMIT = csv.field_size_limit()  # characters in one field (131072 = 128 KB, Python's default)
+MAX_ORDERS_ENV = "LASTMILE_MAX_ORDERS_PER_DAY"
+DEFAULT_MAX_ORDERS_PER_DAY = 5000
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 
@@ -74,6 +99,162 @@ class OrderFileError(ValueError):
         self.source = source
         self.problems = list(problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s), nothing imported:\n" + "\n".join(self.problems))
+
+
+# --------------------------------------------------------------------------- reading the file
+
+ENCODING_UTF8, ENCODING_UTF16, ENCODING_CP1252 = "UTF-8", "UTF-16", "Windows-1252"
+_RESAVE = "save it from the spreadsheet as 'CSV UTF-8' and import it again"
+
+
+def decode_order_file(raw: bytes, source: str = "orders") -> tuple[str, str]:
+    """The text of an order file's bytes and the encoding it was read in (``UTF-8``,
+    ``UTF-16`` or ``Windows-1252``); raise :class:`OrderFileError` when it is none of them."""
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise OrderFileError(source, ["line 1: this is a spreadsheet workbook (.xlsx or .xls), not a CSV file; "
+                                      "save it from the spreadsheet as 'CSV UTF-8' and import that"])
+    if raw.startswith(codecs.BOM_UTF8):
+        encoding, label = "utf-8-sig", ENCODING_UTF8
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, label = "utf-16", ENCODING_UTF16
+    elif b"\x00" in raw[:4096]:
+        head = raw[:4096]
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if even == 0 and odd * 4 > len(head):  # ASCII letters in UTF-16 without a mark: every other byte zero
+            encoding, label = "utf-16-le", ENCODING_UTF16
+        elif odd == 0 and even * 4 > len(head):
+            encoding, label = "utf-16-be", ENCODING_UTF16
+        else:
+            raise OrderFileError(source, [f"line {raw[: raw.index(0)].count(10) + 1}: the file contains NUL bytes, "
+                                          f"so it is not a CSV text file; {_RESAVE}"])
+    else:
+        try:
+            return raw.decode("utf-8"), ENCODING_UTF8
+        except UnicodeDecodeError:
+            encoding, label = "cp1252", ENCODING_CP1252
+    try:
+        return raw.decode(encoding).lstrip("\ufeff"), label
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        what = "neither UTF-8 nor Windows-1252" if label == ENCODING_CP1252 else f"not {label}"
+        raise OrderFileError(source, [f"line {line}: byte {exc.start + 1} (0x{raw[exc.start]:02X}) is {what} text; "
+                                      f"{_RESAVE}"]) from None
+
+
+def max_orders_per_day() -> int:
+    """The most orders one day may have: ``LASTMILE_MAX_ORDERS_PER_DAY``, default 5,000.
+
+    The travel-time matrices of a day grow with the square of its stops (5,000 stops are about
+    200 MB each, 100,000 stops tens of GiB), so a larger day is refused before they are built.
+    Raises ``ValueError`` naming the variable when it is not a whole number >= 1.
+    """
+    raw = os.environ.get(MAX_ORDERS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_ORDERS_PER_DAY
+    try:
+        limit = int(raw.replace("_", ""))
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise ValueError(f"{MAX_ORDERS_ENV}={raw!r} is not a whole number >= 1; set it to the most orders one day "
+                         f"may have (default {DEFAULT_MAX_ORDERS_PER_DAY}) or unset it")
+    return limit
+
+
+def too_many_orders(count: int, limit: int) -> str | None:
+    """The refusal of a day of ``count`` orders over ``limit`` (None when it fits)."""
+    if count <= limit:
+        return None
+    return (f"{count:,} orders for one day is more than the {limit:,} allowed; split them into smaller days, or raise "
+            f"the limit with {MAX_ORDERS_ENV} (the travel-time matrices grow with the square of the orders)")
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter that splits the header into the most known column names (``,`` on a tie)."""
+    def known(d: str) -> int:
+        names = next(csv.reader([header_line], delimiter=d), [])
+        return sum(1 for n in names if n.strip().lower().lstrip("\ufeff") in KNOWN_COLUMNS)
+
+    return max(DELIMITERS, key=lambda d: (known(d), d == ","))
+
+
+def _long_field_column(record: str, delimiter: str, header: Sequence[str]) -> str:
+    """Which column of the CSV record starting ``record`` is longer than :data:`FIELD_LIMIT`."""
+    column, length, quoted, i = 0, 0, False, 0
+    while i < len(record) and length <= FIELD_LIMIT:
+        ch = record[i]
+        if quoted:
+            if ch == '"' and record[i + 1 : i + 2] == '"':
+                i += 1
+            elif ch == '"':
+                quoted = False
+                i += 1
+                continue
+            length += 1
+        elif ch == '"' and length == 0:
+            quoted = True
+        elif ch == delimiter:
+            column, length = column + 1, 0
+        elif ch in "\r\n":
+            break
+        else:
+            length += 1
+        i += 1
+    return header[column] if column < len(header) else f"number {column + 1}"
+
+
+def _text_records(text: str, source: str, max_orders: int) -> list[tuple[int, dict[str, str]]]:
+    """``(line, row)`` of every order line of CSV ``text``, header names lower-cased."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(first_line)
+    physical = io.StringIO(text).readlines()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    records: list[tuple[int, dict[str, str]]] = []
+    line, read_to, count, first_over = 0, 0, 0, 0
+    try:
+        for row in reader:
+            line, read_to = line + 1, reader.line_num
+            if header is None:
+                if row:
+                    header = [h.strip().lower() for h in row]
+                continue
+            if not any(v.strip() for v in row):
+                continue
+            count += 1
+            if count > max_orders:
+                first_over = first_over or line
+                continue  # counted, not kept: the file is refused below
+            values = [unquote_cell(v) for v in row]
+            rec = {h: (values[k] if k < len(values) else "") for k, h in enumerate(header) if h}
+            if delimiter != ",":
+                for c in ("lat", "lon"):
+                    if re.fullmatch(r"\s*[+-]?\d+,\d+\s*", rec.get(c, "")):
+                        rec[c] = rec[c].replace(",", ".")
+            records.append((line, rec))
+    except csv.Error as exc:
+        line += 1
+        if "field larger than field limit" in str(exc):
+            column = _long_field_column("".join(physical[read_to:]), delimiter, header or [])
+            problem = (f"line {line}, column {column}: the field is longer than {FIELD_LIMIT:,} characters "
+                       f"(128 KB); no order needs that much, check the file is the order CSV")
+        else:
+            problem = f"line {line}: the file is not valid CSV ({exc}); {_RESAVE}"
+        raise OrderFileError(source, [problem]) from None
+    header = header or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        problems = [f"line 1, column {c}: required column is missing; add a '{c}' column to the header" for c in missing]
+        others = [d for d in DELIMITERS if d != delimiter and d in first_line]
+        if others and not KNOWN_COLUMNS.intersection(header):
+            shown = "a tab" if others[0] == "\t" else f"'{others[0]}'"
+            problems.append(f"line 1: the file uses {shown} between fields, but none of its header names is a known "
+                            f"column; name the columns {', '.join(REQUIRED_COLUMNS)} (and the optional ones)")
+        raise OrderFileError(source, problems)
+    problem = too_many_orders(count, max_orders)
+    if problem:
+        raise OrderFileError(source, [f"line {first_over}: {problem}"])
+    return records
 
 
 class _Row(BaseModel):
@@ -155,10 +336,13 @@ def parse_orders(
     pickup_points: Mapping[str, PickupPointRef] | None = None,
     service: ServiceTimes = ServiceTimes(),
     check_locations: Callable[[Sequence[tuple[int, float, float]]], list[str]] | None = None,
+    max_orders: int | None = None,
 ) -> list[Order]:
     """Read and validate orders; raise :class:`OrderFileError` listing every problem.
 
-    ``rows`` is a CSV path, CSV text, or already-parsed dict rows. ``check_locations``, given
+    ``rows`` is a CSV path (its bytes decoded by :func:`decode_order_file`), CSV text, or
+    already-parsed dict rows. ``max_orders`` (default :func:`max_orders_per_day`) refuses a
+    longer file before any row is checked. ``check_locations``, given
     ``(line, lat, lon)`` of every home delivery that parsed, returns a problem line for each
     place it cannot serve (e.g. too far from the street network); they are reported together
     with the rest, in line order.
@@ -168,29 +352,28 @@ def parse_orders(
         path = Path(rows)
         source = source or str(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            raw = path.read_bytes()
         except OSError as exc:
             raise OrderFileError(source, [f"cannot read the file: {exc.strerror}"]) from exc
-        rows = text
+        rows, _encoding = decode_order_file(raw, source)
     source = source or "orders"
+    if max_orders is None:
+        try:
+            max_orders = max_orders_per_day()
+        except ValueError as exc:
+            raise OrderFileError(source, [str(exc)]) from None
     if isinstance(rows, str):
-        reader = csv.DictReader(io.StringIO(rows.lstrip("\ufeff")))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise OrderFileError(
-                source,
-                [f"line 1, column {c}: required column is missing; add a '{c}' column to the header" for c in missing],
-            )
-        records = [{(k or "").strip().lower(): (v or "") for k, v in r.items()} for r in reader]
+        records = _text_records(rows.lstrip("\ufeff"), source, max_orders)
     else:
-        records = [dict(r) for r in rows]
+        records = [(i + 2, dict(r)) for i, r in enumerate(rows)]
+        problem = too_many_orders(len(records), max_orders)
+        if problem:
+            raise OrderFileError(source, [f"line {max_orders + 2}: {problem}"])
 
     problems: list[str] = []
     orders: list[Order] = []
     seen: dict[str, int] = {}
-    for i, rec in enumerate(records):
-        line = i + 2
+    for line, rec in records:
         try:
             row = _Row.model_validate(rec)
         except ValidationError as exc:
@@ -253,7 +436,7 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
     """Write orders in the import format, so a generated day can be edited and planned again."""
 
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_writer(f)
         w.writerow(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
         for o in orders:
             w.writerow(

@@ -64,3 +64,101 @@ def test_pickup_orders_take_the_points_location():
 def test_an_unreadable_path_is_a_clear_error(tmp_path):
     with pytest.raises(OrderFileError, match="cannot read the file"):
         parse_orders(tmp_path / "missing.csv")
+
+
+# --------------------------------------------------------------------------- what spreadsheets save
+
+import codecs  # noqa: E402
+
+from scheduling.orders_csv import DEFAULT_MAX_ORDERS_PER_DAY, FIELD_LIMIT, decode_order_file  # noqa: E402
+
+SWEDISH = "order_id,lat,lon,address,slot_start,slot_end\nS1,57.70,11.97,Götgatan 1,08:00,10:00\n"
+
+
+@pytest.mark.parametrize(
+    "raw, encoding",
+    [
+        (SWEDISH.encode("utf-8"), "UTF-8"),
+        (codecs.BOM_UTF8 + SWEDISH.encode("utf-8"), "UTF-8"),
+        (SWEDISH.encode("utf-16"), "UTF-16"),  # with its byte-order mark, as Excel's "Unicode text"
+        (SWEDISH.encode("utf-16-le"), "UTF-16"),  # without one
+        (SWEDISH.encode("cp1252"), "Windows-1252"),  # Excel's plain "CSV" on Western European Windows
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom", "utf-16-le-no-bom", "cp1252"],
+)
+def test_files_in_the_encodings_spreadsheets_save_are_read_with_their_letters(raw, encoding):
+    text, found = decode_order_file(raw)
+    assert found == encoding
+    assert parse_orders(text)[0].address == "Götgatan 1"
+
+
+def test_a_file_path_is_decoded_the_same_way(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(SWEDISH.replace(",", "\t").encode("utf-16"))  # Excel's "Unicode text": UTF-16, tabs
+    assert parse_orders(path)[0].address == "Götgatan 1"
+
+
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        (b"order_id,lat\n\x81\x8d\x8f\n", "line 2: byte 14 (0x81) is neither UTF-8 nor Windows-1252 text; save it"),
+        (codecs.BOM_UTF16_LE + b"o\x00r", "is not UTF-16 text"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "line 1: this is a spreadsheet workbook (.xlsx or .xls)"),
+        (b"order_id,lat\n\x00\x01\x02\x00\x00\x07", "line 2: the file contains NUL bytes, so it is not a CSV text file"),
+    ],
+    ids=["neither-utf8-nor-cp1252", "truncated-utf16", "an-xlsx-file", "binary"],
+)
+def test_bytes_that_are_no_text_are_refused_with_the_line_and_the_fix(raw, problem):
+    with pytest.raises(OrderFileError) as err:
+        decode_order_file(raw, "orders.csv")
+    assert problem in err.value.problems[0] and "CSV UTF-8" in err.value.problems[0]
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read_as_european_excel_saves_it():
+    text = "order_id;lat;lon;address;slot_start;slot_end;parcels\nE1;57,70;11,97;Storgatan 1, 2 tr;08:00;10:00;2\n"
+    order = parse_orders(text)[0]
+    assert (order.lat, order.lon, order.address, order.parcels) == (57.70, 11.97, "Storgatan 1, 2 tr", 2)
+
+
+def test_a_file_whose_header_uses_an_unknown_delimiter_and_names_says_so():
+    with pytest.raises(OrderFileError) as err:
+        parse_orders("id;breddgrad;längdgrad\n1;57,7;11,9\n")
+    assert err.value.problems[-1].startswith("line 1: the file uses ';' between fields, but none of its header names")
+
+
+def test_a_field_over_128_kb_refuses_the_file_with_its_line_and_column():
+    text = GOOD + 'A3,57.7,11.9,"' + "x" * (FIELD_LIMIT + 1) + '",08:00,10:00,1,,\n'
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(text)
+    assert err.value.problems == [
+        "line 4, column address: the field is longer than 131,072 characters (128 KB); no order needs that much, "
+        "check the file is the order CSV"
+    ]
+
+
+def test_a_file_of_more_orders_than_a_day_may_have_is_refused_before_its_rows_are_checked(monkeypatch):
+    header = "order_id,lat,lon,slot_start,slot_end\n"
+    rows = "".join(f"N{i},57.7,11.9,08:00,10:00\n" for i in range(DEFAULT_MAX_ORDERS_PER_DAY + 1))
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(header + rows)
+    assert err.value.problems == [
+        f"line {DEFAULT_MAX_ORDERS_PER_DAY + 2}: 5,001 orders for one day is more than the 5,000 allowed; split them into "
+        "smaller days, or raise the limit with LASTMILE_MAX_ORDERS_PER_DAY (the travel-time matrices grow with the square "
+        "of the orders)"
+    ]
+    monkeypatch.setenv("LASTMILE_MAX_ORDERS_PER_DAY", "2")
+    with pytest.raises(OrderFileError, match="line 4: 3 orders for one day is more than the 2 allowed"):
+        parse_orders(header + "".join(f"N{i},57.7,11.9,08:00,10:00\n" for i in range(3)))
+    monkeypatch.setenv("LASTMILE_MAX_ORDERS_PER_DAY", "lots")
+    with pytest.raises(OrderFileError, match="LASTMILE_MAX_ORDERS_PER_DAY='lots' is not a whole number >= 1"):
+        parse_orders(GOOD)
+
+
+def test_an_order_file_written_with_neutralized_cells_reads_back_as_it_was(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    orders = parse_orders(GOOD.replace("Storgatan 1", '"=HYPERLINK(""http://evil.example"",""x"")"'))
+    path = tmp_path / "again.csv"
+    write_orders_csv(orders, path)
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8")
+    assert parse_orders(path)[0].address == '=HYPERLINK("http://evil.example","x")'

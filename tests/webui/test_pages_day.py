@@ -193,7 +193,7 @@ def test_bad_order_file_lists_row_problems_and_imports_nothing(client):
     "content, message",
     [
         (b"", "the file is empty"),
-        (b"\xff\xfe\x00bad", "not UTF-8 text"),
+        (b"\xff\xfe\x00", "is not UTF-16 text"),
         (b"id,lat\n1,2\n", "required column is missing"),
         (b"order_id,lat,lon,slot_start,slot_end\nFAR,59.33,18.06,10:00,12:00\n", "off the street map"),
     ],

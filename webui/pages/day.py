@@ -347,14 +347,17 @@ def import_orders(date: str):
     if upload is None or not upload.filename:
         flash("Choose an order CSV file to import.", "error")
         return redirect(url_for("day.view", date=date))
+    from scheduling.orders_csv import ENCODING_CP1252, OrderFileError, decode_order_file
+
     raw = upload.read()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        flash(f"{upload.filename}: the file is not UTF-8 text; save it as CSV (UTF-8) and try again.", "error")
-        return redirect(url_for("day.view", date=date))
-    try:
+        text, encoding = decode_order_file(raw, upload.filename)
         orders = workbench().import_orders(date, text, upload.filename)
+    except OrderFileError as exc:
+        flash(f"{upload.filename}: the file cannot be read as text, nothing was imported", "error")
+        for line in exc.problems:
+            flash(line, "problem")
+        return redirect(url_for("day.view", date=date))
     except DayError as exc:
         flash(str(exc), "error")
         for line in exc.problems[:50]:
@@ -364,6 +367,9 @@ def import_orders(date: str):
         return redirect(url_for("day.view", date=date))
     audit("plan.change", f"day:{date}", f"import {len(orders)} orders from {upload.filename}")
     flash(f"Imported {len(orders)} orders from {upload.filename} for {date}. Press Plan to route them.", "ok")
+    if encoding == ENCODING_CP1252:
+        flash(f"{upload.filename} is not UTF-8, so it was read as Windows-1252 (what Excel saves as plain CSV); "
+              "if letters such as å, ä, ö look wrong on the day, save it as 'CSV UTF-8' and import it again.", "ok")
     return redirect(url_for("day.view", date=date))
 
 
