@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable
 
 from flask import Flask
@@ -15,16 +16,34 @@ log = logging.getLogger("lastmile")
 Stopper = Callable[[], None]
 
 
-def start_hold_sweeper(app: Flask, every_s: float = 30.0) -> Stopper:
-    """Expire overdue holds every ``every_s`` seconds (lazy expiry covers the time between)."""
+def start_hold_sweeper(app: Flask, every_s: float = 30.0, prune_every_s: float | None = None) -> Stopper:
+    """Expire overdue holds every ``every_s`` seconds (lazy expiry covers the time between),
+    and every ``prune_every_s`` seconds (default once an hour, the first time at start) forget
+    the ``Idempotency-Key`` answers older than their 24-hour window (:mod:`scheduling.idempotency`)."""
     from scheduling.bookings import sweep_expired_holds
+    from scheduling.idempotency import PRUNE_EVERY, prune_idempotency_keys
     from webui.api.context import booking_app
 
     booking = booking_app(app)
     stop = threading.Event()
+    prune_every = PRUNE_EVERY.total_seconds() if prune_every_s is None else prune_every_s
+
+    def prune() -> None:
+        try:
+            pruned = prune_idempotency_keys(booking.service.db, booking.setup.now())
+            if pruned:
+                log.info("forgot %d idempotency key answer(s) older than 24 hours", pruned)
+        except Exception:  # tried again at the next prune time; the table only grows meanwhile
+            log.exception("idempotency key pruning failed")
 
     def sweep() -> None:
-        while not stop.wait(every_s):
+        next_prune = time.monotonic()
+        while True:
+            if time.monotonic() >= next_prune:
+                prune()
+                next_prune = time.monotonic() + prune_every
+            if stop.wait(every_s):
+                return
             try:
                 for date, booking_id in sweep_expired_holds(booking.service.db, booking.setup.now()):
                     booking.plans.day(date).remove(booking_id)
