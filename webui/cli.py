@@ -734,6 +734,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_webhook_commands(ssub)
 
     from webui.cli_booking import add_commands as add_booking_commands
+    from webui.cli_keys import add_commands as add_key_commands
+
+    add_key_commands(ssub)
 
     add_booking_commands(sub)
 

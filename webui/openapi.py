@@ -210,7 +210,8 @@ def _errors(*codes: int) -> dict:
     text = {
         400: "malformed JSON",
         401: "missing or invalid API key",
-        403: "the member tier may not book this slot",
+        403: "the key lacks the route's scope (reason scope: read for GET, book for changes), or the member tier may not book this slot",
+        429: "the key sent more requests a second than its rate limit (reason rate_limited); wait the Retry-After seconds",
         404: "no such booking for this shop",
         409: "the change cannot be made (full, past_cutoff: the day is being dispatched, blackout, not routable, "
         "hold expired, duplicate order_ref)",
@@ -345,6 +346,10 @@ def openapi_document() -> dict[str, Any]:
 
     for path, operations in customers.openapi_paths().items():
         paths.setdefault(path, {}).update(operations)
+    for operations in paths.values():  # every route a shop's key opens can answer 403 scope and 429
+        for op in operations.values():
+            if op.get("security") == secured:
+                op["responses"] = {**op["responses"], **_errors(403, 429)}
     booking = {**BOOKING, "properties": {k: dict(v) for k, v in BOOKING["properties"].items()}}
     _mark_personal(booking["properties"])
     return {

@@ -48,6 +48,8 @@ class Shop(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     api_key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    # Before schema 0007 the shop's only key; now written once (its first key) and never read:
+    # the keys are in ``api_keys``. Retired to an unusable value when that key is rotated or revoked.
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Where the shop's events are POSTed (HTTPS, or loopback for tests); None: the shop polls /events.
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -63,7 +65,10 @@ class Shop(Base):
 
 class ApiKey(Base):
     """One of a shop's API keys, stored as a SHA-256; ``scopes`` a comma list of ``read`` and
-    ``book``; a revoked key (``revoked_at``, naive UTC) is refused by every server process."""
+    ``book``. ``revoked_at`` (naive UTC) is when the key stops working: a revoked key has it in
+    the past, a rotated one in the future (its grace period); every server process refuses the
+    key within its key-cache time (``API_KEY_CACHE_S``) after that moment. The source of truth
+    for keys (``shops.api_key_hash`` is no longer read)."""
 
     __tablename__ = "api_keys"
     __table_args__ = (Index("ix_api_keys_shop", "shop_id"),)
@@ -71,6 +76,7 @@ class ApiKey(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     scopes: Mapped[str] = mapped_column(String(100), nullable=False, default="read,book", server_default="read,book")
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")
     label: Mapped[str] = mapped_column(String(80), nullable=False, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

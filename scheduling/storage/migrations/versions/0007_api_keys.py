@@ -19,16 +19,20 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), nullable=False),
         sa.Column("key_hash", sa.String(128), nullable=False, unique=True),
+        # The key's first characters (``lm_`` and 8 more), to name it in lists; "" for keys made before 0007.
+        sa.Column("prefix", sa.String(16), nullable=False, server_default=""),
         sa.Column("scopes", sa.String(100), nullable=False, server_default="read,book"),
         sa.Column("label", sa.String(80), nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
     )
     op.create_index("ix_api_keys_shop", "api_keys", ["shop_id"])
-    # Every shop's existing key becomes its first key, with both scopes.
+    # Every shop's existing key becomes its first key, with both scopes (its prefix is unknown:
+    # only the hash was stored). Times in these tables are naive UTC on both databases.
+    now = "timezone('utc', now())" if op.get_bind().dialect.name == "postgresql" else "CURRENT_TIMESTAMP"
     op.execute(
-        "INSERT INTO api_keys (shop_id, key_hash, scopes, label, created_at) "
-        "SELECT id, api_key_hash, 'read,book', 'first key', CURRENT_TIMESTAMP FROM shops"
+        "INSERT INTO api_keys (shop_id, key_hash, prefix, scopes, label, created_at) "
+        f"SELECT id, api_key_hash, '', 'read,book', 'first key', {now} FROM shops"
     )
 
 
