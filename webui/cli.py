@@ -586,7 +586,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO)
     print(f"lastmile serving on http://{args.host}:{args.port} (API at /api/v1, {args.threads} threads)", flush=True)
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="lastmile", channel_timeout=30)
+        # Bodies over the app's limit are refused by waitress before they are buffered (its default is 1 GiB).
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="lastmile", channel_timeout=30,
+              max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     finally:
         stop_background()
     return 0
@@ -732,11 +734,11 @@ def build_parser() -> argparse.ArgumentParser:
     from webui.cli_webhooks import add_commands as add_webhook_commands
 
     add_webhook_commands(ssub)
-
-    from webui.cli_booking import add_commands as add_booking_commands
     from webui.cli_keys import add_commands as add_key_commands
 
     add_key_commands(ssub)
+
+    from webui.cli_booking import add_commands as add_booking_commands
 
     add_booking_commands(sub)
 

@@ -182,3 +182,22 @@ def test_the_document_is_valid_openapi_and_answers_match_its_schemas(api):
     booking = api.post("/api/v1/bookings", booking_body(hold=True)).get_json()
     conforms(booking, "Booking")
     conforms(api.post("/api/v1/bookings", booking_body(colour="red")).get_json(), "Error")
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        (f"/api/v1/slots?date={DATE}&date=2026-11-26&lat=57.7089&lon=11.9746", "date"),
+        (f"/api/v1/bookings?date={DATE}&date={DATE}", "date"),
+        ("/api/v1/events?after=1&limit=5&after=2", "after"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_refused_naming_it(api, path, name):
+    r = api.get(path)
+    assert r.status_code == 422
+    err = r.get_json()["error"]
+    assert err["field"] == name and err["reason"] == "repeated" and f"give {name} once" in err["message"]
+
+
+def test_each_parameter_given_once_is_still_accepted(api):
+    assert api.get(f"/api/v1/bookings?date={DATE}&customer_id=c1").status_code == 200

@@ -107,6 +107,9 @@ def authenticated(view):
 
 
 def _query(model: type[BaseModel]):
+    for name in request.args:
+        if len(request.args.getlist(name)) > 1:
+            return None, error(422, name, "repeated", f"'{name}' is given {len(request.args.getlist(name))} times in the query; give {name} once")
     try:
         return model.model_validate(request.args.to_dict(flat=True)), None
     except ValidationError as exc:
