@@ -201,3 +201,23 @@ def test_a_query_parameter_given_twice_is_refused_naming_it(api, path, name):
 
 def test_each_parameter_given_once_is_still_accepted(api):
     assert api.get(f"/api/v1/bookings?date={DATE}&customer_id=c1").status_code == 200
+
+
+@pytest.mark.slow
+def test_lastmile_serve_refuses_a_body_over_16_mb_before_reading_it(tmp_path):
+    import socket
+
+    from tests.webui.live_server import free_port, start_server
+
+    port = free_port()
+    server = start_server(f"sqlite:///{tmp_path / 'big.db'}", port, tmp_path)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            # Only the headers: waitress answers from Content-Length alone, without waiting for 17 MB.
+            s.sendall(b"POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 17000000\r\n\r\n")
+            answer = s.recv(200)
+        assert answer.startswith(b"HTTP/1.1 413")
+    finally:
+        server.kill()
+        server.wait()
