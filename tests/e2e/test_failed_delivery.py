@@ -13,7 +13,7 @@ from scenarios.dispatch.demo import run_demo
 from scenarios.execution.simulate import drive
 from scenarios.scenario import load_scenario
 from scheduling.shops import hash_key
-from scheduling.storage.models import Booking, Feedback, Shop
+from scheduling.storage.models import ApiKey, Booking, Feedback, Shop
 from webui.app import create_app
 
 DATE = dt.date(2026, 11, 25)
@@ -27,7 +27,8 @@ def driven(tmp_path_factory):
     report = drive(bench.db, "gothenburg", DATE.isoformat(), seed=4, not_home_share=0.5)
     assert report.failed.get("not_home", 0) > 0
     with bench.db.session() as s:  # the shop's key, known to the test
-        s.execute(update(Shop).where(Shop.name == "Nordic Home").values(api_key_hash=hash_key(KEY)))
+        shop_id = select(Shop.id).where(Shop.name == "Nordic Home").scalar_subquery()
+        s.execute(update(ApiKey).where(ApiKey.shop_id == shop_id).values(key_hash=hash_key(KEY)))
     evening = dt.datetime(2026, 11, 25, 20, 0, tzinfo=dt.timezone.utc)
     app = create_app({"DATABASE_URL": f"sqlite:///{out / 'lastmile.db'}", "TESTING": True, "BOOKING_CLOCK": lambda: evening,
                       "BOOKING_RESOLVE": False, "SOLVER_CLUSTER": "inline"})
