@@ -37,7 +37,7 @@ from scheduling.booking_setup import BookingError, BookingSetup
 from scheduling.preferences import PastOrder
 from scheduling.slots import SlotTemplate
 from scheduling.storage import Database
-from scheduling import quotes, tier_policy
+from scheduling import quotes, shared_routes, tier_policy
 from scheduling.privacy.consent import settle as consent_settle
 from scheduling.storage.models import Booking, CustomerProfile, IdempotencyRecord
 from scheduling.tentative import StopRequest, TentativePlans
@@ -387,7 +387,30 @@ class BookingService:
         date = req.date.isoformat()
         booking_id = uuid.uuid4().hex
         day = self.plans.day(date)
-        quote = day.add(booking_id, stop)
+        with day.lock:
+            day.in_flight.add(booking_id)
+        try:
+            return self._book(shop_id, req, idem, template, zone, stop, home_zone, date, booking_id, day)
+        finally:
+            with day.lock:
+                day.in_flight.discard(booking_id)
+
+    def _routable_under_lock(self, s: Session, day, date: str, key: str, stop: StopRequest, now: dt.datetime, slot: str):
+        """Inside a booking transaction: lock ``date``, bring this process's routes to the stored
+        bookings, and insert ``key``'s stop (409 ``not_routable`` if it does not fit). The stop
+        is only ever inserted here, so the check sees the committed bookings of every process
+        and nothing uncommitted; the caller removes it if the transaction fails."""
+        shared_routes.lock_date(s, date)
+        day.remove(key)  # a retried transaction inserts again
+        shared_routes.sync_day(s, day, date, _naive_utc(now), lambda b: stop_of_row(self.setup, b), day.in_flight)
+        quote = day.add(key, stop)
+        if not quote.feasible:
+            raise BookingError(409, "slot", "not_routable", f"{slot} on {date} no longer fits the day's routes; pick another slot")
+        return quote
+
+    def _book(self, shop_id: int, req: NewBooking, idem: Idempotency | None, template: SlotTemplate, zone: str,
+              stop: StopRequest, home_zone: str, date: str, booking_id: str, day) -> Outcome:
+        quote = day.quote(stop)  # a first answer without the lock; the insertion happens under it
         if not quote.feasible:
             raise BookingError(409, "slot", "not_routable", f"{req.slot} on {date} no longer fits the day's routes; pick another slot")
         fee = self._fee(req, template, quote.cost)
@@ -405,6 +428,7 @@ class BookingService:
         freed: list[tuple[str, list[str]]] = []
 
         def work(s: Session) -> Outcome:
+            self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)
             tier_policy.check_allowed(s, shop_id, req.tier)
             tier_policy.check_share(s, shop_id, req.tier, date, dict(self.setup.tiers))
             self._check_blackout(s, home_zone, date)
@@ -453,6 +477,7 @@ class BookingService:
                 updated_at=naive,
             )
             s.add(booking)
+            day.stamps[booking_id] = naive
             if consent:  # without consent no profile is kept (scheduling.privacy.consent)
                 self._upsert_customer(s, shop_id, req, home_zone, naive)
             outcome = Outcome(201, booking_dict(booking, self.currency))
@@ -676,7 +701,7 @@ class BookingService:
         # The stop is re-inserted under a temporary key, so the old place is kept until the move commits.
         probe = f"{booking_id}~{uuid.uuid4().hex[:12]}"  # unique: concurrent moves must not share a probe
         day = self.plans.day(new_date)
-        quote = day.add(probe, stop)
+        quote = day.quote(stop)  # a first answer; the probe is inserted under the date's lock
         if not quote.feasible:
             raise BookingError(409, "slot", "not_routable", f"{req.slot} on {new_date} does not fit the day's routes; pick another slot")
         fee = self._fee(req, template, quote.cost)
@@ -684,6 +709,7 @@ class BookingService:
         naive = _naive_utc(now)
 
         def work(s: Session) -> Outcome:
+            self._routable_under_lock(s, day, new_date, probe, stop, now, req.slot)
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")

@@ -111,6 +111,10 @@ class DayRoutes:
         self.members: dict[int, set[str]] = {}
         self.booking_parcels: dict[str, tuple[int, int]] = {}  # booking -> (parcels, per-parcel seconds)
         self.overflow: set[str] = set()  # booked but not fitting the tentative routes
+        # Across processes (scheduling.shared_routes): each stop's booking as last seen stored
+        # (its updated_at), and this process's bookings not committed yet.
+        self.stamps: dict[str, object] = {}
+        self.in_flight: set[str] = set()
 
     # -- matrices ----------------------------------------------------------------------------
     def _grow(self) -> None:

@@ -232,6 +232,16 @@ class Booking(Base):
     fee_quoted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
 
 
+class RouteLock(Base):
+    """The row a booking transaction of ``date`` locks first (scheduling.shared_routes): the
+    routability check of every server process on that date happens one at a time, against the
+    live bookings as committed. ``version`` counts the transactions that took it."""
+
+    __tablename__ = "route_locks"
+    date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+
 class IdempotencyRecord(Base):
     """The stored answer to a request sent with an ``Idempotency-Key``, per shop."""
 
