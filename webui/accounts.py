@@ -1,6 +1,9 @@
 """Web UI accounts: dispatchers, planners and admins who sign in with a password.
 
-Passwords are stored only as salted hashes (``werkzeug.security``, scrypt by default).
+Passwords are stored only as salted hashes (``werkzeug.security``, scrypt by default); an
+unknown name is checked against a dummy hash, so it answers as slowly as a known one.
+A user's ``session_version`` is in every session cookie (:mod:`webui.pages.auth`): signing out,
+a new password and removal raise it, and every cookie carrying an older one stops working.
 Every change made with an ``actor`` (``user:<name>`` from the pages, ``cli`` from the command
 line) is written to the audit log (:mod:`scheduling.audit`) in the same transaction.
 """
@@ -9,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduling import audit
@@ -53,6 +58,12 @@ def _existing(s, username: str) -> User:
     return user
 
 
+def _first_session_version() -> int:
+    """A random start: a store may give a removed user's id to a new user (SQLite reuses the
+    highest rowid), and the old user's cookies must not fit the new one."""
+    return secrets.randbelow(2**30) + 1
+
+
 def _admins(s) -> int:
     return s.scalar(select(func.count()).select_from(User).where(User.role == "admin")) or 0
 
@@ -70,7 +81,8 @@ def add_user(db: Database, username: str, password: str, role: str = "dispatcher
     with db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise AccountError(f"username '{username}' is already taken; pick another name")
-        user = User(username=username, password_hash=generate_password_hash(password), role=role)
+        user = User(username=username, password_hash=generate_password_hash(password), role=role,
+                    session_version=_first_session_version())
         s.add(user)
         s.flush()
         if actor is not None:
@@ -91,17 +103,23 @@ def remove_user(db: Database, username: str, *, actor: str | None = None) -> Non
         user = _existing(s, username)
         if user.role == "admin" and _admins(s) <= 1:
             raise AccountError(f"user '{user.username}' is the last admin; add another admin first, then remove this one")
+        user.session_version += 1  # a session still open on another process fails its next request
+        s.flush()
         s.delete(user)
         if actor is not None:
             audit.record(s, actor, "user.remove", f"user:{user.username}", f"role {user.role}")
 
 
 def set_password(db: Database, username: str, password: str, *, actor: str | None = None) -> None:
-    """Give a user a new password (stored hashed)."""
+    """Give a user a new password (stored hashed): every session of theirs ends and a sign-in lock
+    (:mod:`webui.signin_throttle`) is lifted."""
     _check_password(password)
     with db.session() as s:
         user = _existing(s, username)
         user.password_hash = generate_password_hash(password)
+        user.session_version += 1
+        user.failed_signins = 0
+        user.locked_until = None
         if actor is not None:
             audit.record(s, actor, "user.password", f"user:{user.username}", "password reset")
 
@@ -120,14 +138,30 @@ def set_role(db: Database, username: str, role: str, *, actor: str | None = None
         return before
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password made like the real ones, checked for unknown names."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(db: Database, username: str, password: str) -> User | None:
-    """The user if the password matches, else ``None`` (same answer for unknown names)."""
+    """The user if the password matches, else ``None``. An unknown name gets the same answer after
+    the same work: its password is checked against a dummy hash."""
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username.strip()))
-        if user is None or not check_password_hash(user.password_hash, password):
+        if user is None:
+            check_password_hash(_dummy_hash(), password)
+            return None
+        if not check_password_hash(user.password_hash, password):
             return None
         s.expunge(user)
         return user
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """Raise the user's session version: every session cookie of theirs (on any process) stops working."""
+    with db.session() as s:
+        s.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
 def get_user(db: Database, user_id: int) -> User | None:

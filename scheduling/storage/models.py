@@ -34,7 +34,8 @@ class SigninFailure(Base):
     """A wrong password or unknown user at sign-in, per client address (naive UTC): the throttle's memory."""
 
     __tablename__ = "signin_failures"
-    __table_args__ = (Index("ix_signin_failures_address_at", "address", "at"),)
+    __table_args__ = (Index("ix_signin_failures_address_at", "address", "at"),
+                      Index("ix_signin_failures_username_at", "username", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64), nullable=False)
     username: Mapped[str] = mapped_column(String(80), nullable=False, default="")

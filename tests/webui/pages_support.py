@@ -16,7 +16,7 @@ def small_day_config(tmp: Path, **extra) -> dict:
     Dask worker, without starting one)."""
     config = {
         "TESTING": False,  # keep CSRF checks on: the pages must carry their tokens
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-" + "0123456789abcdef" * 2,  # create_app wants 32+ bytes
         "DATABASE_URL": f"sqlite:///{tmp / 'lastmile.db'}",
         "IMPORT_DIR": str(tmp / "imports"),
         "ORDERS_PER_DAY_OVERRIDE": 40,

@@ -67,11 +67,13 @@ def test_sign_in_then_out(app):
     assert client.get(f"/day/{DAY}").status_code == 302
 
 
-def test_sign_in_never_redirects_to_another_site(app):
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example", "/\\evil.example", "/%0d%0aSet-Cookie:x"])
+def test_sign_in_never_redirects_to_another_site(app, target):
     client = app.test_client()
     token = form_token(client.get("/signin").get_data(as_text=True))
-    resp = client.post("/signin?next=https://evil.example/x", data={"username": "dispatch", "password": PASSWORD, "csrf_token": token})
-    assert resp.status_code == 302 and "evil" not in resp.location
+    resp = client.post("/signin", query_string={"next": target},
+                       data={"username": "dispatch", "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302 and "evil" not in resp.location and resp.location == "/"
 
 
 def test_forms_without_the_csrf_token_are_refused_with_a_plain_message(app):

@@ -9,7 +9,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webui.jobs import JobRunner
 from scenarios.dispatch.workbench import Workbench
@@ -29,6 +29,10 @@ PLAIN_MESSAGES = {
 def _wants_json() -> bool:
     return (request.is_json or request.path.startswith("/jobs/") or request.path.endswith(".geojson")
             or request.accept_mimetypes.best == "application/json" or request.headers.get("X-Requested-With") == "fetch")
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/") or (request.blueprint or "").startswith("api")
 
 
 def _error_page(status: int, message: str):
@@ -64,9 +68,20 @@ def register_pages(app: Flask) -> None:
     # The booking API (registered first) answers its own errors in JSON: keep its handler for /api/.
     api_handler = app.error_handler_spec.get(None, {}).get(None, {}).get(HTTPException)
 
+    # A handler by status code wins over the API blueprint's catch-all, which would hand the
+    # exception back as Werkzeug's HTML page: a too-large body gets the API's JSON error shape.
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+        if _is_api():
+            from webui.api import error
+
+            return error(413, None, "too_large", f"the request body is larger than the {limit_mb:g} MB limit; send a smaller body")
+        return _error_page(413, f"The file is too large: the limit is {limit_mb:g} MB. Split it and import the parts.")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if request.path.startswith("/api/") or (request.blueprint or "").startswith("api"):
+        if _is_api():
             return api_handler(exc) if api_handler is not None else exc
         status = exc.code or 500
         description = exc.description if exc.description and exc.description != type(exc).description else None

@@ -1,7 +1,11 @@
 """Signing in and out, and who may do what.
 
 Sessions are Flask's signed cookies managed by Flask-Login; every POST form and fetch carries
-the CSRF token (Flask-WTF ``CSRFProtect``, see :func:`webui.app.create_app`).
+the CSRF token (Flask-WTF ``CSRFProtect``, see :func:`webui.app.create_app`). A session names
+the user and their ``session_version`` (``"<id>.<version>"``): signing out, a new password and
+removal raise the stored version, and a cookie with an older one no longer signs anyone in, on
+any process. Sign-ins are throttled per account and per client address
+(:mod:`webui.signin_throttle`); ``next=`` takes only a path on this site (:func:`_safe_next`).
 Roles (:data:`webui.accounts.ROLES`):
 
 * a **dispatcher** plans, edits, publishes and prints the day, and so sees the addresses,
@@ -18,14 +22,16 @@ signed-in user viewed, exported or changed (actor ``user:<name>``).
 
 from __future__ import annotations
 
+import unicodedata
 from functools import wraps
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from webui.accounts import authenticate, get_user
+from webui import signin_throttle
+from webui.accounts import authenticate, end_sessions, get_user
 
 STOP_ROLES: tuple[str, ...] = ("dispatcher",)  # who sees addresses, instructions and stop positions
 HOME_OF_ROLE = {"dispatcher": "day.view", "planner": "planner.view", "admin": "admin.view"}
@@ -38,10 +44,15 @@ login_manager.session_protection = "basic"
 
 
 class SignedIn(UserMixin):
-    def __init__(self, user_id: int, username: str, role: str):
+    def __init__(self, user_id: int, username: str, role: str, session_version: int = 1):
         self.id = user_id
         self.username = username
         self.role = role
+        self.session_version = session_version
+
+    def get_id(self) -> str:
+        # What the session cookie stores: a cookie of an older version is refused by _load.
+        return f"{self.id}.{self.session_version}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -51,11 +62,15 @@ class SignedIn(UserMixin):
 def _load(user_id: str) -> SignedIn | None:
     from webui.app import get_db
 
+    uid, _, version = user_id.partition(".")
     try:
-        user = get_user(get_db(current_app), int(user_id))
+        user = get_user(get_db(current_app), int(uid))
+        version_n = int(version)
     except ValueError:
+        return None  # malformed, or a cookie from before session versions: sign in again
+    if user is None or version_n != user.session_version:  # ended by sign-out, new password or removal
         return None
-    return None if user is None else SignedIn(user.id, user.username, user.role)
+    return SignedIn(user.id, user.username, user.role, user.session_version)
 
 
 def role_required(*roles: str) -> Callable:
@@ -94,11 +109,18 @@ def audit(action: str, subject: str = "", detail: str = "") -> None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """``target`` if it is a path on this site, else ``None`` (the caller goes home).
+
+    Only a relative path with a single leading ``/``: no scheme or host, no backslash (browsers
+    read ``/\\host`` as ``//host``) and no control character (CR/LF would split the Location
+    header), also when percent-encoded."""
+    if not target or not target.startswith("/") or target.startswith("//"):
         return None
+    for text in (target, unquote(target)):
+        if "\\" in text or text.startswith("//") or any(unicodedata.category(ch) == "Cc" for ch in text):
+            return None
     parts = urlsplit(target)
-    # Only paths on this site: never bounce a signed-in user to another host.
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
@@ -108,24 +130,34 @@ def signin():
     from webui.app import get_db
 
     error = None
+    status = 200
     username = ""
     if request.method == "POST":
+        db = get_db(current_app)
         username = request.form.get("username", "")
         password = request.form.get("password", "")
         if not username.strip() or not password:
-            error = "Enter your user name and password."
+            error, status = "Enter your user name and password.", 401
+        elif (refused := signin_throttle.refusal(db, username, request.remote_addr)) is not None:
+            error, status = refused.message(), 429
         else:
-            user = authenticate(get_db(current_app), username, password)
+            user = authenticate(db, username, password)
             if user is None:
-                error = "User name or password is wrong."
+                locked = signin_throttle.record_failure(db, username, request.remote_addr)
+                error, status = (locked.message(), 429) if locked else ("User name or password is wrong.", 401)
             else:
-                login_user(SignedIn(user.id, user.username, user.role), remember=False)
+                signin_throttle.record_success(db, user.id)
+                login_user(SignedIn(user.id, user.username, user.role, user.session_version), remember=False)
                 return redirect(_safe_next(request.args.get("next")) or url_for("day.home"))
-    return render_template("signin.html", error=error, username=username), (401 if error else 200)
+    return render_template("signin.html", error=error, username=username), status
 
 
 @bp.route("/signout", methods=["POST"])
 def signout():
+    from webui.app import get_db
+
+    if current_user.is_authenticated:
+        end_sessions(get_db(current_app), current_user.id)  # a copy of this cookie stops working too
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.signin"))

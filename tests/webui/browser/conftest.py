@@ -58,7 +58,7 @@ def browser():
 
 
 class Guard:
-    """Records requests that leave localhost and uncaught page errors."""
+    """Records requests that leave localhost, uncaught page errors and CSP violations."""
 
     def __init__(self):
         self.external: list[str] = []
@@ -80,6 +80,11 @@ def new_page(browser, width: int = 1280, height: int = 800):
     context.route("**/*", guard.route)
     page = context.new_page()
     page.on("pageerror", lambda exc: guard.page_errors.append(str(exc)))
+    # Page.wait_for_function takes "() => expr": a bare expression is eval()ed in the page, which the
+    # CSP refuses. A Content-Security-Policy violation only logs to the console ("Refused to execute inline
+    # script ..."): count it as a page error, so every flow that checks page_errors checks the CSP.
+    page.on("console", lambda msg: guard.page_errors.append(f"CSP: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
     page.set_default_timeout(30_000)
     return context, page, guard
 

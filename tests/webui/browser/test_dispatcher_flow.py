@@ -30,8 +30,8 @@ def _clean(guard) -> None:
 
 
 def _routes_drawn(page) -> int:
-    page.wait_for_function("document.getElementById('map').dataset.routes === 'drawn'")
-    page.wait_for_function("document.getElementById('map').dataset.basemap === 'ready'")
+    page.wait_for_function("() => document.getElementById('map').dataset.routes === 'drawn'")
+    page.wait_for_function("() => document.getElementById('map').dataset.basemap === 'ready'")
     return page.locator("path.route-line").count()
 
 
@@ -66,7 +66,7 @@ def test_plan_the_day_shows_progress_then_one_coloured_route_per_vehicle(tab, sc
     page.select_option("#time-limit", "3.0")
     page.click("#plan-button")
     page.wait_for_selector("#progress:not([hidden])")
-    page.wait_for_function("document.getElementById('progress-text').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('progress-text').textContent.length > 0")
     screenshot(page, "02-planning-progress")
     _wait_for_plan(page, before)
     vehicles = page.locator("article.vehicle").count()
@@ -232,11 +232,11 @@ def test_planner_sees_pickup_points_and_draws_a_catchment(browser, live_server, 
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/planner"))
-    page.wait_for_function("document.getElementById('map').dataset.basemap === 'ready'")
+    page.wait_for_function("() => document.getElementById('map').dataset.basemap === 'ready'")
     points = page.locator("tr.point-row").count()
     if points:
         page.locator("tr.point-row").first.click()
-        page.wait_for_function("document.getElementById('map').dataset.catchments === '1'")
+        page.wait_for_function("() => document.getElementById('map').dataset.catchments === '1'")
         assert page.locator("path.catchment").count() >= 1
     assert "Planned days compared" in page.inner_text("main")
     page.evaluate("window.scrollTo(0, 0)")

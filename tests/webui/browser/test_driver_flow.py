@@ -82,14 +82,14 @@ def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browse
 
     context, phone, guard = new_page(browser, *PHONE)
     phone.goto(link)
-    phone.wait_for_function("document.getElementById('driver').dataset.state === 'ready'")
+    phone.wait_for_function("() => document.getElementById('driver').dataset.state === 'ready'")
     assert "token=" not in phone.url, "the token leaves the address bar"
     assert phone.evaluate("JSON.parse(localStorage.getItem('lastmile.driver.token'))") == token
     cards = phone.locator("li.driver-stop")
     assert cards.count() == len(stops)
     assert [cards.nth(k).get_attribute("data-stop-id") for k in range(len(stops))] == [s.stop_id for s in stops]
     assert stops[0].address in cards.nth(0).inner_text()
-    phone.wait_for_function(f"document.getElementById('leg-map').dataset.leg === {json.dumps(stops[0].stop_id)}")
+    phone.wait_for_function(f"() => document.getElementById('leg-map').dataset.leg === {json.dumps(stops[0].stop_id)}")
     assert phone.locator("path.leg-line").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE[0], "nothing wider than the phone"
     screenshot(phone, "driver-01-stops-at-phone-width")
@@ -118,7 +118,7 @@ def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browse
 
     # Back online: the queue goes out in order, once.
     context.set_offline(False)
-    phone.wait_for_function("document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
+    phone.wait_for_function("() => document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
     assert phone.inner_text("#queue-status") == "Nothing waiting to send"
     stored = [e for e in stored_events(app, date) if e.vehicle_id == vehicle_id]
     assert [e.id for e in stored] == [e["id"] for e in queued], "the store holds exactly what the phone queued, in order, once"
@@ -131,7 +131,7 @@ def test_a_driver_reports_offline_and_the_dispatcher_sees_each_event_once(browse
                            ["/api/v1/driver/events", token, outcomes[0]])
     assert again == 200
     assert len([e for e in stored_events(app, date) if e.vehicle_id == vehicle_id]) == len(queued)
-    phone.wait_for_function("document.querySelectorAll('li.driver-stop.status-delivered').length === 2")
+    phone.wait_for_function("() => document.querySelectorAll('li.driver-stop.status-delivered').length === 2")
     screenshot(phone, "driver-03-online-all-sent")
     context.close()
     _clean(guard)
@@ -196,7 +196,7 @@ def test_the_timeline_has_a_now_line_a_late_stop_in_red_and_clicking_a_stop_sele
     # ... and selecting a row elsewhere marks it in the timeline.
     second = other.stops[1] if len(other.stops) > 1 else first
     desk.click(f'tr.stop-row[data-stop-id="{second.stop_id}"]')
-    desk.wait_for_function(f"document.getElementById('timeline').dataset.selected === {json.dumps(second.stop_id)}")
+    desk.wait_for_function(f"() => document.getElementById('timeline').dataset.selected === {json.dumps(second.stop_id)}")
     desk.locator("#driven").scroll_into_view_if_needed()
     screenshot(desk, "driver-05-timeline-now-line-late-red")
     _clean(guard)
@@ -231,9 +231,9 @@ def test_a_server_error_keeps_an_event_queued_and_a_revoked_link_keeps_it_until_
 
     context.route("**/api/v1/driver/events", flaky)
     phone.goto(link)
-    phone.wait_for_function("document.getElementById('driver').dataset.state === 'ready'")
+    phone.wait_for_function("() => document.getElementById('driver').dataset.state === 'ready'")
     phone.locator(f'li.driver-stop[data-stop-id="{fourth.stop_id}"] button[data-type="delivered"]').click()
-    phone.wait_for_function("document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
+    phone.wait_for_function("() => document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
     assert len(answered_503) == 1, "the 503 was answered once, then the same event was sent again"
     assert recorded(fourth.stop_id) == ["arrived", "delivered"]
     assert [e.id for e in stored_events(app, date)].count(answered_503[0]) == 1
@@ -247,14 +247,14 @@ def test_a_server_error_keeps_an_event_queued_and_a_revoked_link_keeps_it_until_
     card.locator('button[data-type="failed"]').click()
     card.locator("select.reason").select_option("no_access")
     card.locator("button.confirm-fail").click()
-    phone.wait_for_function("document.getElementById('driver-message').textContent.includes('revoked')")
+    phone.wait_for_function("() => document.getElementById('driver-message').textContent.includes('revoked')")
     assert phone.get_attribute("#queue-status", "data-count") == "2"
     assert recorded(fifth.stop_id) == []
     screenshot(phone, "driver-06-revoked-link-keeps-the-report")
 
     # A new link opened on the phone sends what the old one could not, once.
     phone.goto(issue_link())
-    phone.wait_for_function("document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
+    phone.wait_for_function("() => document.getElementById('queue-status').dataset.count === '0'", timeout=30_000)
     assert recorded(fifth.stop_id) == ["arrived", "failed"]
     failed = next(e for e in stored_events(app, date) if e.stop_id == fifth.stop_id and e.type == "failed")
     assert failed.reason == "no_access" and failed.source == "driver"

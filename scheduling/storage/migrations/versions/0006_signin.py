@@ -26,9 +26,11 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_signin_failures_address_at", "signin_failures", ["address", "at"])
+    op.create_index("ix_signin_failures_username_at", "signin_failures", ["username", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_signin_failures_username_at", "signin_failures")
     op.drop_index("ix_signin_failures_address_at", "signin_failures")
     op.drop_table("signin_failures")
     with op.batch_alter_table("users") as b:
