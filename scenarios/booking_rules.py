@@ -113,7 +113,8 @@ def booking_machinery(db, scenario: Scenario, setup: BookingSetup, *, executor=N
     from scheduling.tentative import TentativePlans
 
     plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup),
-                           executor=executor, solver=solver)
+                           executor=executor, solver=solver,
+                           today=lambda: setup.calendar.local_today(setup.now()).isoformat())
     service = BookingService(db, setup, plans)
     labels = sorted({t.label for t in setup.calendar.templates()})
     priors = zone_priors(((c.zone, c.preferred_slot, c.pickup_affinity) for c in scenario.customers), labels)

@@ -19,6 +19,7 @@ Units: seconds, metres, parcels; quotes in currency.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -304,6 +305,9 @@ class TentativePlans:
         resolve_every: int = 25,
         resolve_time_limit_s: float = 2.0,
         solver: Solver | None = None,
+        today: Callable[[], str] | None = None,
+        idle_evict_s: float = 1800.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.area = area
         self.load = load
@@ -319,10 +323,43 @@ class TentativePlans:
         self._lock = threading.Lock()
         self._since_resolve: dict[str, int] = {}
         self._resolving: set[str] = set()
+        # Bounded memory: a day's routes hold about 190 kB per stop (the stops' full street rows),
+        # so dates before ``today()`` and dates unused for ``idle_evict_s`` are dropped; they are
+        # rebuilt from the database if asked for again. Dropping is safe at any moment: a booking
+        # brings the routes it holds to the stored bookings under its date's lock
+        # (scheduling.shared_routes) before it inserts.
+        self.today = today
+        self.idle_evict_s = idle_evict_s
+        self.clock = clock
+        self._used: dict[str, float] = {}
+        self._swept_at = float("-inf")
+
+    def cached_dates(self) -> list[str]:
+        with self._lock:
+            return sorted(self._days)
+
+    def evict(self) -> list[str]:
+        """Drop past dates and dates idle for ``idle_evict_s`` (not while they re-solve or book); the dates dropped."""
+        now = self.clock()
+        today = self.today() if self.today is not None else None
+        with self._lock:
+            self._swept_at = now
+            drop = [d for d, day in self._days.items()
+                    if d not in self._resolving and not day.in_flight
+                    and ((today is not None and d < today) or now - self._used.get(d, now) > self.idle_evict_s)]
+            for d in drop:
+                self._days.pop(d, None)
+                self._used.pop(d, None)
+                self._since_resolve.pop(d, None)
+            return drop
 
     def day(self, date: str) -> DayRoutes:
         """The routes of ``date``, rebuilt from the database on first use (other dates stay available meanwhile)."""
+        now = self.clock()
+        if now - self._swept_at > min(60.0, self.idle_evict_s):
+            self.evict()
         with self._lock:
+            self._used[date] = now
             day = self._days.get(date)
             if day is not None:
                 return day
@@ -362,7 +399,6 @@ class TentativePlans:
 
     def _resolve_job(self, date: str) -> None:
         import logging
-        import time
 
         log = logging.getLogger(__name__)
         t0 = time.perf_counter()
