@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     from webui.app import create_app, get_db
 
     tmp = Path(tempfile.mkdtemp(prefix="lastmile-bench-webui-"))
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench", "IMPORT_DIR": str(tmp),
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": secrets.token_hex(32), "IMPORT_DIR": str(tmp),
                       "ORDERS_PER_DAY_OVERRIDE": args.orders, "PLAN_TIME_LIMIT_MAX_S": max(300.0, args.time_limit)})
     add_user(get_db(app), "bench", "bench-password", "dispatcher")
     client = app.test_client()
