@@ -48,9 +48,9 @@ class Shop(Base):
     __tablename__ = "shops"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
-    api_key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     # Before schema 0007 the shop's only key; now written once (its first key) and never read:
     # the keys are in ``api_keys``. Retired to an unusable value when that key is rotated or revoked.
+    api_key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Where the shop's events are POSTed (HTTPS, or loopback for tests); None: the shop polls /events.
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -76,8 +76,8 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
-    scopes: Mapped[str] = mapped_column(String(100), nullable=False, default="read,book", server_default="read,book")
     prefix: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")
+    scopes: Mapped[str] = mapped_column(String(100), nullable=False, default="read,book", server_default="read,book")
     label: Mapped[str] = mapped_column(String(80), nullable=False, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
