@@ -575,23 +575,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config["DATABASE_URL"] = args.database_url
     if args.no_resolve:
         config["BOOKING_RESOLVE"] = False
-    app = create_app(config)
+    workers = getattr(args, "workers", 1) or 1
+    if workers < 1:
+        raise BadInput(f"--workers {workers}: give 1 or more server processes")
+    if workers > 1:
+        return _serve_processes(args, config, workers)
+    from webui.app import SecretKeyError
+
+    try:
+        app = create_app(config)
+    except SecretKeyError as exc:
+        raise BadInput(str(exc).splitlines())
     try:
         booking_app(app)  # load the network now, not on the first customer's request
     except ScenarioError as exc:
         raise BadInput(str(exc).splitlines())
     from webui.serving import start_background
 
-    stop_background = start_background(app, scheduler=getattr(args, "scheduler", None))
+    from webui.multiproc import inherited_socket
+
+    index = getattr(args, "worker_index", None)
+    stop_background = start_background(app, scheduler=getattr(args, "scheduler", None), retention=index in (None, 0))
     logging.basicConfig(level=logging.INFO)
-    print(f"lastmile serving on http://{args.host}:{args.port} (API at /api/v1, {args.threads} threads)", flush=True)
+    shared = inherited_socket()  # a process of ``--workers N``: the parent's listening socket
+    where = dict(sockets=[shared]) if shared is not None else dict(host=args.host, port=args.port)
+    if shared is None:
+        print(f"lastmile serving on http://{args.host}:{args.port} (API at /api/v1, {args.threads} threads)", flush=True)
     try:
         # Bodies over the app's limit are refused by waitress before they are buffered (its default is 1 GiB).
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="lastmile", channel_timeout=30,
+        serve(app, **where, threads=args.threads, ident="lastmile", channel_timeout=30,
               max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     finally:
         stop_background()
     return 0
+
+
+def _serve_processes(args: argparse.Namespace, config: dict, workers: int) -> int:
+    """``serve --workers N``: check what every process needs, then start them (webui.multiproc)."""
+    from webui.app import SecretKeyError, create_app, require_secret_key_for_processes
+    from webui.multiproc import run_workers
+
+    try:
+        # Also migrates the store once, before the processes start.
+        require_secret_key_for_processes(create_app(config), workers)
+    except SecretKeyError as exc:
+        raise BadInput(str(exc).splitlines())
+    from webui.jobs import DEFAULT_PROCESSES, DEFAULT_THREADS
+
+    processes = int(os.environ.get("LASTMILE_SOLVER_PROCESSES", DEFAULT_PROCESSES))
+    threads = int(os.environ.get("LASTMILE_SOLVER_THREADS", DEFAULT_THREADS))
+    return run_workers(args.argv, args.host, args.port, workers, processes, threads)
 
 
 def cmd_shop_add(args: argparse.Namespace) -> int:
@@ -722,6 +755,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-resolve", action="store_true", help="no background re-solves of the tentative routes")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler tcp://HOST:PORT for solves (default: a local cluster started with the server)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes on the one port (default 1; more needs LASTMILE_SECRET_KEY, see docs/booking.md)")
+    p.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)  # set by --workers for each process
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("shop", help="shops that call the booking API")
@@ -737,6 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
     from webui.cli_keys import add_commands as add_key_commands
 
     add_key_commands(ssub)
+    from webui.cli_shop_policy import add_commands as add_policy_commands
+
+    add_policy_commands(ssub)
 
     from webui.cli_booking import add_commands as add_booking_commands
 
@@ -769,6 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # serve --workers starts copies of this command
     from geo.snap import SnapError
     from scenarios.scenario import ScenarioError
 

@@ -117,9 +117,12 @@ def start_retention(app: Flask, every_s: float = RETENTION_EVERY_S, first_after_
     return stop.set
 
 
-def start_background(app: Flask, *, scheduler: str | None = None) -> Stopper:
-    """Start everything above; the returned function stops all of it (in reverse order)."""
-    stoppers = [start_solver_cluster(app, scheduler), start_hold_sweeper(app), start_outbox_sender(app), start_retention(app)]
+def start_background(app: Flask, *, scheduler: str | None = None, retention: bool = True) -> Stopper:
+    """Start everything above; the returned function stops all of it (in reverse order).
+    ``retention``: this process runs the daily retention (one process of ``serve --workers N`` does)."""
+    stoppers = [start_solver_cluster(app, scheduler), start_hold_sweeper(app), start_outbox_sender(app)]
+    if retention:
+        stoppers.append(start_retention(app))
 
     def stop_all() -> None:
         for stop in reversed(stoppers):
