@@ -69,6 +69,7 @@ class Level:
     no_slot: int = 0
     wall_s: float = 0.0
     label: str = ""  # "a": checkouts only; "b": while a dispatcher solve runs
+    workers: int = 1  # server processes
     resolves: list[str] = field(default_factory=list)  # the server's log lines of this level's re-solves
 
 
@@ -78,8 +79,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str, env: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--threads", str(threads)]
+def start_server(url: str, port: int, threads: int, resolve: bool, cwd: str, env: dict | None = None,
+                 workers: int = 1) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--database-url", url, "--threads", str(threads),
+           "--workers", str(workers)]
     if not resolve:
         cmd.append("--no-resolve")
     # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
@@ -333,6 +336,8 @@ def main(argv=None) -> int:
     parser.add_argument("--solver-threads", type=int, default=None, help="threads per Dask worker process (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause of a shopper after each answer (default 0: saturation)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="server processes (lastmile serve --workers N); several values run one after the other (default 1)")
     parser.add_argument("--warmup-s", type=float, default=3.0,
                         help="requests of each level's first seconds are not counted: a new date's routes are built on first use (default 3)")
     args = parser.parse_args(argv)
@@ -354,48 +359,52 @@ def main(argv=None) -> int:
     env = {f"LASTMILE_SOLVER_{k.upper()}": str(v) for k, v in (("processes", args.solver_processes),
                                                                  ("threads", args.solver_threads)) if v}
     layout = ", ".join(f"{k}={v}" for k, v in env.items()) or "the server's default solver layout"
-    print(f"server: lastmile serve on 127.0.0.1:{port}, {args.server_threads} threads, database {url.split('@')[-1]}, "
+    print(f"server: lastmile serve --workers {' / '.join(map(str, args.workers))} on loopback, {args.server_threads} threads, database {url.split('@')[-1]}, "
           f"re-solves {'off' if args.no_resolve else 'on'}, {layout}")
     print(f"clients: {'no pause (saturation)' if not args.think_ms else f'pause {args.think_ms:.0f} ms on average after each answer'}; "
           f"the first {args.warmup_s:g} s of each level are not counted")
-    server = start_server(url, port, args.server_threads, not args.no_resolve, work, env)
     today = dt.date.today()
     levels = []
     solves: list[dict] = []
-    try:
-        dispatcher = None
-        if args.dispatcher_solve:
-            dispatcher = Dispatcher(port, dispatcher_name, password)
-            dispatcher.open_day(solve_day(today))  # the page a dispatcher has open before pressing Plan
-        for k, clients in enumerate(args.clients):
-            level = Level(clients, (today + dt.timedelta(days=2 + 2 * k)).isoformat(), label="a")
-            run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0, args.warmup_s)
-            levels.append(level)
-            if dispatcher is None:
-                continue
-            during = Level(clients, (today + dt.timedelta(days=3 + 2 * k)).isoformat(), label="b")
-            solves.append(run_with_solve(dispatcher, solve_day(today), args.dispatcher_solve, lambda: run_level(
-                port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0, args.warmup_s),
-                stop=not args.let_solve_finish))
-            levels.append(during)
-        time.sleep(3)  # a re-solve still running when a level ends logs its outcome
-    finally:
-        for lv in levels:
-            lv.resolves = resolves_for(lv.date, Path(work) / "server.log")
-        server.send_signal(signal.SIGTERM)
+    env = {**env, "LASTMILE_SECRET_KEY": os.environ.get("LASTMILE_SECRET_KEY") or uuid.uuid4().hex + uuid.uuid4().hex}
+    for n, workers in enumerate(args.workers):
+        port = free_port()
+        shift = 7 * n  # each worker count books dates of its own, on the same weekdays
+        server = start_server(url, port, args.server_threads, not args.no_resolve, work, env, workers)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            dispatcher = None
+            if args.dispatcher_solve:
+                dispatcher = Dispatcher(port, dispatcher_name, password)
+                dispatcher.open_day(solve_day(today))  # the page a dispatcher has open before pressing Plan
+            for k, clients in enumerate(args.clients):
+                level = Level(clients, (today + dt.timedelta(days=2 + 2 * k + shift)).isoformat(), label="a", workers=workers)
+                run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0, args.warmup_s)
+                levels.append(level)
+                if dispatcher is None:
+                    continue
+                during = Level(clients, (today + dt.timedelta(days=3 + 2 * k + shift)).isoformat(), label="b", workers=workers)
+                solves.append(run_with_solve(dispatcher, solve_day(today), args.dispatcher_solve, lambda: run_level(
+                    port, key, customers, during, args.seconds, args.seed + 100 + k, args.think_ms / 1000.0, args.warmup_s),
+                    stop=not args.let_solve_finish))
+                levels.append(during)
+            time.sleep(3)  # a re-solve still running when a level ends logs its outcome
+        finally:
+            for lv in levels:
+                lv.resolves = resolves_for(lv.date, Path(work) / "server.log")
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
     print()
-    print(f"{'run':>3} {'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'book p99':>9} {'slowest':>8} {'201':>5} {'bookings/s':>11}  refusals")
+    print(f"{'processes':>9} {'run':>3} {'clients':>7} {'offers':>7} {'offer p50':>10} {'offer p99':>10} {'book p50':>9} {'book p99':>9} {'slowest':>8} {'201':>5} {'bookings/s':>11}  refusals")
     for lv in levels:
         refusals = ", ".join(f"{r} {n}" for r, n in sorted(lv.reasons.items())) or "-"
         if lv.no_slot:
             refusals += f"; offers with no slot left {lv.no_slot}"
         print(
-            f"{lv.label:>3} {lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
+            f"{lv.workers:>9} {lv.label:>3} {lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
             f"{percentile(lv.book_s, 0.5) * 1000:>7.1f}ms {percentile(lv.book_s, 0.99) * 1000:>7.1f}ms {max(lv.offer_s + lv.book_s, default=0):>7.1f}s "
             f"{len(lv.acknowledged):>5} {len(lv.acknowledged) / lv.wall_s:>11.1f}  {refusals}"
         )

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -400,17 +401,20 @@ class BookingService:
         bookings, and insert ``key``'s stop (409 ``not_routable`` if it does not fit). The stop
         is only ever inserted here, so the check sees the committed bookings of every process
         and nothing uncommitted; the caller removes it if the transaction fails."""
-        shared_routes.lock_date(s, date)
+        version = shared_routes.lock_date(s, date)
         day.remove(key)  # a retried transaction inserts again
-        shared_routes.sync_day(s, day, date, _naive_utc(now), lambda b: stop_of_row(self.setup, b), day.in_flight)
+        if shared_routes.needs_sync(day, version, time.monotonic()):
+            shared_routes.sync_day(s, day, date, _naive_utc(now), lambda b: stop_of_row(self.setup, b), day.in_flight)
+            day.synced_at = time.monotonic()
         quote = day.add(key, stop)
         if not quote.feasible:
             raise BookingError(409, "slot", "not_routable", f"{slot} on {date} no longer fits the day's routes; pick another slot")
-        return quote
+        return version
 
     def _book(self, shop_id: int, req: NewBooking, idem: Idempotency | None, template: SlotTemplate, zone: str,
               stop: StopRequest, home_zone: str, date: str, booking_id: str, day) -> Outcome:
         quote = day.quote(stop)  # a first answer without the lock; the insertion happens under it
+        self.setup.area.rows(stop.node)  # the stop's shortest paths, run (and cached) before the lock
         if not quote.feasible:
             raise BookingError(409, "slot", "not_routable", f"{req.slot} on {date} no longer fits the day's routes; pick another slot")
         fee = self._fee(req, template, quote.cost)
@@ -427,8 +431,9 @@ class BookingService:
         expired: list[str] = []
         freed: list[tuple[str, list[str]]] = []
 
+        taken: list[int] = []
+
         def work(s: Session) -> Outcome:
-            self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)
             tier_policy.check_allowed(s, shop_id, req.tier)
             tier_policy.check_share(s, shop_id, req.tier, date, dict(self.setup.tiers))
             self._check_blackout(s, home_zone, date)
@@ -446,6 +451,9 @@ class BookingService:
             cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
             if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
                 raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
+            # Last of the locks taken (after the seat's row), so the date's lock is held only for
+            # the insertion and the commit, and every transaction takes its locks in one order.
+            taken[:] = [self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)]
             naive = _naive_utc(now)
             consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
             booking = Booking(
@@ -486,7 +494,9 @@ class BookingService:
             return outcome
 
         try:
-            outcome = cs.run_transaction(self.db, work)
+            with day.commit_lock:  # this process's bookings of the date queue here, not in the database's lock
+                outcome = cs.run_transaction(self.db, work)
+                day.synced_version = taken[0]  # committed: the day matches the store at this version
         except (IntegrityError, BookingError) as exc:
             day.remove(booking_id)
             if isinstance(exc, BookingError) and exc.reason != "duplicate":
@@ -708,8 +718,9 @@ class BookingService:
         now = self.setup.now()
         naive = _naive_utc(now)
 
+        taken: list[int] = []
+
         def work(s: Session) -> Outcome:
-            self._routable_under_lock(s, day, new_date, probe, stop, now, req.slot)
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")
@@ -737,6 +748,7 @@ class BookingService:
                 raise BookingError(409, "slot", "full", f"{req.slot} on {new_date} in {zone} is fully booked; the booking stays as it was")
             if old_key > new_key:
                 cs.release_seats(s, *old_key, **{column: 1})
+            taken[:] = [self._routable_under_lock(s, day, new_date, probe, stop, now, req.slot)]
             b.zone, b.date, b.slot, b.kind, b.fee, b.updated_at = zone, new_date, template.id, template.kind, fee, naive
             b.planned_plan_id = b.planned_vehicle_id = b.planned_arrival_s = b.eta_start_s = b.eta_end_s = b.planned_at = None
             if hold:
@@ -747,7 +759,9 @@ class BookingService:
             return outcome
 
         try:
-            outcome = cs.run_transaction(self.db, work)
+            with day.commit_lock:
+                outcome = cs.run_transaction(self.db, work)
+                day.synced_version = None  # the move settles after the commit: sync next time
         except BaseException:
             day.remove(probe)
             raise

@@ -28,13 +28,26 @@ from scheduling.tentative import DayRoutes, StopRequest
 LIVE = ("held", "confirmed")
 
 
-def lock_date(s: Session, date: str) -> None:
+def lock_date(s: Session, date: str) -> int:
     """Take ``date``'s routability lock for the rest of ``s``'s transaction (a row lock on
-    PostgreSQL; on SQLite the first write takes the database's write lock)."""
+    PostgreSQL; on SQLite the first write takes the database's write lock); the date's new
+    version (one more than the last transaction that held it)."""
     insert = cs.insert_for(s)
     s.execute(insert(RouteLock).values(date=date, version=0).on_conflict_do_nothing(index_elements=["date"]))
     s.execute(update(RouteLock).where(RouteLock.date == date).values(version=RouteLock.version + 1)
               .execution_options(synchronize_session=False))
+    return int(s.scalar(select(RouteLock.version).where(RouteLock.date == date)))
+
+
+# How stale this process's view of other processes' cancellations may get (seconds): additions
+# all pass the lock and are seen at once; a stop cancelled elsewhere only blocks room until then.
+FULL_SYNC_EVERY_S = 5.0
+
+
+def needs_sync(day: DayRoutes, version: int, clock: float) -> bool:
+    """Whether ``day`` must be brought to the store: another transaction held the lock since this
+    process's last one (``version`` is the one just taken), or the last full sync is old."""
+    return day.synced_version != version - 1 or clock - day.synced_at > FULL_SYNC_EVERY_S
 
 
 def sync_day(s: Session, day: DayRoutes, date: str, now: dt.datetime, stop_of: Callable[[Booking], StopRequest | None],

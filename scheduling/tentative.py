@@ -116,6 +116,11 @@ class DayRoutes:
         # (its updated_at), and this process's bookings not committed yet.
         self.stamps: dict[str, object] = {}
         self.in_flight: set[str] = set()
+        # Held around a booking's transaction of this date: threads of one process wait their turn
+        # here, in order, instead of in the database's lock (SQLite's busy wait sleeps and is unfair).
+        self.commit_lock = threading.Lock()
+        self.synced_version: int | None = None  # route_locks.version this day matches, after our last commit
+        self.synced_at = float("-inf")  # time.monotonic() of the last full sync
 
     # -- matrices ----------------------------------------------------------------------------
     def _grow(self) -> None:
