@@ -136,6 +136,7 @@ def test_malformed_json_and_unknown_query_parameters(api):
     assert r.status_code == 404 and r.get_json()["error"]["reason"] == "not_found"
     r = api.client.put("/api/v1/bookings", headers=api.headers())
     assert r.status_code == 405 and "error" in r.get_json()
+    assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}, "a 405 names the methods the path takes"
 
 
 @pytest.mark.parametrize("bad", ["0", "1764547200", "2026-11-25T00:00:00", "20261125", "2026-02-30", "25/11/2026"])

@@ -319,7 +319,11 @@ def register(app: Flask) -> None:
         if not request.path.startswith(PREFIX):
             return exc
         reason = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}.get(exc.code or 500, "error")
-        return error(exc.code or 500, None, reason, exc.description or reason)
+        body, status = error(exc.code or 500, None, reason, exc.description or reason)
+        for name, value in exc.get_headers():  # a 405 says which methods the path takes (Allow), as HTTP asks
+            if name.lower() != "content-type":
+                body.headers[name] = value
+        return body, status
 
 
 
