@@ -451,9 +451,6 @@ class BookingService:
             cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
             if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
                 raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
-            # Last of the locks taken (after the seat's row), so the date's lock is held only for
-            # the insertion and the commit, and every transaction takes its locks in one order.
-            taken[:] = [self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)]
             naive = _naive_utc(now)
             consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
             booking = Booking(
@@ -491,6 +488,9 @@ class BookingService:
             outcome = Outcome(201, booking_dict(booking, self.currency))
             self._remember(s, shop_id, idem, outcome)
             s.flush()
+            # The last lock taken, once every row is written: the date's lock is held only for the
+            # insertion into the routes and the commit, and all transactions lock in one order.
+            taken[:] = [self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)]
             return outcome
 
         try:
@@ -748,7 +748,6 @@ class BookingService:
                 raise BookingError(409, "slot", "full", f"{req.slot} on {new_date} in {zone} is fully booked; the booking stays as it was")
             if old_key > new_key:
                 cs.release_seats(s, *old_key, **{column: 1})
-            taken[:] = [self._routable_under_lock(s, day, new_date, probe, stop, now, req.slot)]
             b.zone, b.date, b.slot, b.kind, b.fee, b.updated_at = zone, new_date, template.id, template.kind, fee, naive
             b.planned_plan_id = b.planned_vehicle_id = b.planned_arrival_s = b.eta_start_s = b.eta_end_s = b.planned_at = None
             if hold:
@@ -756,6 +755,8 @@ class BookingService:
             s.flush()
             outcome = Outcome(200, booking_dict(b, self.currency))
             self._remember(s, shop_id, idem, outcome)
+            s.flush()
+            taken[:] = [self._routable_under_lock(s, day, new_date, probe, stop, now, req.slot)]  # last, as in book
             return outcome
 
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduling import capacity_store as cs
@@ -33,10 +33,9 @@ def lock_date(s: Session, date: str) -> int:
     PostgreSQL; on SQLite the first write takes the database's write lock); the date's new
     version (one more than the last transaction that held it)."""
     insert = cs.insert_for(s)
-    s.execute(insert(RouteLock).values(date=date, version=0).on_conflict_do_nothing(index_elements=["date"]))
-    s.execute(update(RouteLock).where(RouteLock.date == date).values(version=RouteLock.version + 1)
-              .execution_options(synchronize_session=False))
-    return int(s.scalar(select(RouteLock.version).where(RouteLock.date == date)))
+    stmt = insert(RouteLock).values(date=date, version=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["date"], set_={"version": RouteLock.version + 1})
+    return int(s.execute(stmt.returning(RouteLock.version)).scalar_one())
 
 
 # How stale this process's view of other processes' cancellations may get (seconds): additions
@@ -67,7 +66,9 @@ def sync_day(s: Session, day: DayRoutes, date: str, now: dt.datetime, stop_of: C
         changed = [i for i in have & set(live) if i in day.stamps and day.stamps[i] != live[i]]
         for i in have & set(live):
             day.stamps.setdefault(i, live[i])
-        new = [i for i in live if i not in have]
+        # This process's bookings in flight are left to their own transaction (the row of the one
+        # that called, already written, is visible here but not committed).
+        new = [i for i in live if i not in have and i not in in_flight]
         for i in gone:
             day.remove(i)
             day.stamps.pop(i, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 DAY = "2026-11-24"  # a Tuesday
@@ -62,3 +63,24 @@ def wait_job(client, poll_url: str, timeout_s: float = 60.0) -> dict:
             return snap
         time.sleep(0.1)
     raise AssertionError(f"job at {poll_url} did not finish in {timeout_s} s")
+
+
+@contextmanager
+def page_app(tmp_path_factory, name: str, **config):
+    """The web app on a small day in a fresh folder ``name``, with the test users; its solver
+    jobs are shut down afterwards (for module-scoped fixtures: ``with page_app(...) as app: yield app``)."""
+    from webui.app import create_app
+
+    app = create_app(small_day_config(tmp_path_factory.mktemp(name), **config))
+    add_users(app)
+    try:
+        yield app
+    finally:
+        app.extensions["lastmile.jobs"].shutdown()
+
+
+def signed_in(app, username: str = "dispatch"):
+    """A test client of ``app`` signed in as ``username``."""
+    client = app.test_client()
+    assert sign_in(client, username).status_code == 302
+    return client

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from scheduling.orders_csv import FIELD_LIMIT
-from tests.webui.pages_support import DAY, add_users, page_token, sign_in, small_day_config, wait_job
+from tests.webui.pages_support import DAY, page_app, page_token, signed_in, wait_job
 from webui.cli import main
 
 ROWS = [
@@ -92,19 +92,13 @@ def test_a_generated_day_over_the_limit_is_refused_before_any_matrix(tmp_path, c
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("bad-files"), PLAN_TIME_LIMIT_S=1.0))
-    add_users(app)
-    yield app
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "bad-files", PLAN_TIME_LIMIT_S=1.0) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def client(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+    return signed_in(app)
 
 
 def upload(client, date: str, raw: bytes, name: str = "orders.csv"):

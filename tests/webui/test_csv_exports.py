@@ -9,7 +9,7 @@ import io
 import pytest
 
 from scheduling.csv_cells import csv_writer, dict_writer, safe_frame, spreadsheet_safe
-from tests.webui.pages_support import add_users, page_token, sign_in, small_day_config, wait_job
+from tests.webui.pages_support import page_app, page_token, signed_in, wait_job
 from webui.cli import main
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
@@ -68,14 +68,8 @@ def test_the_driver_sheet_file_of_lastmile_plan_opens_as_text(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("csv-exports"), PLAN_TIME_LIMIT_S=1.0))
-    add_users(app)
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    yield client
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "csv-exports", PLAN_TIME_LIMIT_S=1.0) as app:
+        yield signed_in(app)
 
 
 def test_a_driver_sheet_csv_of_an_imported_formula_address_opens_as_text(client):

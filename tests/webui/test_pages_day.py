@@ -9,26 +9,20 @@ import re
 
 import pytest
 
-from tests.webui.pages_support import DAY, add_users, page_token, sign_in, small_day_config, wait_job
+from tests.webui.pages_support import DAY, page_app, page_token, signed_in, wait_job
 
 IMPORT_DAY = "2026-11-25"
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("pages-day"), PLAN_TIME_LIMIT_S=2.0))
-    add_users(app)
-    yield app
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "pages-day", PLAN_TIME_LIMIT_S=2.0) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def client(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+    return signed_in(app)
 
 
 def _post(client, url, body=None, date=DAY):

@@ -10,18 +10,14 @@ import re
 import pytest
 
 from tests.webui.driven_support import first_route, publish_today, stored_events
-from tests.webui.pages_support import add_users, page_token, sign_in, small_day_config
+from tests.webui.pages_support import page_app, page_token, sign_in
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("pages-driver")))
-    add_users(app)
-    app.published = publish_today(app)
-    yield app
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "pages-driver") as app:
+        app.published = publish_today(app)
+        yield app
 
 
 @pytest.fixture(scope="module")

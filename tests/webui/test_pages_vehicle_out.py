@@ -8,18 +8,14 @@ from sqlalchemy import select
 
 from scheduling.storage.models import Publication, SavedPlan, SolveJob, VehicleOutage
 from tests.webui.driven_support import first_route, publish_today
-from tests.webui.pages_support import add_users, page_token, sign_in, small_day_config, wait_job
+from tests.webui.pages_support import page_app, page_token, sign_in, wait_job
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("pages-vehicle-out")))
-    add_users(app)
-    app.published = publish_today(app)
-    yield app
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "pages-vehicle-out") as app:
+        app.published = publish_today(app)
+        yield app
 
 
 def test_a_van_out_of_service_is_replanned_as_a_job_and_published(app):

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from scheduling.audit import entries
 from scheduling.storage.models import Booking
 from tests.webui.driven_support import first_route, today_local
-from tests.webui.pages_support import PASSWORD, add_users, form_token, sign_in, small_day_config, wait_job
+from tests.webui.pages_support import PASSWORD, form_token, page_app, sign_in, wait_job
 
 ALL = ("dispatcher", "planner", "admin")
 USER_OF_ROLE = {"dispatcher": "dispatch", "planner": "plan", "admin": "root"}
@@ -112,14 +112,12 @@ def page_rules(app) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     from webui.accounts import add_user
-    from webui.app import create_app, get_db
+    from webui.app import get_db
 
-    app = create_app(small_day_config(tmp_path_factory.mktemp("roles")))
-    add_users(app)
-    add_user(get_db(app), "root", PASSWORD, "admin")
-    app.ctx = published_with_instructions(app)
-    yield app
-    app.extensions["lastmile.jobs"].shutdown()
+    with page_app(tmp_path_factory, "roles") as app:
+        add_user(get_db(app), "root", PASSWORD, "admin")
+        app.ctx = published_with_instructions(app)
+        yield app
 
 
 def published_with_instructions(app) -> dict:
