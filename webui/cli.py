@@ -371,54 +371,49 @@ def _read_password(args: argparse.Namespace, prompt: str = "Password") -> str:
     return first
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
-    from webui.accounts import AccountError, add_user
+def _account(change, *args, **kwargs):
+    """Run one of :mod:`webui.accounts`' changes; its refusal (naming the field and fix) is bad input."""
+    from webui.accounts import AccountError
 
-    password = _read_password(args)
-    db = _open_store(args.database_url)
     try:
-        user = add_user(db, args.username, password, args.role, actor="cli")
+        return change(*args, **kwargs, actor="cli")
     except AccountError as exc:
         raise BadInput(str(exc))
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from webui.accounts import add_user
+
+    password = _read_password(args)
+    user = _account(add_user, _open_store(args.database_url), args.username, password, args.role)
     print(f"Added {user.role} '{user.username}'.")
     return 0
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    from webui.accounts import AccountError, remove_user
+    from webui.accounts import remove_user
 
-    db = _open_store(args.database_url)
-    try:
-        remove_user(db, args.username, actor="cli")
-    except AccountError as exc:
-        raise BadInput(str(exc))
+    _account(remove_user, _open_store(args.database_url), args.username)
     print(f"Removed '{args.username}'.")
     return 0
 
 
 def cmd_user_password(args: argparse.Namespace) -> int:
-    from webui.accounts import AccountError, set_password
+    from webui.accounts import set_password
 
     db = _open_store(args.database_url)
     if not any(u.username == args.username.strip() for u in _users(db)):
         raise BadInput(f"user '{args.username}' does not exist; check the name (lastmile user list shows them)")
     password = _read_password(args, "New password")
-    try:
-        set_password(db, args.username, password, actor="cli")
-    except AccountError as exc:
-        raise BadInput(str(exc))
+    _account(set_password, db, args.username, password)
     print(f"'{args.username}' has a new password.")
     return 0
 
 
 def cmd_user_role(args: argparse.Namespace) -> int:
-    from webui.accounts import AccountError, set_role
+    from webui.accounts import set_role
 
-    db = _open_store(args.database_url)
-    try:
-        before = set_role(db, args.username, args.role, actor="cli")
-    except AccountError as exc:
-        raise BadInput(str(exc))
+    before = _account(set_role, _open_store(args.database_url), args.username, args.role)
     print(f"'{args.username}' is now a {args.role} (was {before}).")
     return 0
 
