@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.webui.pages_support import DAY, PASSWORD, add_users, form_token, page_token, sign_in, small_day_config
+from tests.webui.pages_support import DAY, PASSWORD, add_users, form_token, page_app, page_token, sign_in, small_day_config
 
 GOOD_KEY = "6044f016423829f3e015a4a789b8ca49e5157408cfde81b7148292cc2cf72c3e"  # made with secrets.token_hex(32)
 TEMPLATES = Path(__file__).resolve().parents[2] / "webui" / "templates"
@@ -18,12 +18,21 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "webui" / "templates"
 
 @pytest.fixture
 def app(tmp_path, database_url):
+    """On SQLite and PostgreSQL: for what the store keeps (throttle counts, session versions)."""
     from webui.app import create_app
 
     app = create_app(small_day_config(tmp_path, DATABASE_URL=database_url))
     add_users(app)
     yield app
     app.extensions["lastmile.jobs"].shutdown()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One app on SQLite for the whole module: for what does not depend on the store (redirects,
+    headers, cookies, body limits); only successful sign-ins, so no throttle state builds up."""
+    with page_app(tmp_path_factory, "security-site") as app:
+        yield app
 
 
 def _post_signin(client, username="dispatch", password=PASSWORD, *, next_=None, address="10.0.0.1"):
@@ -46,16 +55,16 @@ def _db(app):
     "/%5Cevil.example", "/%2F/evil.example", "/%0d%0aSet-Cookie:x", "/\r\nSet-Cookie: x=1", "/\tevil",
     "/\x00", "evil.example", "javascript:alert(1)",
 ])
-def test_a_next_that_is_not_a_path_on_this_site_lands_on_the_home_page(app, payload):
-    resp = _post_signin(app.test_client(), next_=payload)
+def test_a_next_that_is_not_a_path_on_this_site_lands_on_the_home_page(site, payload):
+    resp = _post_signin(site.test_client(), next_=payload)
     assert resp.status_code == 302, resp.get_data(as_text=True)
     where = urlsplit(resp.location)
     assert where.netloc in ("", "localhost") and where.path == "/"
     assert "evil" not in resp.location and "Set-Cookie" not in resp.location and "\n" not in resp.location
 
 
-def test_a_next_on_this_site_is_followed(app):
-    resp = _post_signin(app.test_client(), next_=f"/day/{DAY}?plan=3")
+def test_a_next_on_this_site_is_followed(site):
+    resp = _post_signin(site.test_client(), next_=f"/day/{DAY}?plan=3")
     assert resp.status_code == 302 and resp.location == f"/day/{DAY}?plan=3"
 
 
@@ -291,18 +300,18 @@ def _assert_security_headers(resp) -> None:
     assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_every_response_carries_the_security_headers(app):
-    client = app.test_client()
+def test_every_response_carries_the_security_headers(site):
+    client = site.test_client()
     sign_in(client)
-    for path in ("/signin", f"/day/{DAY}", "/planner", "/static/app.css", "/nothing-here", "/api/v1/openapi.json",
+    for path in ("/signin", f"/day/{DAY}", "/planner", "/static/site.css", "/nothing-here", "/api/v1/openapi.json",
                  "/api/v1/slots"):
         resp = client.get(path)
         _assert_security_headers(resp)
         assert "Strict-Transport-Security" not in resp.headers, path
 
 
-def test_hsts_only_over_https(app):
-    resp = app.test_client().get("/signin", base_url="https://localhost")
+def test_hsts_only_over_https(site):
+    resp = site.test_client().get("/signin", base_url="https://localhost")
     assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
@@ -318,8 +327,8 @@ def _session_cookie(resp) -> str:
     return next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
 
 
-def test_the_session_cookie_is_httponly_and_samesite_lax(app):
-    cookie = _session_cookie(_post_signin(app.test_client()))
+def test_the_session_cookie_is_httponly_and_samesite_lax(site):
+    cookie = _session_cookie(_post_signin(site.test_client()))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
@@ -347,38 +356,38 @@ BIG = b"x" * (16 * 1024 * 1024 + 1)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/bookings", "/api/v1/no-such-route"])
-def test_a_body_over_16_mb_to_the_api_gets_its_json_error(app, path):
-    resp = app.test_client().post(path, data=BIG, headers={"Content-Type": "application/json", "X-API-Key": "whatever"})
+def test_a_body_over_16_mb_to_the_api_gets_its_json_error(site, path):
+    resp = site.test_client().post(path, data=BIG, headers={"Content-Type": "application/json", "X-API-Key": "whatever"})
     assert resp.status_code == 413 and resp.is_json
     assert resp.get_json() == {"error": {"field": None, "reason": "too_large",
                                          "message": "the request body is larger than the 16 MB limit; send a smaller body"}}
 
 
-def test_a_body_over_16_mb_read_by_an_api_view_gets_the_json_error_too(app):
+def test_a_body_over_16_mb_read_by_an_api_view_gets_the_json_error_too(site):
     """The blueprint's catch-all would hand a 413 raised in a view back as Werkzeug's HTML page."""
     from werkzeug.exceptions import RequestEntityTooLarge
 
     from webui.api import bp
 
-    view = next(name for name in app.view_functions if name.startswith("api."))
-    original = app.view_functions[view]
+    view = next(name for name in site.view_functions if name.startswith("api."))
+    original = site.view_functions[view]
 
     def reads_too_much(*args, **kwargs):
         raise RequestEntityTooLarge()
 
-    app.view_functions[view] = reads_too_much
+    site.view_functions[view] = reads_too_much
     try:
-        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == view)
+        rule = next(r for r in site.url_map.iter_rules() if r.endpoint == view)
         path = re.sub(r"<[^>]+>", "x", rule.rule)
         method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
-        resp = app.test_client().open(path, method=method)
+        resp = site.test_client().open(path, method=method)
     finally:
-        app.view_functions[view] = original
+        site.view_functions[view] = original
     assert bp.name == "api" and resp.status_code == 413 and resp.get_json()["error"]["reason"] == "too_large"
 
 
-def test_a_body_over_16_mb_to_a_page_gets_a_plain_page(app):
-    resp = app.test_client().post("/signin", data=BIG, headers={"Content-Type": "application/octet-stream"})
+def test_a_body_over_16_mb_to_a_page_gets_a_plain_page(site):
+    resp = site.test_client().post("/signin", data=BIG, headers={"Content-Type": "application/octet-stream"})
     assert resp.status_code == 413 and "limit is 16 MB" in resp.get_data(as_text=True) and "Traceback" not in resp.get_data(as_text=True)
 
 

@@ -34,6 +34,7 @@ def _workers(parent_pid: int) -> list[int]:
     return sorted(found)
 
 
+@pytest.mark.slow  # about 10 s: a parent, two servers and a solver cluster start
 def test_two_processes_serve_one_port_and_stop_together(tmp_path):
     url = f"sqlite:///{tmp_path / 'two.db'}"
     _, key = create_shop(open_database(url), "shop")
