@@ -50,6 +50,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from scheduling.outbox import envelope
+from scheduling.shops import find_shop
 from scheduling.storage import Database
 from scheduling.storage.models import OutboxEvent, Shop
 
@@ -116,16 +117,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _find_shop(session, shop: str) -> Shop:
-    text = str(shop).strip()
-    found = session.scalar(select(Shop).where(Shop.name == text))
-    if found is None and text.isdigit():
-        found = session.get(Shop, int(text))
-    if found is None:
-        raise ValueError(f"no shop named or numbered '{text}'; add it with 'lastmile shop add NAME' or check the spelling")
-    return found
-
-
 def set_webhook(db: Database, shop: str, url: str | None) -> str | None:
     """Point ``shop``'s (name or numeric id) events at ``url``; return the new signing secret.
 
@@ -137,7 +128,7 @@ def set_webhook(db: Database, shop: str, url: str | None) -> str | None:
     if url is not None:
         url = validate_webhook_url(url.strip())
     with db.session() as s:
-        row = _find_shop(s, shop)
+        row = find_shop(s, shop)
         if url is None:
             row.webhook_url = row.webhook_secret = None
             return None
