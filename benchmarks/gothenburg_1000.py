@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import time
 
-from optimizer.dayplan import COST_UNITS_PER_CURRENCY, build_day_model
+from optimizer.dayplan import build_day_model
 from optimizer.engine.portfolio import shutdown, solve, warm_up
 from scenarios.dayorders import generate_day
 from scenarios.planning import day_stops, network_for, snap_day
@@ -51,7 +51,7 @@ def main() -> None:
         sol = solve(model.problem, limit)
         wall = time.perf_counter() - t0
         served = sum(len(model.node_stop(n).order_ids) for r in sol.routes for n in r)
-        rows.append((limit, wall, sol.objective / COST_UNITS_PER_CURRENCY, served, sol.engine))
+        rows.append((limit, wall, model.cost_scale.currency(sol.objective), served, sol.engine))
     shutdown()
     print(f"{'limit s':>8} {'wall s':>8} {'cost SEK':>12} {'served':>7}  engine")
     for limit, wall, cost, served, engine in rows:

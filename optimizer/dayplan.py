@@ -4,8 +4,10 @@ engine's answer becomes a :class:`~optimizer.domain.Plan` with re-simulated time
 Everything here is pure: it takes matrices (seconds, metres) that the caller built for the
 node list ``depots + stops`` and never touches the street network or storage.
 
-Money inside the engines is integer *cost units* of 1/1000 currency, so that a cost of
-4 currency per km is exactly 4 units per metre.
+Money inside the engines is integer *cost units*; each day model chooses how many make one
+unit of currency from its own prices (:mod:`optimizer.cost_scale`), so that no price rounds
+away (0.35 EUR/km is 3500 units per metre at 10**7 units per EUR), and converts back with the
+same :class:`~optimizer.cost_scale.CostScale` (``DayModel.cost_scale``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
 from optimizer.domain import (
     Depot,
     Order,
@@ -30,8 +33,6 @@ from optimizer.domain import (
     hhmm,
 )
 from optimizer.problem import RoutingProblem, RoutingSolution, VehicleSpec
-
-COST_UNITS_PER_CURRENCY = 1000
 
 # Drop penalties by member tier, in currency: what leaving one such order unserved is worth
 # avoiding. Higher tiers are the last to be dropped when the fleet runs out of room.
@@ -139,6 +140,7 @@ class DayModel:
     duration: np.ndarray
     distance: np.ndarray
     problem: RoutingProblem
+    cost_scale: CostScale
     locks: dict[str, str] = field(default_factory=dict)  # stop id -> vehicle id
 
     def stop_node(self, k: int) -> int:
@@ -148,8 +150,12 @@ class DayModel:
         return self.stops[node - len(self.depots)]
 
 
-def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot]) -> list[VehicleSpec]:
-    """Engine vehicle specs with depots as model nodes ``0..len(depots)-1``, costs in cost units."""
+def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot], scale: CostScale) -> list[VehicleSpec]:
+    """Engine vehicle specs with depots as model nodes ``0..len(depots)-1``, costs in ``scale``'s units.
+
+    ``scale`` comes from :func:`optimizer.cost_scale.choose_cost_scale` over at least
+    :func:`~optimizer.cost_scale.fleet_prices` of ``vehicles``.
+    """
     depot_node = {d.id: i for i, d in enumerate(depots)}
     return [
         VehicleSpec(
@@ -157,9 +163,9 @@ def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot]) -> list[
             capacity=v.capacity,
             shift_start=v.shift.start,
             shift_end=v.shift.end,
-            cost_per_m=int(round(v.cost_per_km * COST_UNITS_PER_CURRENCY / 1000)),
-            cost_per_s=int(round(v.cost_per_hour * COST_UNITS_PER_CURRENCY / 3600)),
-            fixed_cost=int(round(v.fixed_cost * COST_UNITS_PER_CURRENCY)),
+            cost_per_m=scale.units(v.cost_per_km / 1000),
+            cost_per_s=scale.units(v.cost_per_hour / 3600),
+            fixed_cost=scale.units(v.fixed_cost),
         )
         for v in vehicles
     ]
@@ -183,6 +189,9 @@ def build_day_model(
     ``drop_penalty`` maps tier -> currency; a stop's penalty is the sum over its orders, so a
     pickup-point stop carrying many orders is dropped last. ``locks`` pins stops to vehicles;
     ``initial_routes`` (vehicle id -> stop ids in order) seeds the search, e.g. a hand-edited plan.
+    The cost scale is chosen from the fleet's prices and today's drop penalties
+    (:func:`optimizer.cost_scale.choose_cost_scale`); prices no scale can hold raise
+    :class:`~optimizer.cost_scale.CostScaleError` (a ``ValueError``) naming them.
     """
     drop_penalty = {**DEFAULT_DROP_PENALTY, **(drop_penalty or {})}
     locks = dict(locks or {})
@@ -217,10 +226,16 @@ def build_day_model(
         service[node] = s.service_s
         tw_start[node] = s.window.start
         tw_end[node] = s.window.end
-        worth = sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids)
-        penalty[node] = int(round(worth * COST_UNITS_PER_CURRENCY))
+    tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
+    worth = [sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids) for s in stops]
+    prices = fleet_prices(vehicles) | {f"drop_penalty of tier {t}": float(drop_penalty[t]) for t in sorted(tiers)}
+    longest_arc = float(np.max(distance)) if n else 0.0
+    bound = fleet_plan_bound(vehicles, arcs=len(stops) + 2 * len(vehicles), longest_arc_m=longest_arc) + sum(worth)
+    scale = choose_cost_scale(prices, plan_bound=bound)
+    for k, w in enumerate(worth):
+        penalty[len(depots) + k] = scale.units(w)
 
-    specs = vehicle_specs(vehicles, depots)
+    specs = vehicle_specs(vehicles, depots, scale)
     allowed = {len(depots) + stop_index[s]: [vehicle_index[v]] for s, v in locks.items()}
     initial = None
     if initial_routes:
@@ -243,6 +258,7 @@ def build_day_model(
         allowed_vehicles=allowed,
         initial_routes=initial,
         name="day",
+        cost_scale=scale,
     )
     return DayModel(
         depots=list(depots),
@@ -252,6 +268,7 @@ def build_day_model(
         duration=problem.duration,
         distance=problem.distance,
         problem=problem,
+        cost_scale=scale,
         locks=locks,
     )
 
@@ -403,7 +420,7 @@ def plan_from_solution(model: DayModel, solution: RoutingSolution, *, date: str)
         routes=routes,
         unserved=unserved,
         engine=solution.engine,
-        objective=solution.objective / COST_UNITS_PER_CURRENCY,
+        objective=model.cost_scale.currency(solution.objective),
         solve_s=solution.wall_s,
         meta=dict(solution.meta),
     )

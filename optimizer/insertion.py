@@ -17,7 +17,7 @@ vehicle still at the depot also costs a share of its fixed cost (see :class:`Ten
 The duration is exact for a van whose departure does not move; when an early window forces an
 earlier departure, the whole advance is charged (an upper bound).
 
-Units: seconds, metres, parcels; costs in the engine's integer cost units (1/1000 currency),
+Units: seconds, metres, parcels; costs in the engine's integer cost units (see :mod:`optimizer.cost_scale`),
 the same as :class:`optimizer.problem.VehicleSpec`.
 """
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.cost_scale import CostScale
+
 
 @dataclass(frozen=True)
 class VehicleSpec:
@@ -23,7 +25,8 @@ class VehicleSpec:
 
     ``shift_start``/``shift_end`` bound the depot departure and return (seconds).
     Costs are in integer *cost units* per metre, per second of route duration and per use; the
-    day planner chooses the unit (milli-currency) so that rounding is negligible.
+    day planner chooses the unit from the prices (:mod:`optimizer.cost_scale`) so that rounding
+    is negligible.
     """
 
     depot: int
@@ -43,7 +46,9 @@ class RoutingProblem:
     ``penalty[i]`` is the cost of leaving stop ``i`` unserved; a negative value marks a stop that
     must be served. ``allowed_vehicles[i]``, when given, lists the only vehicles that may serve node ``i``
     (locked stops). ``initial_routes``, when given, is a hint: one list of stop nodes per
-    vehicle, in order.
+    vehicle, in order. ``cost_scale``, when given, is how many cost units make one unit of
+    currency (set by the day planner); None means the costs are the instance's own units
+    (VRPLIB benchmarks, hand-built tests).
     """
 
     duration: np.ndarray  # (n, n) int seconds
@@ -58,6 +63,7 @@ class RoutingProblem:
     allowed_vehicles: dict[int, list[int]] = field(default_factory=dict)
     initial_routes: list[list[int]] | None = None
     name: str = ""
+    cost_scale: CostScale | None = None
 
     @property
     def n(self) -> int:

@@ -140,7 +140,7 @@ def plan_day(
     engine: str = "auto",
     locks: Mapping[str, str] | None = None,
     initial_routes: Mapping[str, Sequence[str]] | None = None,
-    progress: Callable[[float, int], None] | None = None,
+    progress: Callable[[float, float], None] | None = None,
     network: RoadNetwork | None = None,
     insertion_start: bool = False,
 ) -> DayResult:
@@ -152,6 +152,8 @@ def plan_day(
     from the orders inserted in their given order (:func:`optimizer.warmstart.insertion_routes`,
     the booking API's tentative-route rule); the plan returned is never worse than that start.
     A day over the orders-per-day limit raises :class:`DayTooLarge` before anything is built.
+    ``progress(elapsed_s, cost)`` is called with each better plan's cost in the scenario's
+    currency (the engine's cost units converted with the day model's cost scale).
     """
     check_day_size(orders)  # before the matrices: they grow with the square of the stops
     network = network or network_for(scenario)
@@ -169,12 +171,17 @@ def plan_day(
         locks=locks,
         initial_routes=initial_routes,
     )
+
+    def in_currency(elapsed_s: float, units: int) -> None:
+        progress(elapsed_s, model.cost_scale.currency(units))
+
+    engine_progress = in_currency if progress is not None else None
     start = None
     if initial_routes is None and insertion_start:
         start = _insertion_start(model, orders)
-        if start is not None and progress is not None:
-            progress(0.0, start.objective)  # the first plan, before the search begins
-    solution = solve(model.problem, time_limit_s, engine=engine, progress=progress)
+        if start is not None and engine_progress is not None:
+            engine_progress(0.0, start.objective)  # the first plan, before the search begins
+    solution = solve(model.problem, time_limit_s, engine=engine, progress=engine_progress)
     if start is not None and start.objective < solution.objective:
         solution = start  # the search found nothing better than the booked routes
     plan = plan_from_solution(model, solution, date=date)

@@ -13,7 +13,8 @@ from the database on first use in a process (bookings in the order they were mad
 kept current by the booking service. A background re-solve (:meth:`TentativePlans.resolve`)
 may replace the routes with a cheaper arrangement of the same stops.
 
-Units: seconds, metres, parcels; quotes in currency.
+Units: seconds, metres, parcels; quotes in currency. Inside, costs are integer units of the
+fleet's :class:`~optimizer.cost_scale.CostScale` (chosen once from its prices).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from optimizer.dayplan import COST_UNITS_PER_CURRENCY, vehicle_specs
+from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
+from optimizer.dayplan import vehicle_specs
 from optimizer.domain import Depot, TimeWindow, Vehicle
 from optimizer.insertion import (
     Candidate,
@@ -83,8 +85,10 @@ class Quote:
 class DayRoutes:
     """One date's tentative routes. Not thread-safe by itself: hold :attr:`lock` around use."""
 
-    def __init__(self, date: str, area, depot_nodes: Sequence[int], vehicles: list[VehicleSpec], *, fixed_cost_share: float = 0.05):
+    def __init__(self, date: str, area, depot_nodes: Sequence[int], vehicles: list[VehicleSpec], *,
+                 cost_scale: CostScale, fixed_cost_share: float = 0.05):
         self.date = date
+        self.cost_scale = cost_scale  # the units of ``vehicles``' costs
         self.area = area
         self.lock = threading.RLock()
         self.version = 0
@@ -177,7 +181,7 @@ class DayRoutes:
             found = cheapest_insertion(self.state, self._candidate(req))
             if found is None:
                 return Quote(False)
-            return Quote(True, found.cost / COST_UNITS_PER_CURRENCY, found.extra_m, found.extra_s, False, found.opens_vehicle)
+            return Quote(True, self.cost_scale.currency(found.cost), found.extra_m, found.extra_s, False, found.opens_vehicle)
 
     def quotes(self, reqs: Sequence[StopRequest]) -> list[Quote]:
         """Quotes for several requests; those at one place differing only in window are batched."""
@@ -194,7 +198,7 @@ class DayRoutes:
                 windows = np.array([(reqs[i].window.start, reqs[i].window.end) for i in idx])
                 for i, found in zip(idx, cheapest_insertions(self.state, cand.node, windows, service_s, parcels)):
                     out[i] = Quote(False) if found is None else Quote(
-                        True, found.cost / COST_UNITS_PER_CURRENCY, found.extra_m, found.extra_s, False, found.opens_vehicle
+                        True, self.cost_scale.currency(found.cost), found.extra_m, found.extra_s, False, found.opens_vehicle
                     )
             for i, r in enumerate(reqs):
                 if out[i] is None:
@@ -208,7 +212,7 @@ class DayRoutes:
         if not any(local in r for r in self.state.routes):
             return None
         fits, cost = growth_fits(self.state, local, req.per_parcel_s * req.parcels, req.parcels)
-        return Quote(fits, cost / COST_UNITS_PER_CURRENCY, 0, req.per_parcel_s * req.parcels, True) if fits else Quote(False)
+        return Quote(fits, self.cost_scale.currency(cost), 0, req.per_parcel_s * req.parcels, True) if fits else Quote(False)
 
     # -- changes -----------------------------------------------------------------------------
     def add(self, booking_id: str, req: StopRequest, *, force: bool = False) -> Quote:
@@ -241,7 +245,7 @@ class DayRoutes:
                     self.pickup_stop[req.pickup_key] = local
                 if found is not None:
                     apply_insertion(s, local, found)
-                    quote = Quote(True, found.cost / COST_UNITS_PER_CURRENCY, found.extra_m, found.extra_s, False, found.opens_vehicle)
+                    quote = Quote(True, self.cost_scale.currency(found.cost), found.extra_m, found.extra_s, False, found.opens_vehicle)
                 else:
                     quote = Quote(False)
             if not quote.feasible:
@@ -281,7 +285,7 @@ class DayRoutes:
                 "stops": sum(len(r) for r in routes),
                 "bookings": len(self.stop_of_booking),
                 "vehicles_used": sum(1 for r in routes if r),
-                "cost": plan_cost(self.state) / COST_UNITS_PER_CURRENCY,
+                "cost": self.cost_scale.currency(plan_cost(self.state)),
                 "unrouted_bookings": sorted(self.overflow),
                 "version": self.version,
             }
@@ -316,7 +320,8 @@ class TentativePlans:
     ):
         self.area = area
         self.load = load
-        self.specs = vehicle_specs(vehicles, depots)
+        self.cost_scale = choose_cost_scale(fleet_prices(vehicles), plan_bound=fleet_plan_bound(vehicles))
+        self.specs = vehicle_specs(vehicles, depots, self.cost_scale)
         self.depot_nodes = [area.locate(d.lat, d.lon).node for d in depots]
         self.fixed_cost_share = fixed_cost_share
         self.executor = executor
@@ -373,7 +378,8 @@ class TentativePlans:
             with self._lock:
                 day = self._days.get(date)
             if day is None:
-                day = DayRoutes(date, self.area, self.depot_nodes, self.specs, fixed_cost_share=self.fixed_cost_share)
+                day = DayRoutes(date, self.area, self.depot_nodes, self.specs, cost_scale=self.cost_scale,
+                                fixed_cost_share=self.fixed_cost_share)
                 for booking_id, req in self.load(date):
                     day.add(booking_id, req, force=True)
                 with self._lock:
@@ -442,6 +448,7 @@ class TentativePlans:
                 penalty=None,
                 initial_routes=[[index[x] for x in r] for r in s.routes],
                 name=f"tentative {date}",
+                cost_scale=day.cost_scale,
             )
             before = plan_cost(s) + sum(v.fixed_cost for v, r in zip(s.vehicles, s.routes) if r)
         solution = self.solver(problem, self.resolve_time_limit_s)

@@ -62,15 +62,13 @@ def tomorrow() -> dt.date:
 
 
 def _solve_with_progress(
-    run: Callable[[Callable[[float, int], None] | None], object], time_limit_s: float, quiet: bool, label: str
+    run: Callable[[Callable[[float, float], None] | None], object], time_limit_s: float, quiet: bool, label: str
 ) -> object:
     """Run ``run(on_improvement)`` while a progress bar shows time against the limit and the
-    best cost found so far (the engine calls ``on_improvement(elapsed_s, cost_units)``)."""
+    best cost found so far (the planner calls ``on_improvement(elapsed_s, cost in currency)``)."""
     if quiet:
         return run(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from optimizer.dayplan import COST_UNITS_PER_CURRENCY
 
     done = threading.Event()
     with Progress(
@@ -78,8 +76,8 @@ def _solve_with_progress(
     ) as progress:
         task = progress.add_task(label, total=time_limit_s)
 
-        def improved(_elapsed: float, objective: int) -> None:
-            progress.update(task, description=f"{label} (best cost {objective / COST_UNITS_PER_CURRENCY:,.0f})")
+        def improved(_elapsed: float, cost: float) -> None:
+            progress.update(task, description=f"{label} (best cost {cost:,.0f})")
 
         def tick() -> None:
             start = time.monotonic()
@@ -138,9 +136,7 @@ class _CliProgress:
 
     def solution(self, elapsed_s: float, objective: float) -> None:
         if self.on_improvement is not None:
-            from optimizer.dayplan import COST_UNITS_PER_CURRENCY
-
-            self.on_improvement(elapsed_s, objective * COST_UNITS_PER_CURRENCY)
+            self.on_improvement(elapsed_s, objective)  # currency, as the progress bar shows it
 
 
 def _open_store(url: str | None):

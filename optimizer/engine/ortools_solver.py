@@ -26,8 +26,11 @@ ENGINE = "ortools"
 _FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy
 _METAHEURISTIC = routing_enums_pb2.LocalSearchMetaheuristic
 
-# Largest penalty we hand to OR-Tools for one stop; keeps n * penalty far below 2**63.
-_PENALTY_CAP = 2**62 // 100_000
+def penalty_cap(problem: RoutingProblem) -> int:
+    """Largest penalty handed to OR-Tools for one stop: all stops dropped stay within 2**62, so
+    with any plan's cost (at most :data:`optimizer.cost_scale.MAX_PLAN_UNITS`) the objective
+    fits OR-Tools' int64."""
+    return 2**62 // max(1, problem.n)
 
 
 @dataclass
@@ -54,7 +57,7 @@ def required_drop_penalty(problem: RoutingProblem) -> int:
     bound += sum(v.fixed_cost + v.cost_per_s * max(0, v.shift_end - v.shift_start) for v in problem.vehicles)
     if problem.penalty is not None:
         bound += int(np.clip(problem.penalty, 0, None).sum())
-    return int(min(max(10 * bound, 1_000_000), _PENALTY_CAP))
+    return int(min(max(10 * bound, 1_000_000), penalty_cap(problem)))
 
 
 def _horizon(problem: RoutingProblem) -> int:
@@ -119,12 +122,13 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
 
     # Optional stops; required stops get a prohibitive penalty so a first solution always exists.
     required_penalty = required_drop_penalty(problem)
+    cap = penalty_cap(problem)
     for node in problem.stop_nodes():
         if node in vehicle_depots:
             continue
         index = manager.NodeToIndex(node)
         penalty = required_penalty if problem.is_required(node) else int(problem.penalty[node])
-        routing.AddDisjunction([index], min(penalty, _PENALTY_CAP))
+        routing.AddDisjunction([index], min(penalty, cap))
 
     # Locks.
     for node, allowed in problem.allowed_vehicles.items():

@@ -7,6 +7,13 @@ service, ``prize=penalty, required=False`` for optional stops); one *vehicle typ
 vehicle spec (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
 ``unit_duration_cost=cost_per_s``, ``fixed_cost``).
 
+PyVRP's search parameters that weigh violations against costs (the penalty bounds per unit
+of excess load or time warp, the neighbourhood's weight per second of waiting) are absolute
+numbers. They are multiplied by :func:`search_factor` (``problem.cost_scale`` over the
+milli-currency scale the day plans were tuned at), so a problem priced at a finer cost scale
+is searched exactly as the same problem at the reference scale: every number PyVRP compares
+grows alike. Problems without a cost scale (VRPLIB) use PyVRP's defaults.
+
 PyVRP charges ``unit_duration_cost`` on the route duration including waiting, with the
 departure chosen as late as possible, which is the same minimal span that OR-Tools' span cost
 and :mod:`optimizer.checker` price. PyVRP cannot restrict stops to vehicles, so problems with
@@ -15,13 +22,16 @@ and :mod:`optimizer.checker` price. PyVRP cannot restrict stops to vehicles, so 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp.search import NeighbourhoodParams
 
+from optimizer.cost_scale import REFERENCE_UNITS_PER_CURRENCY
 from optimizer.engine.screening import servable_alone
 from optimizer.problem import RoutingProblem, RoutingSolution
 
@@ -136,6 +146,34 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     return PyvrpModel(data, client_nodes, type_vehicles, unservable)
 
 
+def search_factor(problem: RoutingProblem) -> float:
+    """How much larger the problem's cost units are than the reference scale PyVRP's search
+    parameters were tuned at (1.0 without a cost scale)."""
+    if problem.cost_scale is None:
+        return 1.0
+    return problem.cost_scale.units_per_currency / REFERENCE_UNITS_PER_CURRENCY
+
+
+def solve_params(problem: RoutingProblem, ils: pyvrp.IteratedLocalSearchParams | None = None) -> pyvrp.SolveParams:
+    """PyVRP's default parameters with penalty bounds and the waiting weight scaled by
+    :func:`search_factor` (see the module docstring); ``ils`` as given."""
+    ils = ils if ils is not None else pyvrp.IteratedLocalSearchParams()
+    factor = search_factor(problem)
+    if factor == 1.0:
+        return pyvrp.SolveParams(ils=ils)
+    penalty = pyvrp.PenaltyParams()
+    penalty = dataclasses.replace(
+        penalty, min_penalty=penalty.min_penalty * factor, max_penalty=penalty.max_penalty * factor
+    )
+    hood = NeighbourhoodParams()
+    hood = NeighbourhoodParams(
+        weight_wait_time=hood.weight_wait_time * factor,
+        num_neighbours=hood.num_neighbours,
+        symmetric_proximity=hood.symmetric_proximity,
+    )
+    return pyvrp.SolveParams(ils=ils, penalty=penalty, neighbourhood=hood)
+
+
 def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[list[int]]) -> pyvrp.Solution | None:
     """A PyVRP solution for our routes (one per vehicle), or None if it cannot be expressed."""
     client_of = {node: i for i, node in enumerate(model.client_nodes)}
@@ -231,10 +269,11 @@ def solve_pyvrp(
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
-    params = pyvrp.SolveParams()
+    ils = None
     if progress is not None or share is not None:
         callbacks = _Callbacks(t0, model, problem, progress, share)
-        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=callbacks))
+        ils = pyvrp.IteratedLocalSearchParams(callbacks=callbacks)
+    params = solve_params(problem, ils)
     seed_routes = initial.routes if initial is not None else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     stop = Deadline(t0 + time_limit_s, should_stop)

@@ -24,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import func, select
 
@@ -394,7 +394,6 @@ class Workbench:
     def _solve(self, orders: list[Order], date: str, time_limit_s: float, progress, *, locks=None, initial=None,
                insertion_start: bool = False):
         from geo.snap import SnapError
-        from optimizer.dayplan import COST_UNITS_PER_CURRENCY
         from scenarios.planning import plan_day
 
         if not orders:
@@ -402,7 +401,7 @@ class Workbench:
         on_solution = None
         if progress is not None:
             progress.stage(f"snapping {len(orders)} orders to the streets and building travel times")
-            on_solution = _engine_callback(progress, COST_UNITS_PER_CURRENCY)
+            on_solution = progress.solution  # plan_day reports each better plan's cost in currency
         try:
             return plan_day(self.scenario, orders, date=date, time_limit_s=time_limit_s, engine=self.engine,
                             locks=locks, initial_routes=initial, progress=on_solution, network=self.network,
@@ -523,15 +522,6 @@ class Workbench:
 
 def _carried(base: StoredPlan) -> dict:
     return {k: base.data[k] for k in CARRIED_KEYS if k in base.data}
-
-
-def _engine_callback(progress, cost_units_per_currency: int) -> Callable[[float, float], None]:
-    """The engine's ``progress(elapsed_s, objective in cost units)`` as a job progress report."""
-
-    def on_solution(elapsed_s: float, objective: float) -> None:
-        progress.solution(elapsed_s, objective / cost_units_per_currency)
-
-    return on_solution
 
 
 def slot_labels(orders: Sequence[Order]) -> list[str]:

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from optimizer.dayplan import (
-    COST_UNITS_PER_CURRENCY,
     build_day_model,
     consolidate_stops,
     explain_unserved,
@@ -149,7 +148,7 @@ def test_plan_from_solution_lists_every_order_of_a_dropped_pickup_stop():
     home_node = next(model.stop_node(k) for k, s in enumerate(stops) if not s.pickup_point_id)
     plan = plan_from_solution(
         model,
-        RoutingSolution(routes=[[home_node]], dropped=[pickup_node], objective=1234 * COST_UNITS_PER_CURRENCY, engine="test", wall_s=0.1),
+        RoutingSolution(routes=[[home_node]], dropped=[pickup_node], objective=model.cost_scale.units(1234), engine="test", wall_s=0.1),
         date="2026-11-24",
     )
     assert {u.order_id for u in plan.unserved} == {"a", "b"}
@@ -177,10 +176,36 @@ def test_locks_become_allowed_vehicles_and_unknown_locks_are_refused():
         build_day_model(orders, stops, [van("v1")], [DEPOT], dur, dist, locks={"a": "v9"})
 
 
-def test_vehicle_costs_become_integer_cost_units():
+def test_vehicle_costs_become_integer_cost_units_of_the_model_scale():
     orders = [order("a")]
     stops = consolidate_stops(orders, max_parcels=10)
     dur, dist = line_matrices(2)
     v = Vehicle("v", "d", 10, TimeWindow(parse_hhmm("08:00"), parse_hhmm("20:00")), cost_per_km=4.0, cost_per_hour=360.0, fixed_cost=600.0)
-    spec = build_day_model(orders, stops, [v], [DEPOT], dur, dist).problem.vehicles[0]
-    assert (spec.cost_per_m, spec.cost_per_s, spec.fixed_cost) == (4, 100, 600_000)
+    model = build_day_model(orders, stops, [v], [DEPOT], dur, dist)
+    spec = model.problem.vehicles[0]
+    assert model.cost_scale.units_per_currency == 10**6  # 4 SEK/km = 0.004 per metre -> 4000 units
+    assert model.problem.cost_scale == model.cost_scale
+    assert (spec.cost_per_m, spec.cost_per_s, spec.fixed_cost) == (4000, 100_000, 600_000_000)
+
+
+def test_cents_per_km_are_not_rounded_away():
+    orders = [order("a")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(2)
+    v = Vehicle("v", "d", 10, TimeWindow(8 * H, 20 * H), cost_per_km=0.35, cost_per_hour=32.0, fixed_cost=60.0)
+    model = build_day_model(orders, stops, [v], [DEPOT], dur, dist, drop_penalty={"ordinary": 200.0})
+    spec, scale = model.problem.vehicles[0], model.cost_scale
+    assert spec.cost_per_m == scale.units(0.35 / 1000) > 0
+    assert scale.currency(spec.cost_per_m) * 1000 == pytest.approx(0.35, rel=5e-4)
+    assert scale.currency(spec.cost_per_s) * 3600 == pytest.approx(32.0, rel=5e-4)
+    assert scale.currency(spec.fixed_cost) == pytest.approx(60.0, rel=5e-4)
+    assert scale.currency(model.problem.penalty[model.stop_node(0)]) == pytest.approx(200.0, rel=5e-4)
+
+
+def test_prices_no_integer_scale_can_hold_are_refused_naming_them():
+    orders = [order("a")]
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(2)
+    v = Vehicle("v", "d", 10, TimeWindow(8 * H, 20 * H), cost_per_km=1e-9, cost_per_hour=32.0, fixed_cost=60.0)
+    with pytest.raises(ValueError, match=r"vehicle v cost_per_km .*raise vehicle v cost_per_km .*or lower drop_penalty of tier ordinary"):
+        build_day_model(orders, stops, [v], [DEPOT], dur, dist, drop_penalty={"ordinary": 1e9})

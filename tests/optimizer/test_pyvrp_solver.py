@@ -124,3 +124,32 @@ def test_shift_end_bounds_the_return_not_just_the_departure():
     assert solution.routes == [[2]]  # keeps the dearer stop
     assert solution.dropped == [1]
     assert check_solution(problem, solution).feasible
+
+
+def test_a_finer_cost_scale_searches_exactly_like_the_reference_scale():
+    """Costs 1000x finer (cost_scale 10**6 instead of the reference 10**3) with PyVRP's penalty
+    bounds and waiting weight scaled alike: the same search, move for move."""
+    import pyvrp
+    from pyvrp.stop import MaxIterations
+
+    from optimizer.cost_scale import CostScale
+    from optimizer.engine.pyvrp_solver import build_data, read_solution, search_factor, solve_params
+
+    rng = np.random.default_rng(3)
+    coords = [(0, 0)] + [tuple(rng.uniform(0, 3000, 2)) for _ in range(30)]
+    windows = [(0, 20_000)] + [(int(a), int(a) + 1800) for a in rng.uniform(0, 12_000, 30)]
+
+    def day(k: int, units_per_currency: int):
+        vans = [VehicleSpec(0, 8, 0, 20_000, cost_per_m=4 * k, cost_per_s=83 * k, fixed_cost=600_000 * k)] * 6
+        problem = make_problem(coords, vehicles=vans, windows=windows, service=[0] + [120] * 30,
+                               penalty=[0] + [2_000_000 * k] * 30)
+        problem.cost_scale = CostScale(units_per_currency)
+        return problem
+
+    runs = []
+    for problem in (day(1, 1000), day(1000, 10**6)):
+        model = build_data(problem)
+        result = pyvrp.solve(model.data, MaxIterations(400), seed=1, collect_stats=False, params=solve_params(problem))
+        runs.append((read_solution(model, problem, result.best), result.cost() / search_factor(problem)))
+    assert search_factor(day(1000, 10**6)) == 1000.0
+    assert runs[0] == runs[1]

@@ -85,6 +85,15 @@ def test_locked_stop_rides_with_its_vehicle(scenario, gothenburg):
     assert route.vehicle_id == "van-7"
 
 
+def test_progress_reports_each_better_plan_in_the_scenario_currency(scenario, gothenburg):
+    orders = generate_day(scenario, DAY, n_orders=12)
+    seen = []
+    result = plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=1, engine="ortools", network=gothenburg,
+                      progress=lambda elapsed_s, cost: seen.append(cost))
+    assert seen and seen[-1] == pytest.approx(result.plan.objective, rel=1e-6)  # currency, not cost units
+    assert result.plan.objective == pytest.approx(result.scorecard.cost_total, rel=1e-3)  # nothing dropped
+
+
 @pytest.mark.slow
 def test_acceptance_full_day_serves_98_percent_on_time(scenario, gothenburg, tmp_path):
     orders = generate_day(scenario, DAY)

@@ -62,7 +62,8 @@ def test_a_booking_on_routes_dropped_under_it_still_counts_every_committed_stop(
     w.service.book(w.shop, request(date=DELIVERY, customer="c2"))
     w.plans.forget(DELIVERY.isoformat())
     # A request that got the old object just before it was dropped: its lock-time sync catches up.
-    w.plans._days[DELIVERY.isoformat()] = type(stale)(DELIVERY.isoformat(), w.plans.area, w.plans.depot_nodes, w.plans.specs)
+    w.plans._days[DELIVERY.isoformat()] = type(stale)(DELIVERY.isoformat(), w.plans.area, w.plans.depot_nodes, w.plans.specs,
+                                                      cost_scale=w.plans.cost_scale)
     with pytest.raises(BookingError) as full:
         w.service.book(w.shop, request(date=DELIVERY, customer="c3"))
     assert full.value.reason == "not_routable"
