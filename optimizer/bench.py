@@ -2,11 +2,14 @@
 
 ``python -m optimizer.bench vrptw FILE... --time-limit 10 [--engine auto] [--json]``
 
-Feasibility comes from :mod:`optimizer.checker`, never from the solver. Distances are in
-instance units with one decimal (DIMACS: each arc truncated to one decimal), comparable with
-the best-known solutions in ``benchmarks/data/solomon/bks.csv``. Exit code 2 with the
-:class:`~optimizer.vrplib.InstanceError` message on a malformed file (all files are read before
-any is solved).
+Files are EUC_2D (Solomon, Gehring-Homberger) or EXPLICIT FULL_MATRIX (real-world instances
+with asymmetric travel times), see :mod:`optimizer.vrplib`. Feasibility comes from
+:mod:`optimizer.checker`, never from the solver. ``distance`` is the objective in the
+instance's own units: for EUC_2D with one decimal (DIMACS: each arc truncated to one decimal),
+comparable with the best-known solutions in ``benchmarks/data/solomon/bks.csv``; for EXPLICIT
+the sum of the matrix's whole-number weights (e.g. seconds of driving). Exit code 2 with the
+:class:`~optimizer.vrplib.InstanceError` message (file, section, line) on a malformed file
+(all files are read before any is solved).
 """
 
 from __future__ import annotations
@@ -20,23 +23,24 @@ from pathlib import Path
 
 from optimizer.checker import check_solution
 from optimizer.engine.portfolio import ENGINES, solve, warm_up
-from optimizer.vrplib import InstanceError, read_problem, scaled_distance
+from optimizer.vrplib import InstanceError, instance_units, read_benchmark
 
 
 def bench_vrptw(paths: Sequence[str | Path], time_limit_s: float, engine: str = "auto", seed: int = 0) -> list[dict]:
     """Solve each VRPTW file within ``time_limit_s`` seconds; one result dict per file.
 
-    Keys: ``instance`` (NAME), ``vehicles`` (routes used), ``distance`` (float, one-decimal
-    arcs), ``feasible`` (checker verdict), ``wall_s``, ``engine`` (source of the kept plan),
+    Keys: ``instance`` (NAME), ``vehicles`` (routes used), ``distance`` (float, the objective in
+    the instance's units: one-decimal arcs for EUC_2D, the matrix's sum for EXPLICIT),
+    ``feasible`` (checker verdict), ``wall_s``, ``engine`` (source of the kept plan),
     ``unserved`` (customer ids on no route; the file's node id minus one). Raises
     :class:`InstanceError` before solving anything if a file is malformed.
     Exit codes of :func:`main`: 0 all feasible, 1 some result infeasible, 2 bad input file.
     """
-    problems = [read_problem(p) for p in paths]
+    problems = [read_benchmark(p) for p in paths]
     if engine == "auto":
         warm_up()  # start the PyVRP worker before the clock of the first instance runs
     results = []
-    for problem in problems:
+    for problem, scale in problems:
         t0 = time.perf_counter()
         solution = solve(problem, time_limit_s, engine=engine, seed=seed)
         wall = time.perf_counter() - t0
@@ -45,7 +49,7 @@ def bench_vrptw(paths: Sequence[str | Path], time_limit_s: float, engine: str = 
             {
                 "instance": problem.name,
                 "vehicles": report.used_vehicles,
-                "distance": scaled_distance(report.distance),
+                "distance": instance_units(report.distance, scale),
                 "feasible": report.feasible,
                 "wall_s": round(wall, 2),
                 "engine": solution.engine,
@@ -70,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``lastmile bench``; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="lastmile bench", description="Benchmark the routing engines.")
     sub = parser.add_subparsers(dest="kind", required=True)
-    vrptw = sub.add_parser("vrptw", help="solve VRPLIB VRPTW instances (Solomon, Gehring-Homberger)")
+    vrptw = sub.add_parser(
+        "vrptw", help="solve VRPLIB VRPTW instances (EUC_2D: Solomon, Gehring-Homberger; EXPLICIT FULL_MATRIX)"
+    )
     vrptw.add_argument("files", nargs="+", metavar="FILE")
     vrptw.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per instance (default 10)")
     vrptw.add_argument("--engine", choices=ENGINES, default="auto")
