@@ -140,8 +140,13 @@ class DayModel:
     duration: np.ndarray
     distance: np.ndarray
     problem: RoutingProblem
-    cost_scale: CostScale
     locks: dict[str, str] = field(default_factory=dict)  # stop id -> vehicle id
+
+    @property
+    def cost_scale(self) -> CostScale:
+        """The cost units of ``problem`` (chosen by :func:`build_day_model` from the day's prices)."""
+        assert self.problem.cost_scale is not None, "a day model's problem always carries its cost scale"
+        return self.problem.cost_scale
 
     def stop_node(self, k: int) -> int:
         return len(self.depots) + k
@@ -268,7 +273,6 @@ def build_day_model(
         duration=problem.duration,
         distance=problem.distance,
         problem=problem,
-        cost_scale=scale,
         locks=locks,
     )
 
