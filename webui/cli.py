@@ -801,6 +801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # serve --workers starts copies of this command
     from geo.snap import SnapError
+    from optimizer.cost_scale import CostScaleError
     from scenarios.scenario import ScenarioError
 
     try:
@@ -809,8 +810,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ScenarioError, SnapError) as exc:
-        # A command that did not word these itself: they still name the file, point and fix.
+    except (ScenarioError, SnapError, CostScaleError) as exc:
+        # A command that did not word these itself: they still name the file, point or price and fix.
         for line in getattr(exc, "problems", None) or str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT

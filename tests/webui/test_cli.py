@@ -81,3 +81,21 @@ def test_a_depot_off_the_network_exits_2_naming_the_depot_and_the_scenario_key(t
     assert code == 2 and "Traceback" not in err
     assert "scenario.yaml, depots: depot ringon" in err and "snap_max_distance_m" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_prices_no_integer_cost_scale_can_hold_exit_2_naming_both_prices(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "absurd-prices"
+    shutil.copytree("scenarios/data/gothenburg", folder)
+    text = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    text = text.replace("cost_per_km: 4.0 ", "cost_per_km: 0.000000001 ").replace("{drop_penalty: 10000,", "{drop_penalty: 1000000000000,")
+    (folder / "scenario.yaml").write_text(text, encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text(GOOD)
+    code, _, err = run(capsys, "plan", "--scenario", str(folder), "--orders", str(orders), "--date", "2026-11-24",
+                       "--time-limit", "1", "--engine", "ortools", "--quiet", "--out", str(tmp_path / "out"))
+    assert code == 2 and "Traceback" not in err
+    assert "error: prices span too many orders of magnitude" in err
+    assert "cost_per_km" in err and "drop_penalty" in err
+    assert not (tmp_path / "out").exists()
