@@ -68,7 +68,6 @@ def freeze_legs(db, scenario: Scenario, date: str, erased: set[str], network, *,
         inputs = load_driven(db, scenario.name, date)
     except NothingPublished:
         return None, {}
-    table = travel_table(scenario, inputs, network)
     data_places = _erased_places({"orders": [], "plan": inputs.plan}, erased) | {o.id for o in inputs.orders if o.booking_id in erased}
     if whole_rows:
         # Every place of the day, not only those reported so far.
@@ -79,7 +78,7 @@ def freeze_legs(db, scenario: Scenario, date: str, erased: set[str], network, *,
                 legs[f"{p}{LEG_SEP}{x}"] = list(full.leg(p, x))
                 legs[f"{x}{LEG_SEP}{p}"] = list(full.leg(x, p))
         return inputs.plan_id, legs
-    recording = _Recording(table)
+    recording = _Recording(travel_table(scenario, inputs, network))
     actual_scorecard(date=date, plan=inputs.plan, orders=inputs.orders, vehicles=inputs.vehicles, events=inputs.events,
                      travel=recording, eta_windows=inputs.eta_windows, feedback=inputs.feedback,
                      confirmed_booking_ids=inputs.confirmed, planned_scorecard=inputs.planned_scorecard,
