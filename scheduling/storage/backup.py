@@ -266,16 +266,20 @@ def _remove_quietly(path: Path) -> None:
             pass
 
 
-def _snapshot(source: sqlite3.Connection, dest_path: Path) -> None:
-    """Copy the whole of ``source`` into the file ``dest_path`` in one step of the backup API (one
-    read transaction of the source: a consistent snapshot), as a single self-contained file."""
-    dest = sqlite3.connect(str(dest_path))
+def _snapshot(store: Path, dest_path: Path) -> None:
+    """Copy the whole store ``store`` into the file ``dest_path`` in one step of the backup API
+    (one read transaction of the source: a consistent snapshot), as a single self-contained file."""
+    source = _connect(store)
     try:
-        source.backup(dest)  # pages=-1: all pages in one step, one snapshot
-        dest.execute("PRAGMA journal_mode=DELETE")  # no -wal beside the copy: one file holds it all
-        dest.commit()
+        dest = sqlite3.connect(str(dest_path))
+        try:
+            source.backup(dest)  # pages=-1: all pages in one step, one snapshot
+            dest.execute("PRAGMA journal_mode=DELETE")  # no -wal beside the copy: one file holds it all
+            dest.commit()
+        finally:
+            dest.close()
     finally:
-        dest.close()
+        source.close()
     with open(dest_path, "rb+") as f:
         os.fsync(f.fileno())
 
@@ -325,11 +329,7 @@ def create_backup(out: str | os.PathLike, url: str | None = None, *, force: bool
     try:
         scratch = _scratch_next_to(out, "partial")
         try:
-            source = _connect(store)
-            try:
-                _snapshot(source, scratch)
-            finally:
-                source.close()
+            _snapshot(store, scratch)
             conn = _connect(scratch)
             try:
                 bookings, revision = _describe(conn, out, full_check=False)
@@ -368,11 +368,7 @@ def _keep_old(store: Path, now: dt.datetime) -> Path:
     scratch = _scratch_next_to(kept, "partial")
     try:
         try:
-            source = _connect(store)
-            try:
-                _snapshot(source, scratch)
-            finally:
-                source.close()
+            _snapshot(store, scratch)
         except sqlite3.OperationalError:
             raise  # busy or locked: never fall back to copying bytes under a writer
         except sqlite3.DatabaseError:
