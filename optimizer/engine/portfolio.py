@@ -16,7 +16,18 @@
 The worker is a persistent spawn-context process, so only the first call pays its start-up
 (call :func:`warm_up` early to pay it before the first solve). Scripts that call ``solve`` must
 guard their entry point with ``if __name__ == "__main__":`` (spawn re-imports it). If PyVRP
-cannot express the problem (locks) or the worker fails, OR-Tools gets the whole budget.
+cannot express the problem or the worker fails, OR-Tools gets the whole budget
+(``meta["fallback"]`` says why).
+
+Locks (``allowed_vehicles``: a dispatcher's locks, a re-plan's stops kept on the van that
+carries their parcels) reach PyVRP as routing profiles with prohibitive edges into each locked
+stop for the vehicles that may not serve it (:mod:`optimizer.engine.pyvrp_solver`), so a
+locked re-optimization gets the same relay as a fresh plan. The only lock case left to
+OR-Tools alone is one whose profiles would pass
+:data:`~optimizer.engine.pyvrp_solver.PROFILE_BYTES_LIMIT` (one ``2 x n x n`` matrix pair per
+distinct lock signature). Every PyVRP plan is re-walked by the checker, which reports a locked
+stop on another vehicle as a ``locked`` violation, and must be accepted by the OR-Tools model,
+whose vehicle restriction is the lock of record: a prohibitive edge is never kept.
 
 ``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
 (found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's
@@ -260,7 +271,8 @@ def solve(
     """Solve ``problem`` within about ``time_limit_s`` wall-clock seconds.
 
     ``engine``: ``"auto"`` (relay, see module docstring), ``"ortools"`` or ``"pyvrp"`` (falls
-    back to OR-Tools if PyVRP cannot express the problem). ``progress(elapsed_s, objective)``
+    back to OR-Tools if PyVRP cannot express the problem, see
+    :func:`~optimizer.engine.pyvrp_solver.unsupported_reason`, or its plan is not sound). ``progress(elapsed_s, objective)``
     receives OR-Tools' improvements while it runs (OR-Tools' objective, which includes
     ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
     ``objective`` of the result is always the checker's price. ``should_stop()`` (default: the

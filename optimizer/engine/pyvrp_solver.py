@@ -1,11 +1,27 @@
 """PyVRP engine: maps a RoutingProblem onto ``pyvrp.ProblemData`` and back.
 
 Mapping (PyVRP 0.14): one PyVRP *location* per node, so the problem's matrices are used as they
-are (one routing profile); one *depot* per vehicle depot; one *client* per stop that some
-vehicle could serve alone (``delivery=[demand]``, ``service_duration``, window on the start of
-service, ``prize=penalty, required=False`` for optional stops); one *vehicle type* per distinct
-vehicle spec (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
+are; one *depot* per vehicle depot; one *client* per stop that some allowed vehicle could serve
+alone (``delivery=[demand]``, ``service_duration``, window on the start of service,
+``prize=penalty, required=False`` for optional stops); one *vehicle type* per distinct vehicle
+spec and lock signature (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
 ``unit_duration_cost=cost_per_s``, ``fixed_cost``).
+
+Locks (``allowed_vehicles``) are routing profiles, PyVRP's own way of modelling access
+restrictions. A vehicle's *lock signature* is the set of locked stops it may not serve; vehicles
+with the same spec and signature form one vehicle type, and each distinct signature gets one
+profile: the problem's matrices with every edge *into* those stops made prohibitive
+(:func:`prohibitive_edges`: a duration longer than twice the day's horizon, so any route that
+takes one has time warp and PyVRP never calls it feasible, and a distance longer than any
+route, so it is dear even while the time-warp penalty is low). A stop locked to van 3 is then
+reachable only on the profile of van 3's type. There are at most as many profiles as vehicles
+(one per signature; vehicles free of every lock share the plain profile); each costs two
+``n x n`` int64 matrices, so problems whose profiles would pass :data:`PROFILE_BYTES_LIMIT`
+raise :class:`NotSupported`. PyVRP's granular neighbourhood takes the nearest edge over all
+vehicle types' profiles, so prohibitive edges do not distort it. The checker re-walks PyVRP's
+plan on the problem's own matrices and reports a stop on a vehicle not allowed to serve it as a
+``locked`` violation, so a prohibitive edge cannot be taken silently;
+``meta["lock_violations"]`` lists them in PyVRP's answer.
 
 PyVRP's search parameters that weigh violations against costs (the penalty bounds per unit
 of excess load or time warp, the neighbourhood's weight per second of waiting) are absolute
@@ -16,8 +32,9 @@ grows alike. Problems without a cost scale (VRPLIB) use PyVRP's defaults.
 
 PyVRP charges ``unit_duration_cost`` on the route duration including waiting, with the
 departure chosen as late as possible, which is the same minimal span that OR-Tools' span cost
-and :mod:`optimizer.checker` price. PyVRP cannot restrict stops to vehicles, so problems with
-``allowed_vehicles`` raise :class:`NotSupported`.
+and :mod:`optimizer.checker` price. PyVRP requires a zero matrix diagonal; a depot node's
+diagonal is zeroed in its copy (a virtual depot of a re-plan leaves from the van's position and
+returns to its real depot, so its own entry is a real trip, never taken by a non-empty route).
 """
 
 from __future__ import annotations
@@ -29,13 +46,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp.constants import MAX_VALUE
 from pyvrp.search import NeighbourhoodParams
 
-from optimizer.cost_scale import REFERENCE_UNITS_PER_CURRENCY
+from optimizer.cost_scale import MAX_PLAN_UNITS, REFERENCE_UNITS_PER_CURRENCY
 from optimizer.engine.screening import servable_alone
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINE = "pyvrp"
+PROFILE_BYTES_LIMIT = 1 << 30  # routing profiles' matrices together (2 x n x n int64 each)
 
 
 class Deadline:
@@ -70,17 +89,85 @@ class PyvrpModel:
     client_nodes: list[int]  # PyVRP client index -> node
     type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
     unservable: list[int]  # stops left out of the model (no vehicle can serve them)
+    profiles: list[frozenset[int]]  # routing profile -> the stops whose incoming edges it prohibits
+
+
+def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
+    """Per vehicle: the locked stops it may not serve (empty for a vehicle no lock excludes)."""
+    locks = [(node, set(allowed)) for node, allowed in problem.allowed_vehicles.items() if allowed]
+    return [frozenset(node for node, allowed in locks if v_idx not in allowed) for v_idx in range(len(problem.vehicles))]
+
+
+def profile_signatures(signatures: list[frozenset[int]]) -> list[frozenset[int]]:
+    """The distinct signatures, one routing profile each: the plain one (no prohibited stop) first
+    when some vehicle uses it, then in order of first use."""
+    distinct = list(dict.fromkeys(signatures))
+    return sorted(distinct, key=lambda sig: len(sig) > 0)
 
 
 def unsupported_reason(problem: RoutingProblem) -> str | None:
-    """Why PyVRP cannot express ``problem`` (None if it can). Cheap: no data is built."""
-    if any(problem.allowed_vehicles.values()):
-        return "PyVRP cannot restrict stops to vehicles (allowed_vehicles)"
+    """Why PyVRP cannot express ``problem`` (None if it can). Cheap: no data is built.
+
+    Locks need one routing profile per distinct lock signature (two ``n x n`` int64 matrices
+    each); more than :data:`PROFILE_BYTES_LIMIT` bytes of them is refused."""
+    profiles = len(profile_signatures(lock_signatures(problem)))
+    size = profiles * 2 * problem.n * problem.n * 8
+    if size > PROFILE_BYTES_LIMIT:
+        return (f"locks need {profiles} routing profiles of {problem.n}x{problem.n} "
+                f"({size / 2**20:.0f} MiB, over the {PROFILE_BYTES_LIMIT / 2**20:.0f} MiB limit)")
     return None
 
 
+def prohibitive_edges(problem: RoutingProblem) -> tuple[int, int]:
+    """``(distance m, duration s)`` of an edge a vehicle may not take (into a stop locked away from it).
+
+    The duration is twice the day's horizon (earliest shift start or window opening to the latest
+    shift end or window close) plus one: arriving over it is at least a horizon after any window
+    closes, so a route that takes it has time warp and is infeasible to PyVRP. The distance is
+    longer than any route (``n`` times the longest arc, plus one), so the edge is dear even when
+    PyVRP's time-warp penalty is at its minimum; it is capped so that a route taking it for every
+    client still prices below :data:`~optimizer.cost_scale.MAX_PLAN_UNITS` and never passes
+    PyVRP's :data:`~pyvrp.constants.MAX_VALUE`.
+    """
+    specs = problem.vehicles
+    earliest = min([int(np.min(problem.tw_start))] + [v.shift_start for v in specs]) if problem.n else 0
+    latest = max([int(np.max(problem.tw_end))] + [v.shift_end for v in specs]) if problem.n else 0
+    duration = 2 * max(0, latest - earliest) + 1
+    longest = int(np.max(problem.distance)) if problem.n else 0
+    distance = problem.n * max(1, longest) + 1
+    dearest_per_m = max([1] + [v.cost_per_m for v in specs])
+    cap = MAX_PLAN_UNITS // (dearest_per_m * max(1, problem.n))
+    return max(1, min(distance, cap, MAX_VALUE)), min(duration, MAX_VALUE)
+
+
+def _profile_matrices(problem: RoutingProblem, profiles: list[frozenset[int]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Distance and duration matrix per profile: the problem's, diagonal zeroed, edges into the
+    profile's prohibited stops set to :func:`prohibitive_edges` (their own diagonal stays 0)."""
+    distance = np.ascontiguousarray(problem.distance, dtype=np.int64).copy()
+    duration = np.ascontiguousarray(problem.duration, dtype=np.int64).copy()
+    np.fill_diagonal(distance, 0)
+    np.fill_diagonal(duration, 0)
+    far, long = prohibitive_edges(problem)
+    distances, durations = [], []
+    for prohibited in profiles:
+        if not prohibited:
+            distances.append(distance)
+            durations.append(duration)
+            continue
+        cols = sorted(prohibited)
+        dist, dur = distance.copy(), duration.copy()
+        dist[:, cols] = far
+        dur[:, cols] = long
+        dist[cols, cols] = 0
+        dur[cols, cols] = 0
+        distances.append(dist)
+        durations.append(dur)
+    return distances, durations
+
+
 def build_data(problem: RoutingProblem) -> PyvrpModel:
-    """Translate ``problem`` into PyVRP data; raises :class:`NotSupported` for locks."""
+    """Translate ``problem`` into PyVRP data (locks as routing profiles, see the module docstring);
+    raises :class:`NotSupported` when the profiles would be too large."""
     reason = unsupported_reason(problem)
     if reason is not None:
         raise NotSupported(reason)
@@ -115,11 +202,15 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         )
         client_nodes.append(node)
 
-    by_spec: dict = {}
+    modelled = set(client_nodes)
+    signatures = [sig & modelled for sig in lock_signatures(problem)]  # unservable stops are not clients
+    profiles = profile_signatures(signatures)
+    profile_of = {sig: k for k, sig in enumerate(profiles)}
+    by_type: dict = {}
     for v_idx, v in enumerate(problem.vehicles):
-        by_spec.setdefault(v, []).append(v_idx)
+        by_type.setdefault((v, signatures[v_idx]), []).append(v_idx)
     vehicle_types, type_vehicles = [], []
-    for spec, members in by_spec.items():
+    for (spec, signature), members in by_type.items():
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
@@ -131,19 +222,21 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                 tw_late=int(spec.shift_end),
                 unit_distance_cost=int(spec.cost_per_m),
                 unit_duration_cost=int(spec.cost_per_s),
+                profile=profile_of[signature],
             )
         )
         type_vehicles.append(members)
 
+    distances, durations = _profile_matrices(problem, profiles or [frozenset()])
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
         depots=depots,
         vehicle_types=vehicle_types,
-        distance_matrices=[np.ascontiguousarray(problem.distance, dtype=np.int64)],
-        duration_matrices=[np.ascontiguousarray(problem.duration, dtype=np.int64)],
+        distance_matrices=distances,
+        duration_matrices=durations,
     )
-    return PyvrpModel(data, client_nodes, type_vehicles, unservable)
+    return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [frozenset()])
 
 
 def search_factor(problem: RoutingProblem) -> float:
@@ -205,6 +298,12 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
     return routes, dropped
 
 
+def lock_violations(problem: RoutingProblem, routes: list[list[int]]) -> list[int]:
+    """Stops on a vehicle not allowed to serve them: in PyVRP's model, prohibitive edges taken."""
+    return [node for v_idx, route in enumerate(routes) for node in route
+            if problem.allowed_vehicles.get(node) and v_idx not in problem.allowed_vehicles[node]]
+
+
 def _cost(solution: pyvrp.Solution) -> int:
     """PyVRP's price of a solution: distance + duration + fixed costs + uncollected prizes."""
     return int(
@@ -257,9 +356,12 @@ def solve_pyvrp(
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
-    Raises :class:`NotSupported` when the problem has locks. Stops no vehicle can serve alone
-    are dropped up front. If PyVRP finds no feasible solution, ``meta["feasible"]`` is False
-    and the (infeasible) best routes are returned for diagnosis; the portfolio discards them.
+    Locks are routing profiles (module docstring); raises :class:`NotSupported` only when they
+    would need more than :data:`PROFILE_BYTES_LIMIT` of matrices. Stops no allowed vehicle can
+    serve alone are dropped up front. If PyVRP finds no feasible solution, ``meta["feasible"]``
+    is False and the (infeasible) best routes are returned for diagnosis; the portfolio discards
+    them. A plan that puts a locked stop on another vehicle (a prohibitive edge taken) is never
+    feasible either: ``meta["lock_violations"]`` lists such stops, and the checker reports them.
     ``objective`` is PyVRP's cost: distance + duration + fixed costs + uncollected prizes.
     ``progress(elapsed_s, cost)`` is called on every new feasible best. ``share = (wanted,
     reply)``: between iterations, if ``wanted()`` is true, ``reply`` receives a
@@ -281,6 +383,7 @@ def solve_pyvrp(
     best = result.best
     routes, dropped = read_solution(model, problem, best)
     cost = _cost(best)
+    wrong_vehicle = lock_violations(problem, routes)
     return RoutingSolution(
         routes=routes,
         dropped=dropped,
@@ -288,7 +391,9 @@ def solve_pyvrp(
         engine=ENGINE,
         wall_s=time.perf_counter() - t0,
         meta={
-            "feasible": bool(best.is_feasible()),
+            "feasible": bool(best.is_feasible()) and not wrong_vehicle,
+            "lock_violations": wrong_vehicle,
+            "profiles": len(model.profiles),
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
             "iterations": int(result.num_iterations),
             "unservable": model.unservable,

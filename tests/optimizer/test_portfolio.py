@@ -53,18 +53,71 @@ def test_auto_is_never_worse_than_ortools_alone_and_passes_the_checker():
     assert portfolio.wall_s < 1.5 + 1.0
 
 
-def test_locks_make_the_portfolio_choose_ortools_and_respect_the_lock():
-    problem = random_day(2, locks={5: [3]})
-    solution = solve(problem, 1.0)
-    assert solution.engine == "ortools"
-    assert "pyvrp not applicable" in solution.meta["fallback"]
-    assert 5 in solution.routes[3] or 5 in solution.dropped
+def test_locks_keep_pyvrp_in_the_relay_and_every_plan_respects_them():
+    locks = {5: [3], 8: [3], 12: [0, 1], 20: [4]}
+    problem = random_day(2, locks=locks)
+    solution = solve(problem, 1.5)
+    assert "fallback" not in solution.meta
+    assert solution.meta["engines"]["pyvrp"]["sound"]
+    for label, entry in solution.meta["engines"].items():
+        assert entry["sound"], label  # no engine's plan broke a lock
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    for node, allowed in locks.items():
+        assert any(node in solution.routes[v] for v in allowed) or node in solution.dropped
+
+
+def test_a_mixed_locked_and_unlocked_day_is_no_worse_than_ortools_alone():
+    rng = np.random.default_rng(7)
+    locks = {int(s): [int(rng.integers(0, 6))] for s in rng.choice(range(1, 31), size=6, replace=False)}
+    problem = random_day(6, locks=locks)
+    alone = solve_ortools(problem, 1.5)
+    portfolio = solve(problem, 1.5)
+    report = check_solution(problem, portfolio)
+    assert report.feasible, report.violations
+    assert "fallback" not in portfolio.meta
+    assert portfolio.objective <= check_solution(problem, alone).objective
+
+
+def test_engine_pyvrp_with_locks_is_pyvrp():
+    problem = random_day(3, n=10, locks={2: [0]})
+    solution = solve(problem, 0.5, engine="pyvrp")
+    assert solution.engine == "pyvrp"
+    assert "fallback" not in solution.meta
     assert check_solution(problem, solution).feasible
 
 
-def test_engine_pyvrp_with_locks_falls_back_to_ortools():
-    solution = solve(random_day(3, n=10, locks={2: [0]}), 0.5, engine="pyvrp")
+def test_a_pyvrp_plan_that_takes_a_prohibitive_edge_is_refused(monkeypatch):
+    """Should PyVRP ever hand back a locked stop on another van, the checker names it and the
+    portfolio keeps OR-Tools' plan instead."""
+    from optimizer.engine import portfolio
+    from optimizer.problem import RoutingSolution
+
+    problem = random_day(3, n=10, locks={2: [0]})
+
+    def wrong_van(problem, *args, **kwargs):
+        routes = [[] for _ in problem.vehicles]
+        routes[1] = [2]
+        others = [s for s in problem.stop_nodes() if s != 2]
+        return RoutingSolution(routes, others, 0, "pyvrp", 0.0, meta={"feasible": True})
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", wrong_van)
+    solution = solve(problem, 0.5, engine="pyvrp")
     assert solution.engine == "ortools"
+    assert solution.meta["fallback"] == "pyvrp found no sound plan"
+    assert solution.meta["engines"]["pyvrp"]["sound"] is False
+    assert check_solution(problem, solution).feasible
+
+
+def test_locks_whose_profiles_would_not_fit_leave_the_problem_to_ortools(monkeypatch):
+    from optimizer.engine import portfolio, pyvrp_solver
+
+    monkeypatch.setattr(pyvrp_solver, "PROFILE_BYTES_LIMIT", 1000)
+    problem = random_day(4, n=10, locks={2: [0]})
+    solution = solve(problem, 0.5)
+    assert solution.engine == "ortools"
+    assert "routing profiles" in solution.meta["fallback"]
+    assert check_solution(problem, solution).feasible
 
 
 def test_engine_ortools_alone_reports_the_checker_price():

@@ -1,4 +1,4 @@
-"""PyVRP engine: same model as OR-Tools, priced the same way, and honest about what it cannot do."""
+"""PyVRP engine: same model as OR-Tools (locks included), priced the same way, and honest about what it cannot do."""
 
 from __future__ import annotations
 
@@ -37,10 +37,153 @@ def test_a_stop_nobody_can_reach_in_time_is_screened_out_and_dropped():
     assert solution.meta["unservable"] == [2]
 
 
-def test_locks_are_not_supported():
-    problem = make_problem([(0, 0), (10, 0), (20, 0)], allowed_vehicles={1: [0]})
-    with pytest.raises(NotSupported, match="allowed_vehicles"):
+def two_depots(allowed_vehicles: dict[int, list[int]]):
+    """Van 0 at depot 0 (x=0), van 1 at depot 1 (x=10 km); stops 2, 3 next to depot 0, stops 4, 5
+    next to depot 1. Unlocked, each van serves the two stops at its own depot."""
+    return make_problem(
+        [(0, 0), (10_000, 0), (50, 0), (-50, 0), (10_050, 0), (9_950, 0)],
+        depots=[0, 1],
+        windows=[(0, 100_000)] * 6,
+        vehicles=[VehicleSpec(depot=0, capacity=10, shift_start=0, shift_end=100_000),
+                  VehicleSpec(depot=1, capacity=10, shift_start=0, shift_end=100_000)],
+        allowed_vehicles=allowed_vehicles,
+    )
+
+
+def test_a_locked_stop_is_served_by_its_van_even_across_the_city():
+    problem = two_depots({2: [1], 4: [0]})  # each locked to the van at the other depot
+    solution = solve_pyvrp(problem, LIMIT_S)
+    assert 2 in solution.routes[1] and 4 in solution.routes[0]
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    assert solution.meta["feasible"] and solution.meta["lock_violations"] == []
+    assert solution.objective == report.objective
+
+
+def three_vans(seed: int, allowed_vehicles: dict[int, list[int]]):
+    """Three depots on a line (0, 5 km, 10 km), one van each, 9 stops scattered around them."""
+    rng = np.random.default_rng(seed)
+    depots = [(0, 0), (5_000, 0), (10_000, 0)]
+    stops = [(int(x), int(y)) for x, y in rng.integers(-500, 500, size=(9, 2)) + np.repeat(depots, 3, axis=0)]
+    return make_problem(
+        depots + stops,
+        depots=[0, 1, 2],
+        windows=[(0, 200_000)] * 12,
+        vehicles=[VehicleSpec(depot=d, capacity=20, shift_start=0, shift_end=200_000) for d in range(3)],
+        allowed_vehicles=allowed_vehicles,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_stop_allowed_on_two_of_three_vans_never_ends_up_on_the_third(seed):
+    # Stops 9, 10, 11 sit next to van 2's depot but only vans 0 and 1 may serve them.
+    problem = three_vans(seed, {9: [0, 1], 10: [0, 1], 11: [1, 0]})
+    solution = solve_pyvrp(problem, LIMIT_S, seed=seed)
+    assert not {9, 10, 11} & set(solution.routes[2])
+    assert sorted(n for r in solution.routes for n in r) == list(range(3, 12))
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+
+
+def test_vehicles_with_the_same_spec_and_lock_signature_share_one_vehicle_type_and_profile():
+    from optimizer.engine.pyvrp_solver import build_data
+
+    vans = [VehicleSpec(0, 10, 0, 10_000)] * 4
+    problem = make_problem([(0, 0), (10, 0), (20, 0), (30, 0), (40, 0)], vehicles=vans,
+                           allowed_vehicles={1: [0], 2: [0], 3: [1]})
+    model = build_data(problem)
+    # Van 0 may not serve 3; van 1 not 1, 2; vans 2 and 3 none of them. Stop 4 is free.
+    assert model.profiles == [frozenset({3}), frozenset({1, 2}), frozenset({1, 2, 3})]
+    assert model.type_vehicles == [[0], [1], [2, 3]]
+    assert model.data.num_profiles == 3
+    assert [model.data.vehicle_type(t).profile for t in range(3)] == [0, 1, 2]
+
+
+def test_an_unlocked_problem_keeps_a_single_plain_profile():
+    from optimizer.engine.pyvrp_solver import build_data
+
+    model = build_data(make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[VehicleSpec(0, 10, 0, 10_000)] * 3))
+    assert model.profiles == [frozenset()]
+    assert model.data.num_profiles == 1
+
+
+def test_a_prohibitive_edge_is_time_warp_to_pyvrp_and_a_lock_violation_to_the_checker():
+    """Forced by hand onto the wrong van, a locked stop makes PyVRP's solution infeasible, and
+    the plan read back from it is refused by the checker: never taken silently."""
+    import pyvrp
+
+    from optimizer.engine.pyvrp_solver import build_data, lock_violations, prohibitive_edges, read_solution
+
+    problem = two_depots({2: [1]})
+    model = build_data(problem)
+    client = model.client_nodes.index(2)
+    van0_type = next(t for t, members in enumerate(model.type_vehicles) if members == [0])
+    wrong = pyvrp.Solution(model.data, [pyvrp.Route(model.data, [pyvrp.Activity(pyvrp.ActivityType.CLIENT, client)],
+                                                    van0_type)])
+    far, long = prohibitive_edges(problem)
+    assert not wrong.is_feasible()
+    assert wrong.time_warp() >= long - 100_000  # at least a whole horizon late
+    assert wrong.distance() >= far
+    routes, dropped = read_solution(model, problem, wrong)
+    assert routes[0] == [2]
+    assert lock_violations(problem, routes) == [2]
+    report = check_solution(problem, RoutingSolution(routes, dropped, 0, "pyvrp", 0.0))
+    assert "locked" in report.kinds()
+    assert any("node 2 is locked to vehicles [1], not 0" in v for v in report.violations)
+
+
+def test_prohibitive_edges_stay_within_pyvrp_and_plan_bounds():
+    from pyvrp.constants import MAX_VALUE
+
+    from optimizer.cost_scale import MAX_PLAN_UNITS
+    from optimizer.engine.pyvrp_solver import prohibitive_edges
+
+    problem = two_depots({2: [1]})
+    far, long = prohibitive_edges(problem)
+    assert long == 2 * 100_000 + 1
+    assert far == 6 * int(problem.distance.max()) + 1  # n times the longest arc, plus one
+    dear = make_problem([(0, 0), (10, 0)], vehicles=[VehicleSpec(0, 10, 0, 100, cost_per_m=2**50)])
+    far, _ = prohibitive_edges(dear)
+    assert 1 <= far * 2**50 * dear.n <= MAX_PLAN_UNITS and far <= MAX_VALUE
+
+
+def test_locks_beyond_the_profile_memory_limit_are_not_supported(monkeypatch):
+    from optimizer.engine import pyvrp_solver
+
+    monkeypatch.setattr(pyvrp_solver, "PROFILE_BYTES_LIMIT", 2 * 2 * 6 * 6 * 8 - 1)  # under two profiles of 6x6
+    problem = two_depots({2: [1], 4: [0]})
+    assert "2 routing profiles of 6x6" in pyvrp_solver.unsupported_reason(problem)
+    with pytest.raises(NotSupported, match="routing profiles"):
         solve_pyvrp(problem, LIMIT_S)
+    assert pyvrp_solver.unsupported_reason(two_depots({})) is None  # one plain profile fits
+
+
+def test_a_virtual_depot_leaving_from_the_vans_position_is_accepted():
+    """A re-plan's van starts where it is (its depot row) and returns home (its depot column), so
+    the depot's own matrix entry is a real trip; PyVRP wants a zero diagonal and gets one."""
+    problem = make_problem([(0, 0), (100, 0), (200, 0)], allowed_vehicles={1: [0]})
+    problem.duration[0, 0] = problem.distance[0, 0] = 300  # from the position to home
+    solution = solve_pyvrp(problem, LIMIT_S)
+    assert solution.meta["feasible"]
+    assert check_solution(problem, solution).feasible
+
+
+def test_mixed_locked_and_unlocked_stops_on_a_windowed_day_are_feasible_and_priced_like_the_checker():
+    rng = np.random.default_rng(5)
+    n = 25
+    coords = [(500, 500)] + [tuple(p) for p in rng.integers(0, 1000, size=(n, 2))]
+    windows = [(0, 5 * 3600)] + [(int(o), int(o) + 3600) for o in rng.integers(0, 3 * 3600, size=n)]
+    vans = [VehicleSpec(0, 8, 0, 5 * 3600, cost_per_m=4, cost_per_s=1, fixed_cost=2000)] * 5
+    locks = {int(s): [int(rng.integers(0, 5))] for s in rng.choice(range(1, n + 1), size=5, replace=False)}
+    locks[int(next(s for s in range(1, n + 1) if s not in locks))] = [1, 3]
+    problem = make_problem(coords, vehicles=vans, windows=windows, service=[0] + [120] * n,
+                           penalty=[0] + [20_000] * n, allowed_vehicles=locks)
+    solution = solve_pyvrp(problem, 1.0)
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    assert solution.objective == report.objective
+    for node, allowed in locks.items():
+        assert any(node in solution.routes[v] for v in allowed) or node in solution.dropped
 
 
 def test_multi_depot_vehicles_are_mapped_back_to_their_own_index():
