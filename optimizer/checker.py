@@ -9,8 +9,8 @@ locks respected. It also prices the plan with one cost definition shared by all 
               + sum of penalties of dropped optional stops
 
 where ``span`` is the shortest possible depot-to-depot duration of the route (waiting included,
-departure as late as the windows allow) — the same quantity OR-Tools' span cost and PyVRP's
-duration cost minimise. Dropped *required* stops make the plan infeasible and are not priced.
+departure as late as the windows allow: :mod:`optimizer.departure`) — the same quantity
+OR-Tools' span cost and PyVRP's duration cost minimise. Dropped *required* stops make the plan infeasible and are not priced.
 
 Violations are strings ``"<kind>: <detail>"``; kinds are listed in :data:`VIOLATION_KINDS`.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from optimizer.departure import leave_as_late_as_possible
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 VIOLATION_KINDS = (
@@ -66,28 +67,6 @@ class CheckReport:
         return {v.split(":", 1)[0] for v in self.violations}
 
 
-def _min_span(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> int:
-    """Shortest depot-to-depot duration of ``stops`` for ``vehicle`` (s), waiting included.
-
-    The service start at the current node as a function of the departure time t is
-    ``max(a, t + b)`` (a composition of "arrive, then wait for the window" steps) and stays
-    feasible while ``t <= c``. Duration ``max(a, t + b) - t`` falls with t, so the van leaves
-    as late as feasible: t = c. Works for infeasible routes too (then c < shift start).
-    """
-    spec = problem.vehicles[vehicle]
-    a, b, c = spec.shift_start, 0, spec.shift_end
-    prev = spec.depot
-    for node in list(stops) + [spec.depot]:
-        step = int(problem.service[prev]) + int(problem.duration[prev, node])
-        late = spec.shift_end if node == spec.depot else int(problem.tw_end[node])
-        early = spec.shift_start if node == spec.depot else int(problem.tw_start[node])
-        c = min(c, late - b - step)
-        a, b = max(a + step, early), b + step
-        prev = node
-    c = max(c, spec.shift_start)
-    return max(a - c, b)
-
-
 def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> tuple[RouteCheck, list[str]]:
     """Re-walk one route; returns its figures and its violations (window, shift, capacity, locked)."""
     spec = problem.vehicles[vehicle]
@@ -114,7 +93,8 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         violations.append(f"shift: vehicle {vehicle} returns at {back} s, after its shift end {spec.shift_end} s")
     if load > spec.capacity:
         violations.append(f"capacity: vehicle {vehicle} carries {load} parcels, capacity {spec.capacity}")
-    span = _min_span(problem, vehicle, stops) if stops else 0
+    span = leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
+                                     problem.service, problem.tw_start, problem.tw_end).span_s
     cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost if stops else 0
     report = RouteCheck(vehicle, tuple(stops), distance, load, tuple(starts), back, span, cost)
     return report, violations

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
+from optimizer.departure import leave_as_late_as_possible
 from optimizer.domain import (
     Depot,
     Order,
@@ -293,26 +294,15 @@ def _forward_pass(model: DayModel, vehicle: VehicleSpec, nodes: Sequence[int], d
 def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) -> Route:
     """Re-simulate a route on the matrices and return it with times.
 
-    The van leaves as late as it can without making any stop later than needed: the delay is
-    the waiting it can absorb, bounded by the forward time slack, so labour is not paid for
-    idling and no window is pushed towards its end for nothing.
+    The van leaves as late as it can without making any stop later than needed
+    (:mod:`optimizer.departure`), so labour is not paid for idling and no window is pushed
+    towards its end for nothing.
     """
     p = model.problem
     veh = p.vehicles[vehicle_index]
     vehicle = model.vehicles[vehicle_index]
-    base = _forward_pass(model, veh, nodes, veh.shift_start)
-    # Forward time slack (Savelsbergh): how far departure can move without breaking a window.
-    slack = None
-    waited = 0
-    for node, (arrival, start) in zip(nodes, base):
-        waited += start - arrival
-        room = waited + int(p.tw_end[node]) - start
-        slack = room if slack is None else min(slack, room)
-    depart = veh.shift_start
-    if nodes:
-        end_base = base[-1][1] + int(p.service[nodes[-1]]) + int(p.duration[nodes[-1], veh.depot])
-        room_end = waited + veh.shift_end - end_base
-        depart += max(0, min(waited, slack if slack is not None else 0, room_end))
+    depart = leave_as_late_as_possible(nodes, veh.depot, veh.shift_start, veh.shift_end, p.duration, p.service,
+                                       p.tw_start, p.tw_end).depart_s
     times = _forward_pass(model, veh, nodes, depart)
 
     load = int(sum(int(p.demand[n]) for n in nodes))

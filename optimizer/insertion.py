@@ -28,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from optimizer.departure import leave_as_late_as_possible
 from optimizer.problem import VehicleSpec
 
 
@@ -126,7 +127,7 @@ class TentativeRoutes:
     def schedule(self, vehicle: int) -> tuple[int, np.ndarray, np.ndarray]:
         """The route as driven: ``(departure, start, wait_after)`` over ``[depot, stops..., depot]``.
 
-        The van leaves as late as its waiting allows (as :func:`optimizer.dayplan.schedule_route`);
+        The van leaves as late as its waiting allows (:mod:`optimizer.departure`);
         ``start[p]`` is the service start (the return time at the end), ``wait_after[p]`` the
         waiting at stops after ``p`` (what a delay arriving at ``p`` can be absorbed by).
         """
@@ -135,21 +136,8 @@ class TentativeRoutes:
             return cached
         veh = self.vehicles[vehicle]
         route = self.routes[vehicle]
-        earliest, _ = self.bounds(vehicle)
-        depart = veh.shift_start
-        if route:
-            waited = 0
-            slack = None
-            t, prev = veh.shift_start, veh.depot
-            for node in route:
-                arrive = t + int(self.duration[prev, node])
-                begin = max(arrive, int(self.tw_start[node]))
-                waited += begin - arrive
-                room = waited + int(self.tw_end[node]) - begin
-                slack = room if slack is None else min(slack, room)
-                t, prev = begin + int(self.service[node]), node
-            end = t + int(self.duration[prev, veh.depot])
-            depart += max(0, min(waited, slack if slack is not None else 0, waited + veh.shift_end - end))
+        depart = leave_as_late_as_possible(route, veh.depot, veh.shift_start, veh.shift_end, self.duration, self.service,
+                                           self.tw_start, self.tw_end).depart_s
         k = len(route) + 2
         start = np.empty(k, dtype=np.int64)
         wait = np.zeros(k, dtype=np.int64)
