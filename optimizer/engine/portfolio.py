@@ -19,6 +19,11 @@ guard their entry point with ``if __name__ == "__main__":`` (spawn re-imports it
 cannot express the problem or the worker fails, OR-Tools gets the whole budget
 (``meta["fallback"]`` says why).
 
+On one core (``cores=1``, or inside :func:`~optimizer.engine.cores.using_cores`, as a one-thread
+Dask worker of the server solves) there is no second process: PyVRP searches in this process
+for the budget less the judging reserve, and its plan is judged as above (``"pyvrp+ortools"``);
+OR-Tools alone if it is not sound.
+
 Locks (``allowed_vehicles``: a dispatcher's locks, a re-plan's stops kept on the van that
 carries their parcels) reach PyVRP as routing profiles with prohibitive edges into each locked
 stop for the vehicles that may not serve it (:mod:`optimizer.engine.pyvrp_solver`), so a
@@ -48,6 +53,7 @@ import time
 from collections.abc import Callable
 
 from optimizer.checker import CheckReport, check_solution
+from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
 from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
 from optimizer.engine.stopping import current_stop_check
@@ -267,6 +273,7 @@ def solve(
     seed: int = 0,
     progress: Callable[[float, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    cores: int | None = None,
 ) -> RoutingSolution:
     """Solve ``problem`` within about ``time_limit_s`` wall-clock seconds.
 
@@ -277,12 +284,15 @@ def solve(
     ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
     ``objective`` of the result is always the checker's price. ``should_stop()`` (default: the
     check of :func:`~optimizer.engine.stopping.stop_when`, if any) ends the search early with
-    the best plan so far (see the module docstring).
+    the best plan so far (see the module docstring). ``cores``: how many the solve may use
+    (default: :func:`~optimizer.engine.cores.solve_cores`); with one, ``"auto"`` runs PyVRP in
+    this process and judges its plan as the relay does, with no second process.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
     t0 = time.perf_counter()
-    meta: dict = {"engines": {}}
+    cores = solve_cores(cores)
+    meta: dict = {"engines": {}, "cores": cores}
     user_stop = should_stop or current_stop_check()
     asked = [False]
 
@@ -293,10 +303,10 @@ def solve(
             asked[0] = meta["stopped_early"] = True
         return asked[0]
 
-    def ortools_only(reason: str | None) -> RoutingSolution:
+    def ortools_only(reason: str | None, at_least_s: float = 0.1) -> RoutingSolution:
         if reason:
             meta["fallback"] = reason
-        remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
+        remaining = max(at_least_s, time_limit_s - (time.perf_counter() - t0))
         sol = solve_ortools(problem, remaining, progress=progress, should_stop=stop if user_stop else None)
         rep = check_solution(problem, sol)
         meta["engines"]["ortools"] = _entry(sol, rep, t0)
@@ -315,6 +325,8 @@ def solve(
         if not _sound(rep):
             return ortools_only("pyvrp found no sound plan")
         return _finish(sol, rep, "pyvrp", t0, meta)
+    if cores < 2:
+        return _one_core(problem, time_limit_s, seed, progress, t0, meta, stop if user_stop else None, ortools_only)
     if not _worker_lock.acquire(blocking=False):  # another thread is relaying: don't share the pipe
         return ortools_only("pyvrp worker busy with another solve")
     try:
@@ -323,10 +335,34 @@ def solve(
         _worker_lock.release()
 
 
-def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) -> RoutingSolution:
-    # Judging re-builds the OR-Tools model to validate PyVRP's plan: about 1 s per 1000 nodes.
+def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
+    """Seconds kept at the end for judging: re-building the OR-Tools model to validate PyVRP's
+    plan takes about 1 s per 1000 nodes."""
     share, minimum, per_node = JUDGE_RESERVE
-    reserve = max(share * time_limit_s, minimum + per_node * problem.n)
+    return max(share * time_limit_s, minimum + per_node * problem.n)
+
+
+def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools_only) -> RoutingSolution:
+    """The relay on one core: PyVRP searches in this process, its plan judged by the checker
+    and accepted by the OR-Tools model of record; OR-Tools alone if it is not."""
+    reserve = _judge_reserve(problem, time_limit_s)
+    sol = solve_pyvrp(problem, max(0.1, time_limit_s - reserve), seed, progress=progress, should_stop=should_stop)
+    rep = check_solution(problem, sol)
+    meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
+    if _sound(rep):
+        accepted = read_in_ortools(problem, sol.routes)
+        meta["engines"]["pyvrp"]["ortools_objective"] = accepted
+        if accepted is not None:
+            result = _finish(sol, rep, "pyvrp+ortools", t0, meta)
+            if progress is not None:
+                progress(result.wall_s, result.objective)
+            return result
+    # Rare (PyVRP found no feasible plan): OR-Tools gets what is left, and at least the reserve.
+    return ortools_only("one core: PyVRP found no plan the OR-Tools model accepts", at_least_s=reserve)
+
+
+def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) -> RoutingSolution:
+    reserve = _judge_reserve(problem, time_limit_s)
     search_s = max(0.1, time_limit_s - reserve)  # both engines stop searching by then
 
     worker: _Worker | None
