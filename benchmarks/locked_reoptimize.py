@@ -171,7 +171,7 @@ def main(argv=None) -> int:
         mean = statistics.mean(ratios)
         print(f"from {name:8s}: unlocked mean {statistics.mean(free):,.0f} SEK (min {min(free):,.0f}, max {max(free):,.0f}); "
               f"locked mean {statistics.mean(locked):,.0f} SEK (min {min(locked):,.0f}, max {max(locked):,.0f}); "
-              f"ratio locked/unlocked mean {mean:.4f} (+{(mean - 1) * 100:.2f} %), "
+              f"ratio locked/unlocked mean {mean:.4f} ({(mean - 1) * 100:+.2f} %), "
               f"min {min(ratios):.4f}, max {max(ratios):.4f}, sd {spread:.4f}  target <= 1.003")
         ok &= mean <= 1.003
     feasible = all(r[4]["feasible"] and r[5]["feasible"] for r in rows)
