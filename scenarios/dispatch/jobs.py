@@ -346,14 +346,31 @@ def lower_priority(nice: int = DEFAULT_NICE) -> None:
             log.warning("could not lower the solver's CPU priority to nice %d", nice, exc_info=True)
 
 
+def worker_cores() -> int | None:
+    """The threads of the Dask worker running this task: the cores its solves may use (each
+    thread runs one solve), so the web server and the other workers keep the rest. ``None``
+    outside a Dask worker (a solve then may use the machine's cores)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):  # not in a worker, or another Dask layout
+        return None
+
+
 def warm_up_worker(db_url: str, config: Mapping[str, Any], nice: int = DEFAULT_NICE) -> int:
     """Pay a worker's start-up before its first solve: lower its priority, start the engine
-    portfolio's PyVRP process, load the scenario and its street network. Returns the pid."""
+    portfolio's PyVRP process (only a worker of two threads or more relays: see
+    :func:`worker_cores`) or import PyVRP, load the scenario and its street network. Returns the pid."""
+    from optimizer.engine.cores import solve_cores
     from optimizer.engine.portfolio import warm_up
 
     lower_priority(nice)
-    _warn_if_daemonic()
-    warm_up()
+    if solve_cores(worker_cores()) >= 2:
+        _warn_if_daemonic()
+        warm_up()
+    else:
+        import pyvrp  # noqa: F401 - the one-core portfolio runs it in this process
     try:
         workbench_for(db_url, config).network
     except Exception:  # noqa: BLE001 - the first job reports a broken scenario in plain words
@@ -375,10 +392,13 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
     (stopped while it waited, or already ended), or ``"orphaned"`` when it is running: Dask
     runs a task again only after the worker running it died, so that earlier attempt is dead.
     """
+    from optimizer.engine.cores import solve_cores, using_cores
     from optimizer.engine.stopping import stop_when
 
     lower_priority(nice)
-    _warn_if_daemonic()
+    cores = solve_cores(worker_cores())
+    if cores >= 2:
+        _warn_if_daemonic()
     db = database_for(db_url)
     params = claim(db, job_id)
     if isinstance(params, str):
@@ -391,7 +411,7 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
             raise JobFailed(f"job kind '{kind}' is not a solve; the solver runs {', '.join(SOLVE_KINDS)}")
         wb = workbench_for(db_url, config)
         user, limit = str(params.get("user", "")), float(params["time_limit_s"])
-        with stop_when(progress.should_stop):
+        with stop_when(progress.should_stop), using_cores(cores):
             if kind == "plan":
                 return wb.plan(str(params["date"]), user, limit, progress)
             if kind == "vehicle-out":
@@ -419,8 +439,9 @@ def _vehicle_out(wb, params: Mapping[str, Any], user: str, limit: float, progres
 
 def solve_routing(problem, time_limit_s: float, nice: int = DEFAULT_NICE):
     """A routing solve on a worker (the booking API's background re-solves): the portfolio at
-    low CPU priority. ``problem`` is a :class:`~optimizer.problem.RoutingProblem`; seconds."""
+    low CPU priority, on the worker's own cores. ``problem`` is a
+    :class:`~optimizer.problem.RoutingProblem`; seconds."""
     from optimizer.engine.portfolio import solve
 
     lower_priority(nice)
-    return solve(problem, time_limit_s)
+    return solve(problem, time_limit_s, cores=worker_cores())
