@@ -140,8 +140,9 @@ class SolverCluster:
     waited behind the dispatcher's 60 s solve (one done in the 30 s window, 35-40 s after it
     was asked, instead of 1.8 s); with 1 x 2 it shared the GIL and the PyVRP process with the
     dispatcher's solve (2.5 s each, OR-Tools alone); with 2 x 1 it kept its 1.8-2.0 s. The
-    price is a second worker process: about 170 MB with the network loaded, plus 55 MB for
-    its PyVRP process.
+    price is a second worker process: about 170 MB with the network loaded. A worker's solves
+    use as many cores as it has threads (:func:`scenarios.dispatch.jobs.worker_cores`): with
+    one, PyVRP runs inside the worker and no PyVRP process is started beside it.
     """
 
     def __init__(self, mode: str = "local", *, inline_workers: int = 1, processes: int = DEFAULT_PROCESSES,
