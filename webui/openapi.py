@@ -206,7 +206,12 @@ def _json(ref: str) -> dict:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
-def _errors(*codes: int) -> dict:
+_INVALID_422 = "invalid field (unknown, wrong type, out of range, date in the past, address outside the area)"
+_KEY_REUSED = "the Idempotency-Key was used for another request (reason key_reused, field Idempotency-Key), or is not 1-255 characters"
+
+
+def _errors(*codes: int, say: dict[int, str] | None = None) -> dict:
+    """Error responses (the Error body) for ``codes``; ``say`` gives an operation's own description of a code."""
     text = {
         400: "malformed JSON",
         401: "missing or invalid API key",
@@ -215,8 +220,9 @@ def _errors(*codes: int) -> dict:
         404: "no such booking for this shop",
         409: "the change cannot be made (full, past_cutoff: the day is being dispatched, blackout, not routable, "
         "hold expired, duplicate order_ref)",
-        422: "invalid field (unknown, wrong type, out of range, date in the past, address outside the area)",
+        422: _INVALID_422,
     }
+    text.update(say or {})
     return {str(c): {"description": text[c], "content": _json("Error")} for c in codes}
 
 
@@ -278,7 +284,12 @@ def openapi_document() -> dict[str, Any]:
                 "security": secured,
                 "parameters": [IDEMPOTENCY],
                 "requestBody": {"required": True, "content": _json("BookingRequest")},
-                "responses": {"201": {"description": "booked or held", "content": _json("Booking")}, **_errors(400, 401, 403, 409, 422)},
+                "responses": {
+                    "201": {"description": "booked or held", "content": _json("Booking")},
+                    **_errors(400, 401, 403, 404, 409, 422, say={
+                        404: "rebook_of names no booking of this shop (field rebook_of)",
+                        422: _INVALID_422 + "; or " + _KEY_REUSED}),
+                },
             },
             "get": {
                 "summary": "This shop's bookings",
@@ -312,14 +323,16 @@ def openapi_document() -> dict[str, Any]:
                 "security": secured,
                 "parameters": [BOOKING_ID, IDEMPOTENCY],
                 "requestBody": {"required": True, "content": _json("RescheduleRequest")},
-                "responses": {"200": {"description": "moved", "content": _json("Booking")}, **_errors(400, 401, 403, 404, 409, 422)},
+                "responses": {"200": {"description": "moved", "content": _json("Booking")},
+                              **_errors(400, 401, 403, 404, 409, 422, say={422: _INVALID_422 + "; or " + _KEY_REUSED})},
             },
             "delete": {
                 "summary": "Cancel a booking or hold; its seat returns (refused past the cut-off: ask the operator)",
                 "operationId": "cancelBooking",
                 "security": secured,
                 "parameters": [BOOKING_ID, IDEMPOTENCY],
-                "responses": {"200": {"description": "cancelled", "content": _json("Booking")}, **_errors(401, 404, 409, 422)},
+                "responses": {"200": {"description": "cancelled", "content": _json("Booking")},
+                              **_errors(401, 404, 409, 422, say={422: _KEY_REUSED})},
             },
         },
         "/api/v1/bookings/{booking_id}/confirm": {
@@ -328,7 +341,8 @@ def openapi_document() -> dict[str, Any]:
                 "operationId": "confirmBooking",
                 "security": secured,
                 "parameters": [BOOKING_ID, IDEMPOTENCY],
-                "responses": {"200": {"description": "confirmed", "content": _json("Booking")}, **_errors(401, 404, 409, 422)},
+                "responses": {"200": {"description": "confirmed", "content": _json("Booking")},
+                              **_errors(401, 404, 409, 422, say={422: _KEY_REUSED})},
             }
         },
     }

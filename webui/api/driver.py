@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 
 from optimizer.domain import hhmm
 from scenarios.execution.day import driven_day, local_seconds
-from scenarios.execution.events import DeliveryEvent, EventRefused, record_event
+from scenarios.execution.events import EVENT_KINDS, FAILURE_REASONS, RECIPIENT_MAX, DeliveryEvent, EventRefused, record_event
 from scenarios.execution.tokens import scenario_tz, token_status
 from webui.api import error, validation_error
 from webui.api.schemas import _Body
@@ -68,12 +68,17 @@ def driver_authenticated(view):
 
 class EventBody(_Body):
     id: str = Field(min_length=1, max_length=64, description="the phone's own event id (a UUID); a resend with the same id is harmless")
-    type: str = Field(min_length=1, max_length=20, description="departed, arrived, delivered, failed or picked_up")
-    at: str = Field(min_length=10, max_length=40, description="when it happened, ISO 8601 with an offset, e.g. 2026-11-25T09:41:00+01:00")
+    # The enums are in the document only: the server's own check names the field and lists the types.
+    type: str = Field(min_length=1, max_length=20, description="departed, arrived, delivered, failed or picked_up",
+                      json_schema_extra={"enum": list(EVENT_KINDS)})
+    at: str = Field(min_length=10, max_length=40, description="when it happened, ISO 8601 with an offset, e.g. 2026-11-25T09:41:00+01:00",
+                    examples=["2026-11-25T09:41:00+01:00"])
     stop_id: str | None = Field(default=None, max_length=80, description="the stop (every type but departed)")
     order_id: str | None = Field(default=None, max_length=80, description="delivered/failed: one order of a shared stop; leave out for all")
-    reason: str | None = Field(default=None, max_length=20, description="failed only: not_home, refused, address_problem, damaged, no_access, other")
-    recipient: str | None = Field(default=None, max_length=200, description="delivered only: who took it, or the locker code (at most 80 characters)")
+    reason: str | None = Field(default=None, max_length=20, description="failed only: " + ", ".join(FAILURE_REASONS),
+                               json_schema_extra={"enum": [*FAILURE_REASONS, None]})
+    recipient: str | None = Field(default=None, max_length=RECIPIENT_MAX,
+                                  description=f"delivered only: who took it, or the locker code (at most {RECIPIENT_MAX} characters)")
 
 
 def _at_seconds(at: str, date: str, tz) -> int:

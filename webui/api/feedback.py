@@ -11,22 +11,22 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from flask import g, jsonify
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from scheduling.feedback import CATEGORIES, COMMENT_MAX, FeedbackIn, record_feedback
 from scheduling.rebook import REBOOK_DAYS, rebook_offer
 from webui.api import _body, _booking_id, authenticated, booking_app_for, bp
-from webui.api.schemas import _Body, _refuse_control
+from webui.api.schemas import WholeNumber, _Body, text_field
 
 Category = Literal["late", "early", "damaged", "courier_conduct", "wrong_place", "other"]
 assert set(Category.__args__) == set(CATEGORIES)  # type: ignore[attr-defined]
 
 
 class FeedbackBody(_Body):
-    rating: int = Field(ge=1, le=5, description="the customer's rating, 1 (bad) to 5 (very good)")
-    categories: list[Category] = Field(default_factory=list, max_length=len(CATEGORIES),
-                                       description="what it was about: " + ", ".join(CATEGORIES))
-    comment: Annotated[str, Field(max_length=COMMENT_MAX), AfterValidator(lambda t: _refuse_control(t, newlines=True))] | None = Field(
+    rating: Annotated[int, Field(ge=1, le=5), WholeNumber] = Field(description="the customer's rating, 1 (bad) to 5 (very good)")
+    categories: list[Category] = Field(default_factory=list, max_length=len(CATEGORIES), json_schema_extra={"uniqueItems": True},
+                                       description="what it was about, each at most once: " + ", ".join(CATEGORIES))
+    comment: text_field(COMMENT_MAX, newlines=True) | None = Field(  # type: ignore[valid-type]
         default=None, description=f"the customer's words, up to {COMMENT_MAX} characters (personal data)")
 
 

@@ -1,7 +1,8 @@
 """Request shapes of the booking API (pydantic, unknown fields refused).
 
-Bodies are validated strictly from JSON (a number sent as a string is a wrong type); query
-strings arrive as text and are converted, still refusing unknown parameters.
+Bodies are validated strictly from JSON (a number sent as a string is a wrong type; an integer
+field takes an integral number such as ``5.0``, as JSON Schema does); query strings arrive as
+text and are converted, still refusing unknown parameters.
 """
 
 from __future__ import annotations
@@ -14,12 +15,26 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$", description="the shop's customer id")]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="latitude, degrees WGS84")]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="longitude, degrees WGS84")]
-SlotId = Annotated[str, Field(min_length=1, max_length=40, description="slot id, e.g. home:08:00-10:00, premium:18:00-19:00, pickup:08:00-12:00")]
+# The examples (in the OpenAPI document) make one request that books in the default city, Gothenburg.
+CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$", description="the shop's customer id",
+                                  examples=["cust-1042"])]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="latitude, degrees WGS84", examples=[57.7089])]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="longitude, degrees WGS84", examples=[11.9746])]
+SlotId = Annotated[str, Field(min_length=1, max_length=40, description="slot id, e.g. home:08:00-10:00, premium:18:00-19:00, pickup:08:00-12:00",
+                              examples=["home:18:00-20:00"])]
 Tier = Annotated[str, Field(min_length=1, max_length=40, description="member tier; default: the customer's stored tier, else ordinary")]
-Parcels = Annotated[int, Field(ge=1, le=20, description="parcels in the order")]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema counts ``5.0`` as an integer: take an integral float as that integer (``5.5`` stays refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# After the Field: a BeforeValidator placed before it makes pydantic write ``ge``/``le`` in the JSON schema.
+WholeNumber = BeforeValidator(_whole_number)
+Parcels = Annotated[int, Field(ge=1, le=20, description="parcels in the order"), WholeNumber]
 
 
 def _iso_date(value: object) -> object:
@@ -68,8 +83,22 @@ def _printable_ref(text: str) -> str:
 
 
 OrderRef = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_printable_ref)]
-Address = Annotated[str, Field(max_length=200), AfterValidator(lambda t: _refuse_control(t, newlines=False))]
-Instructions = Annotated[str, Field(max_length=500), AfterValidator(lambda t: _refuse_control(t, newlines=True))]
+# The same rule as a JSON Schema pattern for the document (Cc is U+0000-001F and U+007F-009F, Zl
+# U+2028, Zp U+2029); the validator above gives the message naming the character and its position.
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029"
+ONE_LINE_PATTERN = f"^[^{_CONTROL}]*$"
+LINES_PATTERN = f"^(?:[^{_CONTROL}]|\\r?\\n)*$"
+
+
+def text_field(max_length: int, *, newlines: bool):
+    """Up to ``max_length`` characters without control characters (``newlines``: ``\\n`` and ``\\r\\n`` allowed)."""
+    pattern = LINES_PATTERN if newlines else ONE_LINE_PATTERN
+    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": pattern}),
+                     AfterValidator(lambda t: _refuse_control(t, newlines=newlines))]
+
+
+Address = text_field(200, newlines=False)
+Instructions = text_field(500, newlines=True)
 Notify = Literal["none", "sms", "email"]
 
 
@@ -81,8 +110,11 @@ class _Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+DATE_EXAMPLE = "2026-11-25"
+
+
 class SlotsQuery(_Query):
-    date: IsoDate = Field(description="delivery date YYYY-MM-DD")
+    date: IsoDate = Field(description="delivery date YYYY-MM-DD", examples=[DATE_EXAMPLE])
     lat: Lat
     lon: Lon
     customer_id: CustomerId | None = None
@@ -104,7 +136,7 @@ class BookingsQuery(_Query):
 
 class BookingBody(_Body):
     customer_id: CustomerId
-    date: IsoDate = Field(description="delivery date YYYY-MM-DD")
+    date: IsoDate = Field(description="delivery date YYYY-MM-DD", examples=[DATE_EXAMPLE])
     slot: SlotId
     lat: Lat
     lon: Lon
@@ -113,12 +145,15 @@ class BookingBody(_Body):
     pickup_point_id: str | None = Field(default=None, min_length=1, max_length=80, description="for pickup slots: the point")
     hold: bool = Field(default=False, description="true: hold the slot during checkout (expires), confirm later")
     order_ref: OrderRef | None = Field(
-        default=None, description="the shop's order reference, 1-80 printable characters; unique among the shop's live bookings"
+        default=None, description="the shop's order reference, 1-80 printable characters; unique among the shop's live bookings",
+        examples=["ORD-2001"],
     )
-    address: Address | None = Field(default=None, description="the delivery address as the driver reads it, one line, up to 200 characters")
+    address: Address | None = Field(default=None, description="the delivery address as the driver reads it, one line, up to 200 characters",
+                                    examples=["Kungsgatan 12, 411 19 Göteborg"])
     bulky: bool = Field(default=False, description="a bulky order: the stop gets the scenario's extra handling seconds at the door")
     instructions: Instructions | None = Field(
-        default=None, description="how to reach the door (entry code, floor, where to leave it), up to 500 characters, newlines allowed"
+        default=None, description="how to reach the door (entry code, floor, where to leave it), up to 500 characters, newlines allowed",
+        examples=["Door code 1942, third floor"],
     )
     notify: Notify = Field(default="none", description="how the customer wants to hear about the delivery: none, sms or email")
     personalization_consent: bool | None = Field(default=None, description="whether the customer consented to personalization from their order history; absent: what the store last heard (none: not personalized); false withdraws consent and deletes the learned profile")
@@ -133,7 +168,7 @@ class BookingBody(_Body):
 
 
 class RescheduleBody(_Body):
-    date: IsoDate | None = Field(default=None, description="new delivery date")
+    date: IsoDate | None = Field(default=None, description="new delivery date", examples=[DATE_EXAMPLE])
     slot: SlotId | None = None
 
     @model_validator(mode="after")
