@@ -2,8 +2,8 @@
 
 :func:`check_solution` re-walks every route on the problem's matrices, with no solver involved:
 the van leaves its depot at its shift start (or later), waits for windows, serves, and must be
-back by its shift end; loads must fit; every required stop is served exactly once; no stop twice;
-locks respected. It also prices the plan with one cost definition shared by all engines:
+back by its shift end; loads must fit in every quantity (parcels, weight, volume); every required stop is served exactly once; no stop twice;
+locks and skills (allowed vehicles) respected. It also prices the plan with one cost definition shared by all engines:
 
     objective = sum over used vehicles of (distance * cost_per_m + span * cost_per_s + fixed_cost)
               + sum of penalties of dropped optional stops
@@ -30,7 +30,7 @@ VIOLATION_KINDS = (
     "unserved",  # a required stop on no route
     "dropped",  # a stop both routed and listed as dropped
     "locked",  # a stop on a vehicle not allowed to serve it
-    "capacity",  # route load above vehicle capacity
+    "capacity",  # route load above vehicle capacity (parcels, or a quantity such as weight or volume)
     "window",  # service starts after the stop's window closes
     "shift",  # back at the depot after the shift end
 )
@@ -80,8 +80,8 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
                 f"window: vehicle {vehicle} reaches node {node} at {arrival} s, "
                 f"after its window [{problem.tw_start[node]}, {problem.tw_end[node]}] closes"
             )
-        allowed = problem.allowed_vehicles.get(node)
-        if allowed and vehicle not in allowed:
+        if not problem.may_serve(vehicle, node):
+            allowed = problem.allowed_vehicles[node]
             violations.append(f"locked: node {node} is locked to vehicles {list(allowed)}, not {vehicle}")
         distance += int(problem.distance[prev, node])
         load += int(problem.demand[node])
@@ -93,6 +93,12 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         violations.append(f"shift: vehicle {vehicle} returns at {back} s, after its shift end {spec.shift_end} s")
     if load > spec.capacity:
         violations.append(f"capacity: vehicle {vehicle} carries {load} parcels, capacity {spec.capacity}")
+    for k, quantity in enumerate(problem.quantities):
+        carried = sum(int(quantity.demand[node]) for node in stops)
+        capacity = problem.capacity(vehicle, k)
+        if carried > capacity:
+            violations.append(f"capacity: vehicle {vehicle} carries {quantity.shown(carried)}, "
+                              f"capacity {quantity.shown(capacity)}")
     span = leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
                                      problem.service, problem.tw_start, problem.tw_end).span_s
     cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost if stops else 0

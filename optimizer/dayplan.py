@@ -12,6 +12,7 @@ same :class:`~optimizer.cost_scale.CostScale` (``DayModel.cost_scale``).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -33,7 +34,7 @@ from optimizer.domain import (
     Visit,
     hhmm,
 )
-from optimizer.problem import RoutingProblem, RoutingSolution, VehicleSpec
+from optimizer.problem import Quantity, RoutingProblem, RoutingSolution, VehicleSpec
 
 # Drop penalties by member tier, in currency: what leaving one such order unserved is worth
 # avoiding. Higher tiers are the last to be dropped when the fleet runs out of room.
@@ -43,6 +44,53 @@ DEFAULT_DROP_PENALTY: dict[str, float] = {
     "gold": 5_000.0,
     "platinum": 10_000.0,
 }
+
+
+@dataclass(frozen=True)
+class LoadQuantity:
+    """A load dimension besides parcels: the stop's and the vehicle's attribute holding it."""
+
+    name: str
+    unit: str
+    per_unit: int  # engine units per ``unit``: whole grams per kilogram, millilitres per litre
+    stop_attr: str
+    vehicle_attr: str
+    reason: UnservedReason  # why a stop beyond every vehicle's capacity in it is unserved
+
+
+# Weight and volume, in the order the engines see them after parcels.
+LOAD_QUANTITIES: tuple[LoadQuantity, ...] = (
+    LoadQuantity("weight", "kg", 1000, "weight_kg", "weight_capacity_kg", UnservedReason.TOO_HEAVY),
+    LoadQuantity("volume", "l", 1000, "volume_l", "volume_capacity_l", UnservedReason.TOO_BULKY),
+)
+
+
+def demand_units(amount: float, per_unit: int) -> int:
+    """A stop's load in engine units, rounded up (0.0004 kg is one gram, never nothing)."""
+    return max(0, math.ceil(round(amount * per_unit, 6)))
+
+
+def capacity_units(amount: float | None, per_unit: int) -> int | None:
+    """A vehicle's capacity in engine units, rounded down (None stays unlimited)."""
+    return None if amount is None else max(0, math.floor(round(amount * per_unit, 6)))
+
+
+def quantities_in_play(stops: Sequence[Stop], vehicles: Sequence[Vehicle]) -> list[LoadQuantity]:
+    """The load quantities that can bind today: some stop has a load in it and some vehicle a limit.
+
+    The others are left out of the engine model, so a day without weights costs nothing extra.
+    """
+    return [
+        q for q in LOAD_QUANTITIES
+        if any(getattr(s, q.stop_attr) > 0 for s in stops)
+        and any(getattr(v, q.vehicle_attr) is not None for v in vehicles)
+    ]
+
+
+def skilled_vehicles(vehicles: Sequence[Vehicle], skills: Iterable[str]) -> list[int]:
+    """Indices of the vehicles that have every one of ``skills``."""
+    needed = set(skills)
+    return [i for i, v in enumerate(vehicles) if needed <= set(v.skills)]
 
 
 @dataclass(frozen=True)
@@ -66,6 +114,7 @@ def consolidate_stops(
     as their booked windows overlap and the parcels fit in one van; otherwise the point gets
     as few stops as that allows (greedy by window end). A consolidated stop's window is the
     intersection of its orders' windows, so serving the stop in time serves each order in time.
+    A stop's weight and volume are its orders' sums, its skills their union.
     """
     tier_rank = tier_rank or {}
     stops: list[Stop] = []
@@ -85,6 +134,9 @@ def consolidate_stops(
                     service_s=o.service_s,
                     priority=tier_rank.get(o.tier, 0),
                     address=o.address,
+                    weight_kg=o.weight_kg,
+                    volume_l=o.volume_l,
+                    skills=tuple(o.skills),
                 )
             )
     for point_id in sorted(by_point):
@@ -108,6 +160,9 @@ def consolidate_stops(
                     priority=max(tier_rank.get(o.tier, 0) for o in group),
                     pickup_point_id=point_id,
                     address=first.address,
+                    weight_kg=sum(o.weight_kg for o in group),
+                    volume_l=sum(o.volume_l for o in group),
+                    skills=tuple(sorted({k for o in group for k in o.skills})),
                 )
             )
 
@@ -156,8 +211,14 @@ class DayModel:
         return self.stops[node - len(self.depots)]
 
 
-def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot], scale: CostScale) -> list[VehicleSpec]:
-    """Engine vehicle specs with depots as model nodes ``0..len(depots)-1``, costs in ``scale``'s units.
+def vehicle_specs(
+    vehicles: Sequence[Vehicle],
+    depots: Sequence[Depot],
+    scale: CostScale,
+    quantities: Sequence[LoadQuantity] = (),
+) -> list[VehicleSpec]:
+    """Engine vehicle specs with depots as model nodes ``0..len(depots)-1``, costs in ``scale``'s units,
+    one capacity per quantity in ``quantities`` (engine units, None unlimited).
 
     ``scale`` comes from :func:`optimizer.cost_scale.choose_cost_scale` over at least
     :func:`~optimizer.cost_scale.fleet_prices` of ``vehicles``.
@@ -172,6 +233,7 @@ def vehicle_specs(vehicles: Sequence[Vehicle], depots: Sequence[Depot], scale: C
             cost_per_m=scale.units(v.cost_per_km / 1000),
             cost_per_s=scale.units(v.cost_per_hour / 3600),
             fixed_cost=scale.units(v.fixed_cost),
+            capacities=tuple(capacity_units(getattr(v, q.vehicle_attr), q.per_unit) for q in quantities),
         )
         for v in vehicles
     ]
@@ -195,6 +257,9 @@ def build_day_model(
     ``drop_penalty`` maps tier -> currency; a stop's penalty is the sum over its orders, so a
     pickup-point stop carrying many orders is dropped last. ``locks`` pins stops to vehicles;
     ``initial_routes`` (vehicle id -> stop ids in order) seeds the search, e.g. a hand-edited plan.
+    Weight and volume become quantities of the problem when they can bind
+    (:func:`quantities_in_play`); a stop that needs skills may only be served by the vehicles
+    that have them all (``allowed_vehicles``, intersected with its lock; empty when none has).
     The cost scale is chosen from the fleet's prices and today's drop penalties
     (:func:`optimizer.cost_scale.choose_cost_scale`); prices no scale can hold raise
     :class:`~optimizer.cost_scale.CostScaleError` (a ``ValueError``) naming them.
@@ -241,8 +306,22 @@ def build_day_model(
     for k, w in enumerate(worth):
         penalty[len(depots) + k] = scale.units(w)
 
-    specs = vehicle_specs(vehicles, depots, scale)
-    allowed = {len(depots) + stop_index[s]: [vehicle_index[v]] for s, v in locks.items()}
+    in_play = quantities_in_play(stops, vehicles)
+    specs = vehicle_specs(vehicles, depots, scale, in_play)
+    quantities = []
+    for q in in_play:
+        q_demand = np.zeros(n, dtype=np.int64)
+        for k, s in enumerate(stops):
+            q_demand[len(depots) + k] = demand_units(getattr(s, q.stop_attr), q.per_unit)
+        quantities.append(Quantity(q.name, q.unit, q.per_unit, q_demand))
+    allowed: dict[int, list[int]] = {}
+    for k, s in enumerate(stops):
+        may = skilled_vehicles(vehicles, s.skills) if s.skills else None
+        if s.id in locks:
+            lock = vehicle_index[locks[s.id]]
+            may = [lock] if may is None or lock in may else []
+        if may is not None:
+            allowed[len(depots) + k] = may
     initial = None
     if initial_routes:
         initial = [[] for _ in vehicles]
@@ -262,6 +341,7 @@ def build_day_model(
         depots=list(range(len(depots))),
         penalty=penalty,
         allowed_vehicles=allowed,
+        quantities=quantities,
         initial_routes=initial,
         name="day",
         cost_scale=scale,
@@ -328,6 +408,9 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
                 window=stop.window,
                 pickup_point_id=stop.pickup_point_id,
                 parcels=stop.parcels,
+                weight_kg=stop.weight_kg,
+                volume_l=stop.volume_l,
+                skills=stop.skills,
             )
         )
         prev = node
@@ -344,22 +427,40 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         end=end,
         distance_m=dist,
         load=load,
+        weight_kg=round(sum(v.weight_kg for v in visits), 3),
+        volume_l=round(sum(v.volume_l for v in visits), 3),
     )
 
 
 def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
-    """Why a stop no route carries: checked against each vehicle on its own, cheapest test first."""
+    """Why a stop no route carries: checked against each vehicle on its own, cheapest test first.
+
+    A skill no vehicle has comes first (``skill_missing``, naming the skill); then only the
+    vehicles with the stop's skills are candidates, and of those only its locked vehicle.
+    """
     p = model.problem
     node = model.stop_node(model.stops.index(stop))
-    candidates = list(range(len(model.vehicles)))
+    fleet_skills = {k for v in model.vehicles for k in v.skills}
+    missing = sorted(set(stop.skills) - fleet_skills)
+    if missing:
+        return UnservedReason.SKILL_MISSING, (f"needs {', '.join(missing)}, which no vehicle of the fleet has; "
+                                              f"give a vehicle type that skill in the scenario")
+    candidates = skilled_vehicles(model.vehicles, stop.skills)
     locked_to = model.locks.get(stop.id)
     if locked_to is not None:
-        candidates = [i for i, v in enumerate(model.vehicles) if v.id == locked_to]
+        lock = [i for i, v in enumerate(model.vehicles) if v.id == locked_to]
+        if lock and lock[0] not in candidates:
+            return UnservedReason.LOCKED_CONFLICT, (f"locked to {locked_to}, which lacks "
+                                                    f"{', '.join(sorted(set(stop.skills) - set(model.vehicles[lock[0]].skills)))}")
+        candidates = lock
 
     def verdict(i: int) -> UnservedReason | None:
         veh = p.vehicles[i]
         if stop.parcels > veh.capacity:
             return UnservedReason.CAPACITY
+        for k, quantity in enumerate(p.quantities):
+            if int(quantity.demand[node]) > p.capacity(i, k):
+                return _quantity(quantity.name).reason
         if stop.window.end < veh.shift_start or stop.window.start > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
         arrival = veh.shift_start + int(p.duration[veh.depot, node])
@@ -378,22 +479,34 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
     if locked_to is not None:
         return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}: {verdicts[0].describe()}"
     # All vehicles fail: report the reason that applies to the most of them, in severity order.
-    for reason in (UnservedReason.CAPACITY, UnservedReason.OUTSIDE_SHIFT, UnservedReason.WINDOW_UNREACHABLE):
+    severity = (UnservedReason.CAPACITY, UnservedReason.TOO_HEAVY, UnservedReason.TOO_BULKY,
+                UnservedReason.OUTSIDE_SHIFT, UnservedReason.WINDOW_UNREACHABLE)
+    for reason in severity:
         if all(v == reason for v in verdicts):
-            return reason, _reason_detail(model, stop, node, reason)
-    worst = max(set(verdicts), key=verdicts.count)
-    return worst, _reason_detail(model, stop, node, worst)
+            return reason, _reason_detail(model, stop, node, reason, candidates)
+    worst = max(set(verdicts), key=lambda v: (verdicts.count(v), -severity.index(v)))
+    return worst, _reason_detail(model, stop, node, worst, candidates)
 
 
-def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReason) -> str:
+def _quantity(name: str) -> LoadQuantity:
+    return next(q for q in LOAD_QUANTITIES if q.name == name)
+
+
+def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReason, candidates: Sequence[int]) -> str:
     p = model.problem
+    among = f" with {', '.join(stop.skills)}" if stop.skills else ""
     if reason is UnservedReason.CAPACITY:
-        return f"{stop.parcels} parcels, the largest vehicle carries {max(v.capacity for v in p.vehicles)}"
+        return f"{stop.parcels} parcels, the largest vehicle{among} carries {max(p.vehicles[i].capacity for i in candidates)}"
+    if reason in (UnservedReason.TOO_HEAVY, UnservedReason.TOO_BULKY):
+        q = next(q for q in LOAD_QUANTITIES if q.reason is reason)
+        limits = [getattr(model.vehicles[i], q.vehicle_attr) for i in candidates]
+        largest = max(x for x in limits if x is not None)
+        return f"{getattr(stop, q.stop_attr):g} {q.unit}, the largest vehicle{among} carries {largest:g} {q.unit}"
     if reason is UnservedReason.WINDOW_UNREACHABLE:
-        earliest = min(v.shift_start + int(p.duration[v.depot, node]) for v in p.vehicles)
+        earliest = min(p.vehicles[i].shift_start + int(p.duration[p.vehicles[i].depot, node]) for i in candidates)
         return f"slot {stop.window} closes before the earliest possible arrival {hhmm(earliest)}"
     if reason is UnservedReason.OUTSIDE_SHIFT:
-        shifts = sorted({(v.shift_start, v.shift_end) for v in p.vehicles})
+        shifts = sorted({(p.vehicles[i].shift_start, p.vehicles[i].shift_end) for i in candidates})
         text = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in shifts)
         return f"slot {stop.window} with the drive back does not fit the shifts {text}"
     return reason.describe()

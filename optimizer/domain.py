@@ -6,13 +6,17 @@ Units used throughout lastmile:
 * durations are whole **seconds**;
 * distances are **metres**;
 * money is in the scenario's **currency** (SEK for the default city) as ``float``;
-* loads are **parcels** (whole numbers).
+* loads are **parcels** (whole numbers), **weight** in kilograms and **volume** in litres
+  (``float``; an order without them weighs 0 and takes no room, a vehicle without a weight or
+  volume capacity is unlimited in it, ``None``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Iterable
 
 
 def hhmm(seconds: int | float) -> str:
@@ -58,6 +62,26 @@ class TimeWindow:
         return f"{hhmm(self.start)}-{hhmm(self.end)}"
 
 
+# Skills an order may require and a vehicle (its crew and equipment) may have.
+SKILLS: dict[str, str] = {
+    "two_person": "a crew of two (furniture, white goods)",
+    "cold_chain": "a refrigerated load space (groceries, medicine)",
+    "installation": "installs or connects the item at the customer (longer service time)",
+}
+
+
+def parse_skills(text: str) -> tuple[str, ...]:
+    """Skills written as ``cold_chain|two_person`` (``|``, ``,`` or spaces between them), sorted.
+
+    Raises ``ValueError`` naming an unknown skill and the known ones; an empty text is no skill.
+    """
+    names = [s for s in re.split(r"[|,\s]+", str(text).strip().lower()) if s]
+    unknown = [s for s in names if s not in SKILLS]
+    if unknown:
+        raise ValueError(f"unknown skill '{unknown[0]}'; use one of {', '.join(SKILLS)} (several separated by |)")
+    return tuple(sorted(set(names)))
+
+
 # Default member tiers, lowest first; a scenario may define its own.
 DEFAULT_TIERS: tuple[str, ...] = ("ordinary", "silver", "gold", "platinum")
 
@@ -86,6 +110,9 @@ class Order:
     zone: str = ""
     first_choice: str | None = None
     bulky: bool = False  # heavy or bulky: longer handling, already counted in ``service_s``
+    weight_kg: float = 0.0  # kilograms
+    volume_l: float = 0.0  # litres
+    skills: tuple[str, ...] = ()  # names in :data:`SKILLS` the vehicle must have; installation time is in ``service_s``
     # Where the order came from: "api" (a shop's booking), "file" (an imported order file) or
     # "generated" (the scenario's day generator); bookings keep their id and the shop's reference.
     source: str = "generated"
@@ -131,6 +158,12 @@ class Vehicle:
     cost_per_hour: float = 320.0
     fixed_cost: float = 600.0
     kind: str = "van"
+    weight_capacity_kg: float | None = None  # kilograms; None: unlimited
+    volume_capacity_l: float | None = None  # litres; None: unlimited
+    skills: tuple[str, ...] = ()  # names in :data:`SKILLS`
+
+    def has_skills(self, required: Iterable[str]) -> bool:
+        return set(required) <= set(self.skills)
 
 
 @dataclass(frozen=True)
@@ -147,6 +180,9 @@ class Stop:
     priority: int = 0
     pickup_point_id: str | None = None
     address: str = ""
+    weight_kg: float = 0.0  # kilograms, all its orders
+    volume_l: float = 0.0  # litres, all its orders
+    skills: tuple[str, ...] = ()  # every skill any of its orders requires
 
 
 @dataclass(frozen=True)
@@ -165,6 +201,9 @@ class Visit:
     window: TimeWindow | None = None
     pickup_point_id: str | None = None
     parcels: int = 0
+    weight_kg: float = 0.0
+    volume_l: float = 0.0
+    skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +215,8 @@ class Route:
     end: int  # back at the depot
     distance_m: int
     load: int  # parcels loaded at the depot
+    weight_kg: float = 0.0  # kilograms loaded at the depot
+    volume_l: float = 0.0  # litres loaded at the depot
 
     @property
     def duration_s(self) -> int:
@@ -190,6 +231,9 @@ class UnservedReason(str, Enum):
     OUTSIDE_SHIFT = "outside_shift"  # the window or the round trip falls outside every driver shift
     FLEET_FULL = "fleet_full"  # feasible alone, but no route had room in time and parcels
     LOCKED_CONFLICT = "locked_conflict"  # locked to a vehicle that cannot serve it
+    TOO_HEAVY = "too_heavy"  # heavier than any vehicle (with the skills it needs) carries
+    TOO_BULKY = "too_bulky"  # more volume than any vehicle (with the skills it needs) holds
+    SKILL_MISSING = "skill_missing"  # needs a skill no vehicle of the fleet has
 
     def describe(self) -> str:
         return {
@@ -198,6 +242,9 @@ class UnservedReason(str, Enum):
             "outside_shift": "the slot or the round trip falls outside every driver's shift",
             "fleet_full": "the fleet has no room left in time or parcels for this slot",
             "locked_conflict": "it is locked to a vehicle that cannot serve it in its slot",
+            "too_heavy": "heavier than any vehicle can carry",
+            "too_bulky": "more volume than any vehicle can hold",
+            "skill_missing": "it needs a skill no vehicle has",
         }[self.value]
 
 

@@ -36,6 +36,28 @@ class VehicleSpec:
     cost_per_m: int = 1
     cost_per_s: int = 0
     fixed_cost: int = 0
+    # One capacity per entry of ``RoutingProblem.quantities`` (same order), in that quantity's
+    # engine units; ``None`` is unlimited (:meth:`RoutingProblem.capacity`).
+    capacities: tuple[int | None, ...] = ()
+
+
+@dataclass(eq=False)
+class Quantity:
+    """A load dimension besides parcels (``demand``): weight, volume.
+
+    ``demand[i]`` is node ``i``'s load in whole engine units, ``per_unit`` of them making one
+    ``unit`` (weight: grams, ``per_unit=1000`` for ``"kg"``; volume: millilitres for ``"l"``),
+    so that no engine rounds a 0.4 kg parcel away. Depots have 0.
+    """
+
+    name: str  # "weight", "volume"
+    unit: str  # what the checker and the plan show: "kg", "l"
+    per_unit: int
+    demand: np.ndarray  # (n,) int engine units
+
+    def shown(self, units: int) -> str:
+        """``812 kg`` for 812000 grams (to a tenth of the unit shown)."""
+        return f"{round(units / self.per_unit, 1):g} {self.unit}"
 
 
 @dataclass
@@ -45,10 +67,11 @@ class RoutingProblem:
     ``duration[i, j]`` is travel time only; service time of ``i`` is added by the engines.
     ``penalty[i]`` is the cost of leaving stop ``i`` unserved; a negative value marks a stop that
     must be served. ``allowed_vehicles[i]``, when given, lists the only vehicles that may serve node ``i``
-    (locked stops: a dispatcher's locks, and in a re-plan during the day each van's remaining stops;
+    (an empty list: none may; skills: only vehicles with every skill the stop needs; locked stops: a dispatcher's locks, and in a re-plan during the day each van's remaining stops;
     the stops a van has served or is driving to are not in the problem, its depot node is where it
     is now). ``initial_routes``, when given, is a hint: one list of stop nodes per
-    vehicle, in order. ``cost_scale``, when given, is how many cost units make one unit of
+    vehicle, in order. ``quantities`` are load dimensions checked like ``demand`` (parcels), each
+    with one capacity per vehicle in ``VehicleSpec.capacities``. ``cost_scale``, when given, is how many cost units make one unit of
     currency (set by the day planner); None means the costs are the instance's own units
     (VRPLIB benchmarks, hand-built tests).
     """
@@ -63,6 +86,7 @@ class RoutingProblem:
     depots: list[int]
     penalty: np.ndarray | None = None  # (n,) int cost units; None = every stop required
     allowed_vehicles: dict[int, list[int]] = field(default_factory=dict)
+    quantities: list[Quantity] = field(default_factory=list)
     initial_routes: list[list[int]] | None = None
     name: str = ""
     cost_scale: CostScale | None = None
@@ -77,6 +101,21 @@ class RoutingProblem:
 
     def is_required(self, node: int) -> bool:
         return self.penalty is None or self.penalty[node] < 0
+
+    def may_serve(self, vehicle: int, node: int) -> bool:
+        """Whether ``vehicle`` is allowed at ``node`` (locks and skills; every vehicle if unrestricted)."""
+        allowed = self.allowed_vehicles.get(node)
+        return allowed is None or vehicle in allowed
+
+    def capacity(self, vehicle: int, k: int) -> int:
+        """Vehicle ``vehicle``'s capacity in quantity ``k`` (engine units).
+
+        An unlimited capacity (``None``) is the quantity's total demand over all nodes: no route
+        can carry more, and it never overflows an engine's integers as an "infinity" would.
+        """
+        spec = self.vehicles[vehicle]
+        cap = spec.capacities[k] if k < len(spec.capacities) else None
+        return int(self.quantities[k].demand.sum()) if cap is None else int(cap)
 
 
 @dataclass

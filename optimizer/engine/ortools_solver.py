@@ -1,7 +1,8 @@
 """OR-Tools routing model of record.
 
-:func:`solve_ortools` builds the full model (multi-depot, capacities, time windows on the start
-of service, shifts, per-vehicle distance/labour/fixed costs, optional stops, locks) and solves it
+:func:`solve_ortools` builds the full model (multi-depot, one capacity dimension per quantity:
+parcels, weight, volume; time windows on the start of service, shifts, per-vehicle
+distance/labour/fixed costs, optional stops, allowed vehicles for locks and skills) and solves it
 with guided local search. :func:`evaluate_in_ortools` expresses a route set found by any engine
 in that same model, which is what makes OR-Tools the model of record.
 
@@ -81,11 +82,16 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         routing.SetArcCostEvaluatorOfVehicle(arc_cost_index[v.cost_per_m], v_idx)
         routing.SetFixedCostOfVehicle(int(v.fixed_cost), v_idx)
 
-    # Capacity.
+    # Capacity: parcels, then one dimension per further quantity (weight, volume), each with the
+    # vehicles' capacities (an unlimited one is the quantity's total demand: RoutingProblem.capacity).
     demand_index = routing.RegisterUnaryTransitVector([int(d) for d in problem.demand])
     routing.AddDimensionWithVehicleCapacity(
         demand_index, 0, [int(v.capacity) for v in vehicles], True, "Capacity"
     )
+    for k, quantity in enumerate(problem.quantities):
+        index = routing.RegisterUnaryTransitVector([int(d) for d in quantity.demand])
+        caps = [problem.capacity(v_idx, k) for v_idx in range(len(vehicles))]
+        routing.AddDimensionWithVehicleCapacity(index, 0, caps, True, f"Capacity:{quantity.name}")
 
     # Time: transit i->j = travel(i, j) + service(i); slack = waiting.
     service = np.asarray(problem.service, dtype=np.int64)
@@ -130,9 +136,9 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         penalty = required_penalty if problem.is_required(node) else int(problem.penalty[node])
         routing.AddDisjunction([index], min(penalty, cap))
 
-    # Locks.
+    # Locks and skills (an empty list: no vehicle may serve the stop, so it is dropped).
     for node, allowed in problem.allowed_vehicles.items():
-        if node in vehicle_depots or not allowed:
+        if node in vehicle_depots:
             continue
         # SetAllowedVehiclesForIndex's absl::Span binding rejects Python lists in 9.15; restricting
         # the vehicle variable is equivalent (-1 keeps the stop droppable through its disjunction).

@@ -2,12 +2,15 @@
 
 Mapping (PyVRP 0.14): one PyVRP *location* per node, so the problem's matrices are used as they
 are; one *depot* per vehicle depot; one *client* per stop that some allowed vehicle could serve
-alone (``delivery=[demand]``, ``service_duration``, window on the start of service,
+alone (``delivery=[demand, *quantities]``: parcels, then weight and volume in engine units, the
+vehicle types' ``capacity`` alike, an unlimited capacity as the quantity's total demand;
+``service_duration``, window on the start of service,
 ``prize=penalty, required=False`` for optional stops); one *vehicle type* per distinct vehicle
 spec and lock signature (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
 ``unit_duration_cost=cost_per_s``, ``fixed_cost``).
 
-Locks (``allowed_vehicles``) are routing profiles, PyVRP's own way of modelling access
+Locks and skills (``allowed_vehicles``; a skill restricts a stop to the vehicles that have it, and
+the day planner intersects that with any lock) are routing profiles, PyVRP's own way of modelling access
 restrictions. A vehicle's *lock signature* is the set of locked stops it may not serve; vehicles
 with the same spec and signature form one vehicle type, and each distinct signature gets one
 profile: the problem's matrices with every edge *into* those stops made prohibitive
@@ -94,7 +97,7 @@ class PyvrpModel:
 
 def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
     """Per vehicle: the locked stops it may not serve (empty for a vehicle no lock excludes)."""
-    locks = [(node, set(allowed)) for node, allowed in problem.allowed_vehicles.items() if allowed]
+    locks = [(node, set(allowed)) for node, allowed in problem.allowed_vehicles.items()]
     return [frozenset(node for node, allowed in locks if v_idx not in allowed) for v_idx in range(len(problem.vehicles))]
 
 
@@ -192,7 +195,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         clients.append(
             pyvrp.Client(
                 location=node,
-                delivery=[int(problem.demand[node])],
+                delivery=[int(problem.demand[node])] + [int(q.demand[node]) for q in problem.quantities],
                 service_duration=int(problem.service[node]),
                 tw_early=int(problem.tw_start[node]),
                 tw_late=int(problem.tw_end[node]),
@@ -208,13 +211,14 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     profile_of = {sig: k for k, sig in enumerate(profiles)}
     by_type: dict = {}
     for v_idx, v in enumerate(problem.vehicles):
-        by_type.setdefault((v, signatures[v_idx]), []).append(v_idx)
+        caps = tuple(problem.capacity(v_idx, k) for k in range(len(problem.quantities)))
+        by_type.setdefault((v, caps, signatures[v_idx]), []).append(v_idx)
     vehicle_types, type_vehicles = [], []
-    for (spec, signature), members in by_type.items():
+    for (spec, caps, signature), members in by_type.items():
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
-                capacity=[int(spec.capacity)],
+                capacity=[int(spec.capacity), *caps],
                 start_depot=depot_index[spec.depot],
                 end_depot=depot_index[spec.depot],
                 fixed_cost=int(spec.fixed_cost),
@@ -300,8 +304,7 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
 
 def lock_violations(problem: RoutingProblem, routes: list[list[int]]) -> list[int]:
     """Stops on a vehicle not allowed to serve them: in PyVRP's model, prohibitive edges taken."""
-    return [node for v_idx, route in enumerate(routes) for node in route
-            if problem.allowed_vehicles.get(node) and v_idx not in problem.allowed_vehicles[node]]
+    return [node for v_idx, route in enumerate(routes) for node in route if not problem.may_serve(v_idx, node)]
 
 
 def _cost(solution: pyvrp.Solution) -> int:

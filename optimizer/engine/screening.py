@@ -10,7 +10,8 @@ from optimizer.problem import RoutingProblem
 def servable_alone(problem: RoutingProblem) -> np.ndarray:
     """Boolean per node: can some allowed vehicle serve this stop on a route of its own?
 
-    A stop fails when its demand exceeds every allowed vehicle's capacity, when no vehicle can
+    A stop fails when its demand (parcels, or any further quantity) exceeds every allowed
+    vehicle's capacity, when no vehicle is allowed at all (a skill nobody has), when no vehicle can
     reach it (leaving at shift start) before its window closes, or when serving it makes the
     vehicle return after its shift end. Depots are ``False``. A stop that fails can never be
     on any route, by any engine.
@@ -20,7 +21,8 @@ def servable_alone(problem: RoutingProblem) -> np.ndarray:
     per_vehicle: dict[tuple, np.ndarray] = {}
     service = np.asarray(problem.service, dtype=np.int64)
     for v_idx, v in enumerate(problem.vehicles):
-        key = (v.depot, v.capacity, v.shift_start, v.shift_end)
+        caps = tuple(problem.capacity(v_idx, k) for k in range(len(problem.quantities)))
+        key = (v.depot, v.capacity, v.shift_start, v.shift_end, caps)
         if key not in per_vehicle:
             d = v.depot
             arrival = v.shift_start + service[d] + problem.duration[d, :]
@@ -32,8 +34,10 @@ def servable_alone(problem: RoutingProblem) -> np.ndarray:
                 & (problem.tw_start <= problem.tw_end)
                 & (back <= v.shift_end)
             )
+            for q, cap in zip(problem.quantities, caps):
+                per_vehicle[key] &= q.demand <= cap
         fits = per_vehicle[key]
-        locked = [node for node, allowed in problem.allowed_vehicles.items() if allowed and v_idx not in allowed]
+        locked = [node for node, allowed in problem.allowed_vehicles.items() if v_idx not in allowed]
         if locked:
             fits = fits.copy()
             fits[locked] = False

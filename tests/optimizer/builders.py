@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optimizer.problem import RoutingProblem, VehicleSpec
+from optimizer.problem import Quantity, RoutingProblem, VehicleSpec
 
 OPEN = (0, 10_000)
 
@@ -25,11 +25,13 @@ def make_problem(
     windows: Sequence[tuple[int, int]] | None = None,
     penalty: Sequence[int] | None = None,
     allowed_vehicles: dict[int, list[int]] | None = None,
+    weight_kg: Sequence[float] | None = None,
 ) -> RoutingProblem:
     """A problem with euclidean integer matrices (metres = seconds).
 
     Defaults: one vehicle of capacity 100 per depot, shift ``OPEN``, cost 1 per metre, unit
-    demand and zero service at stops, open windows, every stop required.
+    demand and zero service at stops, open windows, every stop required. ``weight_kg`` per node
+    adds a weight quantity (grams in the engines; capacities in ``VehicleSpec.capacities``).
     """
     pts = np.asarray(coords, dtype=float)
     n = len(pts)
@@ -54,7 +56,13 @@ def make_problem(
         depots=list(depots),
         penalty=None if penalty is None else np.asarray(penalty, dtype=np.int64),
         allowed_vehicles=dict(allowed_vehicles or {}),
+        quantities=[] if weight_kg is None else [weight(weight_kg)],
     )
+
+
+def weight(kg: Sequence[float]) -> Quantity:
+    """A weight quantity in grams from kilograms per node."""
+    return Quantity("weight", "kg", 1000, np.asarray([round(w * 1000) for w in kg], dtype=np.int64))
 
 
 def service_starts(problem: RoutingProblem, vehicle: int, route: Sequence[int]) -> list[int]:

@@ -85,3 +85,22 @@ def test_a_locked_stop_on_the_wrong_vehicle_is_named():
 def test_more_routes_than_vehicles_and_dropped_but_routed_are_named():
     report = check_solution(two_vans(), solution([[1], [2], [3]], dropped=[1]))
     assert {"routes", "dropped"} <= report.kinds()
+
+
+def test_an_overweight_route_is_a_capacity_violation_in_kilograms():
+    vans = [VehicleSpec(0, 10, 0, 2000, capacities=(750_000,)), VehicleSpec(0, 10, 0, 2000, capacities=(None,))]
+    problem = make_problem([(0, 0), (100, 0), (200, 0)], vehicles=vans, weight_kg=[0, 412, 400])
+    report = check_routes(problem, [[1, 2], []])
+    assert report.kinds() == {"capacity"}
+    assert report.violations == ["capacity: vehicle 0 carries 812 kg, capacity 750 kg"]
+
+
+def test_a_vehicle_without_a_weight_capacity_carries_any_weight():
+    vans = [VehicleSpec(0, 10, 0, 2000, capacities=(750_000,)), VehicleSpec(0, 10, 0, 2000, capacities=(None,))]
+    problem = make_problem([(0, 0), (100, 0), (200, 0)], vehicles=vans, weight_kg=[0, 412, 400])
+    assert check_routes(problem, [[], [1, 2]]).feasible
+
+
+def test_a_stop_no_vehicle_may_serve_is_a_locked_violation_on_any_route():
+    report = check_routes(two_vans(allowed_vehicles={3: []}), [[1, 2], [3]])
+    assert report.kinds() == {"locked"}

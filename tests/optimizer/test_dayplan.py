@@ -209,3 +209,82 @@ def test_prices_no_integer_scale_can_hold_are_refused_naming_them():
     v = Vehicle("v", "d", 10, TimeWindow(8 * H, 20 * H), cost_per_km=1e-9, cost_per_hour=32.0, fixed_cost=60.0)
     with pytest.raises(ValueError, match=r"vehicle v cost_per_km .*raise vehicle v cost_per_km .*or lower drop_penalty of tier ordinary"):
         build_day_model(orders, stops, [v], [DEPOT], dur, dist, drop_penalty={"ordinary": 1e9})
+
+
+def cargo(oid, kg=0.0, litres=0.0, skills=(), window=(8, 12)):
+    return Order(id=oid, lat=57.7, lon=11.9, window=TimeWindow(window[0] * H, window[1] * H),
+                 weight_kg=kg, volume_l=litres, skills=tuple(skills))
+
+
+def skilled_van(vid, skills=(), kg=None, litres=None, capacity=10):
+    return Vehicle(id=vid, depot_id="d", capacity=capacity, shift=TimeWindow(8 * H, 20 * H),
+                   weight_capacity_kg=kg, volume_capacity_l=litres, skills=tuple(skills))
+
+
+def day(orders, vehicles, **kw):
+    stops = consolidate_stops(orders, max_parcels=10)
+    dur, dist = line_matrices(len(stops) + 1)
+    return build_day_model(orders, stops, vehicles, [DEPOT], dur, dist, **kw)
+
+
+class TestLoadQuantities:
+    def test_weight_and_volume_become_quantities_in_grams_and_millilitres(self):
+        model = day([cargo("a", kg=12.5, litres=80), cargo("b", kg=0.0004)],
+                    [skilled_van("v1", kg=750, litres=4000), skilled_van("v2")])
+        weight, volume = model.problem.quantities
+        assert (weight.name, weight.unit, list(weight.demand)) == ("weight", "kg", [0, 12_500, 1])  # rounded up
+        assert list(volume.demand) == [0, 80_000, 0]
+        assert [v.capacities for v in model.problem.vehicles] == [(750_000, 4_000_000), (None, None)]
+        assert model.problem.capacity(1, 0) == 12_501  # unlimited: the day's total, never an overflow
+
+    def test_a_day_without_weights_or_without_limits_has_no_extra_quantities(self):
+        assert day([cargo("a")], [skilled_van("v1", kg=750)]).problem.quantities == []
+        assert day([cargo("a", kg=30)], [skilled_van("v1")]).problem.quantities == []
+
+    def test_an_order_heavier_than_every_vehicle_is_unserved_as_too_heavy(self):
+        model = day([cargo("sofa", kg=900)], [skilled_van("v1", kg=750), skilled_van("v2", kg=600)])
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.TOO_HEAVY
+        assert detail == "900 kg, the largest vehicle carries 750 kg"
+
+    def test_an_order_bulkier_than_every_vehicle_is_unserved_as_too_bulky(self):
+        model = day([cargo("wardrobe", litres=5000)], [skilled_van("v1", litres=4000)])
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.TOO_BULKY
+        assert "5000 l" in detail and "4000 l" in detail
+
+    def test_routes_and_visits_carry_their_weight_and_volume(self):
+        model = day([cargo("a", kg=10, litres=30), cargo("b", kg=5)], [skilled_van("v1", kg=750)])
+        route = schedule_route(model, 0, [1, 2])
+        assert (route.weight_kg, route.volume_l) == (15, 30)
+        assert [v.weight_kg for v in route.visits] == [10, 5]
+
+
+class TestSkills:
+    def test_a_stop_needing_a_skill_may_only_be_served_by_vehicles_with_it(self):
+        model = day([cargo("milk", skills=["cold_chain"]), cargo("book")],
+                    [skilled_van("v1"), skilled_van("cold", skills=["cold_chain", "two_person"])])
+        assert model.problem.allowed_vehicles == {1: [1]}
+
+    def test_skills_intersect_with_a_lock(self):
+        vans = [skilled_van("v1", skills=["two_person"]), skilled_van("v2", skills=["two_person"]), skilled_van("v3")]
+        model = day([cargo("sofa", skills=["two_person"]), cargo("fridge", skills=["two_person"])], vans,
+                    locks={"sofa": "v2", "fridge": "v3"})
+        assert model.problem.allowed_vehicles == {1: [1], 2: []}
+        reason, detail = explain_unserved(model, model.stops[1])
+        assert reason is UnservedReason.LOCKED_CONFLICT and "lacks two_person" in detail
+
+    def test_an_order_needing_a_skill_nobody_has_is_unserved_naming_the_skill(self):
+        model = day([cargo("oven", skills=["installation", "two_person"])], [skilled_van("v1", skills=["two_person"])])
+        assert model.problem.allowed_vehicles == {1: []}
+        plan = plan_from_solution(model, RoutingSolution([[]], [1], 0, "test", 0.0), date="2026-11-24")
+        (unserved,) = plan.unserved
+        assert unserved.reason is UnservedReason.SKILL_MISSING
+        assert "installation" in unserved.detail and "two_person" not in unserved.detail
+
+    def test_capacity_reasons_look_only_at_vehicles_with_the_skills(self):
+        vans = [skilled_van("big", kg=2000), skilled_van("cold", skills=["cold_chain"], kg=500)]
+        model = day([cargo("freezer", kg=800, skills=["cold_chain"])], vans)
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.TOO_HEAVY
+        assert detail == "800 kg, the largest vehicle with cold_chain carries 500 kg"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optimizer.checker import check_solution
 from optimizer.engine.ortools_solver import evaluate_in_ortools, solve_ortools
 from optimizer.problem import RoutingSolution, VehicleSpec
 
@@ -190,3 +191,36 @@ def test_large_problems_switch_off_the_insertion_lns_operators_that_ignore_the_t
     large = search_parameters(1.0, n_nodes=LARGE_PROBLEM_NODES + 1).local_search_operators
     assert small.use_global_cheapest_insertion_path_lns != large.use_global_cheapest_insertion_path_lns
     assert large.use_relocate_path_global_cheapest_insertion_insert_unperformed == 2  # BOOL_FALSE
+
+
+def heavy_day(capacities):
+    """One van of 100 parcels; three optional 300 kg stops worth serving, one light stop."""
+    van = vehicle(capacities=capacities)
+    return make_problem([(0, 0), (10, 0), (20, 0), (30, 0), (40, 0)], vehicles=[van],
+                        weight_kg=[0, 300, 300, 300, 5], penalty=[0, 10_000, 10_000, 10_000, 10_000])
+
+
+def test_a_van_full_by_weight_but_not_by_parcels_takes_no_more_heavy_orders():
+    problem = heavy_day((750_000,))
+    solution = solve_ortools(problem, 1.0)
+    heavy = [n for n in solution.routes[0] if n in (1, 2, 3)]
+    assert len(heavy) == 2 and 4 in solution.routes[0]
+    assert len(solution.dropped) == 1
+    assert check_solution(problem, solution).feasible
+
+
+def test_a_van_without_a_weight_capacity_takes_every_heavy_order():
+    solution = solve_ortools(heavy_day((None,)), 1.0)
+    assert served(solution.routes) == [1, 2, 3, 4]
+
+
+def test_evaluate_in_ortools_rejects_an_overweight_route():
+    feasible, _ = evaluate_in_ortools(heavy_day((750_000,)), [[1, 2, 3]])
+    assert not feasible
+
+
+def test_a_stop_no_vehicle_may_serve_is_dropped():
+    problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[vehicle(), vehicle()], allowed_vehicles={2: []},
+                           penalty=[0, 10_000, 10_000])
+    solution = solve_ortools(problem, 0.5)
+    assert solution.dropped == [2]

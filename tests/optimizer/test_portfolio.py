@@ -186,3 +186,34 @@ def test_concurrent_solves_do_not_share_the_worker():
         assert check_solution(problem, results[i]).feasible
     # While one thread relays with PyVRP, the other runs OR-Tools alone.
     assert any(r.meta.get("fallback", "").startswith("pyvrp worker busy") for r in results.values())
+
+
+def cold_chain_day(seed: int = 3, n: int = 24):
+    """A day of ``n`` orders, every third one cold-chain, some heavy; two plain vans and one cold van."""
+    from optimizer.dayplan import build_day_model, consolidate_stops
+    from optimizer.domain import Depot, Order, TimeWindow, Vehicle
+
+    rng = np.random.default_rng(seed)
+    pts = np.vstack([[500, 500], rng.integers(0, 3000, size=(n, 2))]).astype(float)
+    matrix = np.rint(np.linalg.norm(pts[:, None] - pts[None, :], axis=2) / 5).astype(np.int64)
+    orders = [Order(id=f"o{k}", lat=57.7, lon=11.9, window=TimeWindow(8 * 3600, 14 * 3600),
+                    skills=("cold_chain",) if k % 3 == 0 else (), weight_kg=float(rng.integers(1, 60)))
+              for k in range(n)]
+    vans = [Vehicle(id=f"van-{k}", depot_id="d", capacity=20, shift=TimeWindow(8 * 3600, 16 * 3600),
+                    weight_capacity_kg=400, skills=("cold_chain",) if k == 0 else ()) for k in range(3)]
+    stops = consolidate_stops(orders, max_parcels=20)
+    return build_day_model(orders, stops, vans, [Depot("d", "Depot", 57.7, 11.9)], matrix, matrix * 5)
+
+
+def test_a_cold_chain_order_is_only_ever_on_the_cold_chain_van_by_every_engine():
+    from optimizer.engine.pyvrp_solver import solve_pyvrp
+
+    model = cold_chain_day()
+    problem = model.problem
+    cold = {model.stop_node(k) for k, s in enumerate(model.stops) if "cold_chain" in s.skills}
+    for engine, solution in (("ortools", solve_ortools(problem, 1.0)), ("pyvrp", solve_pyvrp(problem, 1.0)),
+                             ("auto", solve(problem, 1.5))):
+        report = check_solution(problem, solution)
+        assert report.feasible, (engine, report.violations)
+        assert all(node not in cold for route in solution.routes[1:] for node in route), engine
+        assert cold & set(solution.routes[0]), engine

@@ -296,3 +296,43 @@ def test_a_finer_cost_scale_searches_exactly_like_the_reference_scale():
         runs.append((read_solution(model, problem, result.best), result.cost() / search_factor(problem)))
     assert search_factor(day(1000, 10**6)) == 1000.0
     assert runs[0] == runs[1]
+
+
+def heavy_day(capacities):
+    """One van of 100 parcels; three optional 300 kg stops worth serving, one light stop."""
+    van = VehicleSpec(0, 100, *OPEN, capacities=capacities)
+    return make_problem([(0, 0), (10, 0), (20, 0), (30, 0), (40, 0)], vehicles=[van],
+                        weight_kg=[0, 300, 300, 300, 5], penalty=[0, 10_000, 10_000, 10_000, 10_000])
+
+
+def test_a_van_full_by_weight_but_not_by_parcels_takes_no_more_heavy_orders():
+    problem = heavy_day((750_000,))
+    solution = solve_pyvrp(problem, 0.5)
+    assert solution.meta["feasible"]
+    assert len([n for n in solution.routes[0] if n in (1, 2, 3)]) == 2 and 4 in solution.routes[0]
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    assert report.objective == solution.objective
+
+
+def test_weight_is_a_second_load_dimension_and_an_unlimited_capacity_the_days_total():
+    from optimizer.engine.pyvrp_solver import build_data
+
+    data = build_data(heavy_day((None,))).data
+    assert list(data.vehicle_type(0).capacity) == [100, 905_000]
+    assert [list(c.delivery) for c in data.clients()] == [[1, 300_000], [1, 300_000], [1, 300_000], [1, 5_000]]
+    assert sorted(n for r in solve_pyvrp(heavy_day((None,)), 0.3).routes for n in r) == [1, 2, 3, 4]
+
+
+def test_a_stop_heavier_than_every_van_is_screened_out():
+    problem = heavy_day((250_000,))
+    solution = solve_pyvrp(problem, 0.3)
+    assert sorted(solution.meta["unservable"]) == [1, 2, 3]
+    assert solution.routes[0] == [4]
+
+
+def test_a_stop_no_vehicle_may_serve_is_screened_out_and_dropped():
+    problem = make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[VehicleSpec(0, 10, *OPEN)] * 2,
+                           allowed_vehicles={2: []}, penalty=[0, 10_000, 10_000])
+    solution = solve_pyvrp(problem, 0.3)
+    assert solution.meta["unservable"] == [2] and solution.dropped == [2]
