@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import Depot, TimeWindow, Vehicle, parse_hhmm
+from optimizer.domain import SKILLS, Depot, TimeWindow, Vehicle, parse_hhmm, parse_skills
 from scheduling.orders_csv import PickupPointRef, ServiceTimes
 
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -61,12 +61,20 @@ class FleetSpec(_Strict):
     cost_per_hour: float = Field(default=320.0, ge=0)
     fixed_cost: float = Field(default=600.0, ge=0)
     kind: str = "van"
+    weight_capacity_kg: float | None = Field(default=None, gt=0, description="kilograms; leave out for unlimited")
+    volume_capacity_l: float | None = Field(default=None, gt=0, description="litres of load space; leave out for unlimited")
+    skills: list[str] = Field(default_factory=list, description=f"what the crew and vehicle can do: {', '.join(SKILLS)}")
 
     @field_validator("shift")
     @classmethod
     def _shift(cls, v: str) -> str:
         _window(v)
         return v
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v: list[str]) -> list[str]:
+        return list(parse_skills("|".join(v)))
 
 
 class TierSpec(_Strict):
@@ -80,6 +88,8 @@ class ServiceSpec(_Strict):
     home_base_s: int = Field(default=120, ge=0)
     per_parcel_s: int = Field(default=30, ge=0)
     bulky_extra_s: int = Field(default=240, ge=0)
+    installation_s: int = Field(default=1800, ge=0, le=8 * 3600,
+                                description="seconds added to an order that needs installation")
     pickup_base_s: int = Field(default=300, ge=0)
     pickup_per_parcel_s: int = Field(default=20, ge=0)
 
@@ -236,6 +246,9 @@ class Scenario:
                         cost_per_hour=f.cost_per_hour,
                         fixed_cost=f.fixed_cost,
                         kind=f.kind,
+                        weight_capacity_kg=f.weight_capacity_kg,
+                        volume_capacity_l=f.volume_capacity_l,
+                        skills=tuple(f.skills),
                     )
                 )
         return out
@@ -248,7 +261,7 @@ class Scenario:
 
     def service_times(self) -> ServiceTimes:
         s = self.spec.service
-        return ServiceTimes(s.home_base_s, s.per_parcel_s, s.bulky_extra_s)
+        return ServiceTimes(s.home_base_s, s.per_parcel_s, s.bulky_extra_s, s.installation_s)
 
     def drop_penalties(self) -> dict[str, float]:
         return {name: t.drop_penalty for name, t in self.spec.tiers.items()}

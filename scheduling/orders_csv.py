@@ -16,6 +16,11 @@ pickup_point_id     no        deliver to this pickup point instead of the addres
 tier                no        member tier (default ``ordinary``)
 customer_id         no        the customer's id
 bulky               no        ``yes`` for heavy or bulky parcels (longer handling)
+weight_kg           no        weight of the order in kilograms, a number >= 0 (default 0)
+volume_l            no        volume of the order in litres, a number >= 0 (default 0)
+skills              no        what the vehicle must have: ``two_person``, ``cold_chain``,
+                              ``installation`` (adds the scenario's installation time),
+                              several separated by ``|`` (default none)
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
 shop                no        the shop the order belongs to (its name in lastmile)
 order_ref           no        the shop's order reference; with ``shop``, matches a booking
@@ -46,6 +51,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -54,32 +60,38 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm
+from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm, parse_skills
 from scheduling.csv_cells import csv_writer, unquote_cell
 
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
+    "weight_kg", "volume_l", "skills",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 DELIMITERS = (",", ";", "\t")
 FIELD_LIMIT = csv.field_size_limit()  # characters in one field (131072 = 128 KB, Python's default)
 MAX_ORDERS_ENV = "LASTMILE_MAX_ORDERS_PER_DAY"
 DEFAULT_MAX_ORDERS_PER_DAY = 5000
+MAX_WEIGHT_KG = 100_000  # more than any road vehicle carries: a typo, not an order
+MAX_VOLUME_L = 1_000_000
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 
 
 @dataclass(frozen=True)
 class ServiceTimes:
-    """Handling time at a home address: base plus per parcel, plus extra for bulky items (seconds)."""
+    """Handling time at a home address: base plus per parcel, plus extra for bulky items, plus the
+    installation time of an order that needs ``installation`` (seconds)."""
 
     base_s: int = 120
     per_parcel_s: int = 30
     bulky_extra_s: int = 240
+    installation_s: int = 1800
 
-    def for_order(self, parcels: int, bulky: bool) -> int:
-        return self.base_s + self.per_parcel_s * (parcels - 1) + (self.bulky_extra_s if bulky else 0)
+    def for_order(self, parcels: int, bulky: bool, skills: Sequence[str] = ()) -> int:
+        extra = (self.bulky_extra_s if bulky else 0) + (self.installation_s if "installation" in skills else 0)
+        return self.base_s + self.per_parcel_s * (parcels - 1) + extra
 
 
 @dataclass(frozen=True)
@@ -271,6 +283,9 @@ class _Row(BaseModel):
     tier: str = "ordinary"
     customer_id: str = ""
     bulky: bool = False
+    weight_kg: float = 0.0
+    volume_l: float = 0.0
+    skills: tuple[str, ...] = ()
     first_choice: str | None = None
     shop: str = Field(default="", max_length=120)
     order_ref: str = Field(default="", max_length=80)
@@ -285,6 +300,28 @@ class _Row(BaseModel):
     @classmethod
     def _blank_parcels(cls, v: object) -> object:
         return 1 if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("weight_kg", "volume_l", mode="before")
+    @classmethod
+    def _amount(cls, v: object, info) -> float:
+        unit, most = ("kilograms", MAX_WEIGHT_KG) if info.field_name == "weight_kg" else ("litres", MAX_VOLUME_L)
+        text = str(v).strip() if v is not None else ""
+        if not text:
+            return 0.0
+        if re.fullmatch(r"[+-]?\d+,\d+", text):  # a decimal comma, as a European spreadsheet writes it
+            text = text.replace(",", ".")
+        try:
+            amount = float(text)
+        except ValueError:
+            amount = math.nan
+        if not math.isfinite(amount) or not 0 <= amount <= most:
+            raise ValueError(f"must be a number of {unit} from 0 to {most:,} (such as 12.5), or empty for 0")
+        return amount
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _skills(cls, v: object) -> tuple[str, ...]:
+        return parse_skills("" if v is None else str(v))
 
     @field_validator("tier", mode="before")
     @classmethod
@@ -403,13 +440,16 @@ def parse_orders(
                 lon=float(lon),  # type: ignore[arg-type]
                 window=TimeWindow(row.slot_start, row.slot_end),
                 parcels=row.parcels,
-                service_s=service.for_order(row.parcels, row.bulky),
+                service_s=service.for_order(row.parcels, row.bulky, row.skills),
                 address=row.address or (pickup_points[row.pickup_point_id].name if row.pickup_point_id else ""),
                 customer_id=row.customer_id,
                 tier=row.tier,
                 pickup_point_id=row.pickup_point_id,
                 first_choice=row.first_choice,
                 bulky=row.bulky,
+                weight_kg=row.weight_kg,
+                volume_l=row.volume_l,
+                skills=row.skills,
                 source="file",
                 shop=row.shop,
                 order_ref=row.order_ref,
@@ -456,5 +496,8 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     o.shop,
                     o.order_ref,
                     o.instructions,
+                    f"{o.weight_kg:g}" if o.weight_kg else "",
+                    f"{o.volume_l:g}" if o.volume_l else "",
+                    "|".join(o.skills),
                 ]
             )

@@ -69,3 +69,24 @@ def test_a_bad_shift_and_unknown_fields_are_refused(tmp_path):
 def test_an_unknown_scenario_lists_the_builtin_ones():
     with pytest.raises(ScenarioError, match="gothenburg"):
         load_scenario("atlantis")
+
+
+def test_vans_carry_a_weight_and_volume_capacity_and_installation_has_its_own_time(gothenburg_scenario):
+    van = gothenburg_scenario.vehicles()[0]
+    assert (van.weight_capacity_kg, van.volume_capacity_l, van.skills) == (1100, 10500, ())
+    assert gothenburg_scenario.service_times().installation_s == 1800
+
+
+def test_fleet_skills_are_read_and_an_unknown_skill_is_refused_naming_the_field(tmp_path):
+    with_skills = copy_scenario(tmp_path, lambda t: t.replace("    count: 8\n", "    count: 8\n    skills: [cold_chain, two_person]\n"))
+    assert load_scenario(with_skills).vehicles()[0].skills == ("cold_chain", "two_person")
+    (tmp_path / "sc").rename(tmp_path / "first")
+    unknown = copy_scenario(tmp_path, lambda t: t.replace("    count: 8\n", "    count: 8\n    skills: [crane]\n"))
+    with pytest.raises(ScenarioError, match=r"fleet\.0\.skills: .*unknown skill 'crane'; use one of two_person"):
+        load_scenario(unknown)
+
+
+def test_a_weight_capacity_of_zero_is_refused_naming_the_field(tmp_path):
+    folder = copy_scenario(tmp_path, lambda t: t.replace("weight_capacity_kg: 1100", "weight_capacity_kg: 0"))
+    with pytest.raises(ScenarioError, match=r"fleet\.0\.weight_capacity_kg"):
+        load_scenario(folder)

@@ -162,3 +162,45 @@ def test_an_order_file_written_with_neutralized_cells_reads_back_as_it_was(tmp_p
     write_orders_csv(orders, path)
     assert "'=HYPERLINK" in path.read_text(encoding="utf-8")
     assert parse_orders(path)[0].address == '=HYPERLINK("http://evil.example","x")'
+
+
+CARGO = """order_id,lat,lon,slot_start,slot_end,weight_kg,volume_l,skills
+S1,57.70,11.97,08:00,10:00,85.5,2400,two_person|installation
+S2,57.71,11.96,10:00,12:00,,,
+S3,57.71,11.96,10:00,12:00,3,12,cold_chain
+"""
+
+
+def test_weight_volume_and_skills_are_read_and_installation_lengthens_the_service():
+    s1, s2, s3 = parse_orders(CARGO, service=ServiceTimes(installation_s=2400))
+    assert (s1.weight_kg, s1.volume_l, s1.skills) == (85.5, 2400.0, ("installation", "two_person"))
+    assert (s2.weight_kg, s2.volume_l, s2.skills) == (0.0, 0.0, ())  # empty: weighs nothing, needs nothing
+    assert s3.skills == ("cold_chain",)
+    assert s1.service_s == ServiceTimes().for_order(1, False) + 2400
+    assert s3.service_s == ServiceTimes().for_order(1, False)
+
+
+def test_a_negative_weight_a_bad_volume_and_an_unknown_skill_are_refused_with_line_and_column():
+    text = CARGO + "S4,57.7,11.9,08:00,10:00,-3,lots,freezer\n"
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(text)
+    assert err.value.problems == [
+        "line 5, column weight_kg: must be a number of kilograms from 0 to 100,000 (such as 12.5), or empty for 0 (got '-3')",
+        "line 5, column volume_l: must be a number of litres from 0 to 1,000,000 (such as 12.5), or empty for 0 (got 'lots')",
+        "line 5, column skills: unknown skill 'freezer'; use one of two_person, cold_chain, installation "
+        "(several separated by |) (got 'freezer')",
+    ]
+
+
+def test_a_european_file_may_write_weights_with_a_decimal_comma():
+    (order,) = parse_orders("order_id;lat;lon;slot_start;slot_end;weight_kg\nA1;57,7;11,9;08:00;10:00;12,5\n")
+    assert order.weight_kg == 12.5
+
+
+def test_weights_volumes_and_skills_survive_a_written_order_file(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    path = tmp_path / "day.csv"
+    write_orders_csv(parse_orders(CARGO), path)
+    again = parse_orders(path)
+    assert [(o.weight_kg, o.volume_l, o.skills) for o in again] == [(o.weight_kg, o.volume_l, o.skills) for o in parse_orders(CARGO)]
