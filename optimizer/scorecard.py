@@ -43,6 +43,12 @@ class Scorecard:
     pickup_share: float  # served orders delivered to a pickup point
     currency: str = "SEK"
     per_vehicle: list[dict] = field(default_factory=list)
+    # Weight (kg) and volume (litres) carried over the capacity of the used vehicles that have one
+    # in it; None when no used vehicle has such a capacity (unlimited is no share).
+    weight_kg: float = 0.0
+    volume_l: float = 0.0
+    weight_utilization: float | None = None
+    volume_utilization: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +65,8 @@ def build_scorecard(
     vehicle_by_id = {v.id: v for v in vehicles}
     served = late = matched = pickups = stops = parcels = capacity = 0
     km = hours = transport = labour = fixed = 0.0
+    weight = volume = 0.0
+    limited = {"weight": [0.0, 0.0], "volume": [0.0, 0.0]}  # carried, capacity over vehicles with a limit
     per_vehicle = []
     for route in plan.routes:
         if not route.visits:
@@ -74,6 +82,13 @@ def build_scorecard(
         parcels += route.load
         capacity += v.capacity
         stops += len(route.visits)
+        weight += route.weight_kg
+        volume += route.volume_l
+        for name, carried, cap in (("weight", route.weight_kg, v.weight_capacity_kg),
+                                   ("volume", route.volume_l, v.volume_capacity_l)):
+            if cap is not None:
+                limited[name][0] += carried
+                limited[name][1] += cap
         route_late = 0
         for visit in route.visits:
             for oid in visit.order_ids:
@@ -93,6 +108,10 @@ def build_scorecard(
                 "capacity": v.capacity,
                 "km": round(route_km, 2),
                 "hours": round(route_h, 2),
+                "weight_kg": route.weight_kg,
+                "weight_capacity_kg": v.weight_capacity_kg,
+                "volume_l": route.volume_l,
+                "volume_capacity_l": v.volume_capacity_l,
                 "late_orders": route_late,
                 "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost, 2),
             }
@@ -122,6 +141,10 @@ def build_scorecard(
         pickup_share=_share(pickups, served),
         currency=currency,
         per_vehicle=per_vehicle,
+        weight_kg=round(weight, 3),
+        volume_l=round(volume, 3),
+        weight_utilization=_share(*limited["weight"]) if limited["weight"][1] else None,
+        volume_utilization=_share(*limited["volume"]) if limited["volume"][1] else None,
     )
 
 

@@ -25,6 +25,9 @@ DRIVER_SHEET_COLUMNS = (
     "load_after",
     "lat",
     "lon",
+    "weight_kg",
+    "volume_l",
+    "skills",
 )
 
 
@@ -49,6 +52,9 @@ def plan_to_dict(result: DayResult) -> dict:
                 "cost_per_km": v.cost_per_km,
                 "cost_per_hour": v.cost_per_hour,
                 "fixed_cost": v.fixed_cost,
+                "weight_capacity_kg": v.weight_capacity_kg,
+                "volume_capacity_l": v.volume_capacity_l,
+                "skills": list(v.skills),
             }
             for v in result.model.vehicles
         ],
@@ -62,6 +68,8 @@ def plan_to_dict(result: DayResult) -> dict:
                 "end": hhmm(r.end),
                 "distance_m": r.distance_m,
                 "load": r.load,
+                "weight_kg": r.weight_kg,
+                "volume_l": r.volume_l,
                 "stops": [
                     {
                         "seq": k + 1,
@@ -80,6 +88,9 @@ def plan_to_dict(result: DayResult) -> dict:
                         "arrival": hhmm(v.arrival),
                         "departure": hhmm(v.departure),
                         "load_after": v.load_after,
+                        "weight_kg": v.weight_kg,
+                        "volume_l": v.volume_l,
+                        "skills": list(v.skills),
                     }
                     for k, v in enumerate(r.visits)
                 ],
@@ -103,6 +114,9 @@ def plan_to_dict(result: DayResult) -> dict:
                 "pickup_point_id": o.pickup_point_id,
                 "customer_id": o.customer_id,
                 "first_choice": o.first_choice,
+                "weight_kg": o.weight_kg,
+                "volume_l": o.volume_l,
+                "skills": list(o.skills),
             }
             for o in result.orders
         ],
@@ -110,6 +124,9 @@ def plan_to_dict(result: DayResult) -> dict:
 
 
 def write_driver_sheet(result: DayResult, path: Path) -> None:
+    """One row per stop in :data:`DRIVER_SHEET_COLUMNS` order; weight (kg) and volume (litres)
+    are empty when the stop's orders give none, ``skills`` lists what the stop needs
+    (``two_person``, ``cold_chain``, ``installation``)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv_writer(f)
         w.writerow(DRIVER_SHEET_COLUMNS)
@@ -130,6 +147,9 @@ def write_driver_sheet(result: DayResult, path: Path) -> None:
                         v.load_after,
                         f"{v.lat:.6f}",
                         f"{v.lon:.6f}",
+                        f"{v.weight_kg:g}" if v.weight_kg else "",
+                        f"{v.volume_l:g}" if v.volume_l else "",
+                        " ".join(v.skills),
                     ]
                 )
 

@@ -200,11 +200,16 @@ def _events(db: Database, scenario_name: str, date: str) -> dict[str, list[Deliv
 
 def _stop(d: dict, order_ids: list[str] | None = None, orders: dict[str, Order] | None = None, suffix: str = "") -> Stop:
     ids = tuple(order_ids if order_ids is not None else d["order_ids"])
-    parcels = sum(orders[o].parcels for o in ids) if orders and order_ids is not None else int(d["parcels"])
+    split = bool(orders) and order_ids is not None
+    parcels = sum(orders[o].parcels for o in ids) if split else int(d["parcels"])
+    weight = sum(orders[o].weight_kg for o in ids) if split else float(d.get("weight_kg") or 0.0)
+    volume = sum(orders[o].volume_l for o in ids) if split else float(d.get("volume_l") or 0.0)
+    skills = sorted({k for o in ids for k in orders[o].skills}) if split else sorted(d.get("skills") or ())
     return Stop(id=d["stop_id"] + suffix, lat=d["lat"], lon=d["lon"], order_ids=ids, parcels=parcels,
                 window=TimeWindow(int(d["window_start_s"]), int(d["window_end_s"])),
                 service_s=max(0, int(d["departure_s"]) - int(d["start_s"])),
-                pickup_point_id=d.get("pickup_point_id"), address=d.get("address") or "")
+                pickup_point_id=d.get("pickup_point_id"), address=d.get("address") or "",
+                weight_kg=weight, volume_l=volume, skills=tuple(skills))
 
 
 def _visit(d: dict) -> Visit:

@@ -46,3 +46,24 @@ def test_scorecard_counts_late_orders_costs_and_first_choices():
 def test_empty_plan_has_zero_rates_not_errors():
     sc = build_scorecard(Plan("2026-11-24", [], []), [], [])
     assert sc.on_time_rate == 0.0 and sc.cost_per_order == 0.0
+
+
+def test_weight_and_volume_utilization_count_only_vehicles_with_such_a_capacity():
+    vehicles = [Vehicle("v1", "d", 10, TimeWindow(8 * H, 20 * H), weight_capacity_kg=750),
+                Vehicle("v2", "d", 10, TimeWindow(8 * H, 20 * H))]
+    orders = [Order("a", 0, 0, TimeWindow(8 * H, 10 * H), weight_kg=300), Order("b", 0, 0, TimeWindow(8 * H, 10 * H))]
+    routes = [Route("v1", "d", (visit("a", 9 * H),), start=8 * H, end=10 * H, distance_m=1000, load=1, weight_kg=300),
+              Route("v2", "d", (visit("b", 9 * H),), start=8 * H, end=10 * H, distance_m=1000, load=1, weight_kg=200)]
+    sc = build_scorecard(Plan("2026-11-24", routes, []), orders, vehicles)
+    assert sc.weight_kg == 500
+    assert sc.weight_utilization == pytest.approx(0.4)  # 300 of 750 kg; v2 is unlimited
+    assert sc.volume_utilization is None
+    assert sc.per_vehicle[0]["weight_kg"] == 300 and sc.per_vehicle[0]["weight_capacity_kg"] == 750
+
+
+def test_unserved_orders_that_are_too_heavy_or_need_a_missing_skill_are_counted_by_reason():
+    vehicles = [Vehicle("v1", "d", 10, TimeWindow(8 * H, 20 * H))]
+    orders = [Order("a", 0, 0, TimeWindow(8 * H, 10 * H)), Order("b", 0, 0, TimeWindow(8 * H, 10 * H))]
+    plan = Plan("2026-11-24", [], [Unserved("a", "a", UnservedReason.TOO_HEAVY),
+                                   Unserved("b", "b", UnservedReason.SKILL_MISSING, "needs cold_chain")])
+    assert build_scorecard(plan, orders, vehicles).unserved_by_reason == {"skill_missing": 1, "too_heavy": 1}

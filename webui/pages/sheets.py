@@ -39,11 +39,17 @@ def _window(stop: dict) -> str:
     return f"{hhmm(stop['window_start_s'])}-{hhmm(stop['window_end_s'])}"
 
 
+def _amount(value: float | None) -> str:
+    """A stop's kilograms or litres for the sheet; empty when it has none (plans saved before them too)."""
+    return f"{value:g}" if value else ""
+
+
 def sheet_rows(route: dict) -> list[list]:
     """The CSV rows of one route, in :data:`scenarios.export.DRIVER_SHEET_COLUMNS` order."""
     return [
         [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
-         _window(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}"]
+         _window(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
+         _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ())]
         for s in route["stops"]
     ]
 

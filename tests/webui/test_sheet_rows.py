@@ -1,0 +1,22 @@
+"""The driver sheet's rows say what each stop weighs, how much room it takes and what it needs."""
+
+from scenarios.export import DRIVER_SHEET_COLUMNS
+from webui.pages.sheets import sheet_rows
+
+
+def stop(**extra):
+    base = {"seq": 1, "stop_id": "S1", "order_ids": ["S1"], "address": "Storgatan 1", "pickup_point_id": None,
+            "window_start_s": 8 * 3600, "window_end_s": 10 * 3600, "arrival": "08:20", "departure": "08:50",
+            "parcels": 1, "load_after": 0, "lat": 57.7, "lon": 11.9}
+    return base | extra
+
+
+def test_a_stop_shows_its_weight_volume_and_skills_in_the_sheet_columns():
+    (row,) = sheet_rows({"vehicle_id": "van-1", "stops": [stop(weight_kg=85.5, volume_l=2400, skills=["installation", "two_person"])]})
+    cells = dict(zip(DRIVER_SHEET_COLUMNS, row))
+    assert (cells["weight_kg"], cells["volume_l"], cells["skills"]) == ("85.5", "2400", "installation two_person")
+
+
+def test_a_stop_of_a_plan_saved_before_weights_leaves_those_cells_empty():
+    (row,) = sheet_rows({"vehicle_id": "van-1", "stops": [stop()]})
+    assert row[-3:] == ["", "", ""] and len(row) == len(DRIVER_SHEET_COLUMNS)
