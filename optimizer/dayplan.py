@@ -107,11 +107,14 @@ def consolidate_stops(
     max_parcels: int,
     pickup_service: PickupStopService = PickupStopService(),
     tier_rank: Mapping[str, int] | None = None,
+    max_weight_kg: float | None = None,
+    max_volume_l: float | None = None,
 ) -> list[Stop]:
     """Turn orders into stops.
 
     A home delivery is its own stop. Orders for the same pickup point share one stop as long
-    as their booked windows overlap and the parcels fit in one van; otherwise the point gets
+    as their booked windows overlap and the parcels (and the kilograms and litres, when
+    ``max_weight_kg``/``max_volume_l`` are given) fit in one van; otherwise the point gets
     as few stops as that allows (greedy by window end). A consolidated stop's window is the
     intersection of its orders' windows, so serving the stop in time serves each order in time.
     A stop's weight and volume are its orders' sums, its skills their union.
@@ -142,7 +145,7 @@ def consolidate_stops(
     for point_id in sorted(by_point):
         group: list[Order] = []
         window: TimeWindow | None = None
-        parcels = 0
+        parcels, kg, litres = 0, 0.0, 0.0
 
         def close_group() -> None:
             if not group:
@@ -172,12 +175,16 @@ def consolidate_stops(
             # no van can be expected to hit: they are not an overlap.
             if joined is not None and joined.start == joined.end and o.window.end > o.window.start:
                 joined = None
-            if group and (joined is None or parcels + o.parcels > max_parcels):
+            too_much = (parcels + o.parcels > max_parcels
+                        or (max_weight_kg is not None and kg + o.weight_kg > max_weight_kg)
+                        or (max_volume_l is not None and litres + o.volume_l > max_volume_l))
+            if group and (joined is None or too_much):
                 close_group()
-                group, window, parcels = [], None, 0
+                group, window, parcels, kg, litres = [], None, 0, 0.0, 0.0
                 joined = o.window
             group.append(o)
             window, parcels = joined, parcels + o.parcels
+            kg, litres = kg + o.weight_kg, litres + o.volume_l
         close_group()
     return stops
 

@@ -109,9 +109,14 @@ def _insertion_start(model: DayModel, orders: Sequence[Order]) -> RoutingSolutio
 def day_stops(scenario: Scenario, orders: Sequence[Order]) -> list[Stop]:
     s = scenario.spec.service
     tiers = list(scenario.spec.tiers)
+    vehicles = scenario.vehicles()
+    kg = [v.weight_capacity_kg for v in vehicles]
+    litres = [v.volume_capacity_l for v in vehicles]
     return consolidate_stops(
         orders,
-        max_parcels=max(v.capacity for v in scenario.vehicles()),
+        max_parcels=max(v.capacity for v in vehicles),
+        max_weight_kg=None if None in kg else max(kg),  # one unlimited van carries any pickup stop
+        max_volume_l=None if None in litres else max(litres),
         pickup_service=PickupStopService(s.pickup_base_s, s.pickup_per_parcel_s),
         tier_rank={t: i for i, t in enumerate(tiers)},
     )

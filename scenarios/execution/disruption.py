@@ -393,9 +393,11 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             back = free + int(duration[pos, home])
             if not own and back <= from_s:  # its round is done and it is home again
                 pos, free = home, back
-        carried = sum(orders[o].parcels for d in prefix for o in d["order_ids"] if o in p.failed_orders and o in orders)
-        cap = max(0, v.capacity - carried)
-        starts.append((dataclasses.replace(v, capacity=cap, fixed_cost=0.0,
+        failed = [orders[o] for d in prefix for o in d["order_ids"] if o in p.failed_orders and o in orders]
+        cap = max(0, v.capacity - sum(o.parcels for o in failed))
+        kg = None if v.weight_capacity_kg is None else max(0.0, v.weight_capacity_kg - sum(o.weight_kg for o in failed))
+        litres = None if v.volume_capacity_l is None else max(0.0, v.volume_capacity_l - sum(o.volume_l for o in failed))
+        starts.append((dataclasses.replace(v, capacity=cap, weight_capacity_kg=kg, volume_capacity_l=litres, fixed_cost=0.0,
                                            shift=TimeWindow(max(from_s, free), max(from_s, free, v.shift.end))),
                        pos, home, own))
 

@@ -288,3 +288,9 @@ class TestSkills:
         reason, detail = explain_unserved(model, model.stops[0])
         assert reason is UnservedReason.TOO_HEAVY
         assert detail == "800 kg, the largest vehicle with cold_chain carries 500 kg"
+
+
+def test_a_pickup_stop_never_weighs_more_than_a_van_carries():
+    orders = [Order(f"o{i}", 57.7, 11.9, TimeWindow(8 * H, 12 * H), pickup_point_id="pp1", weight_kg=300) for i in range(5)]
+    stops = consolidate_stops(orders, max_parcels=10, max_weight_kg=750)
+    assert [s.weight_kg for s in stops] == [600, 600, 300]

@@ -217,3 +217,35 @@ def test_a_cold_chain_order_is_only_ever_on_the_cold_chain_van_by_every_engine()
         assert report.feasible, (engine, report.violations)
         assert all(node not in cold for route in solution.routes[1:] for node in route), engine
         assert cold & set(solution.routes[0]), engine
+
+
+def sofa_day():
+    """One van of 80 parcels and 4000 litres; three 1800-litre sofas and three small parcels, all near."""
+    from optimizer.dayplan import build_day_model, consolidate_stops
+    from optimizer.domain import Depot, Order, TimeWindow, Vehicle
+
+    orders = [Order(id=f"sofa{k}", lat=57.7, lon=11.9, window=TimeWindow(8 * 3600, 14 * 3600), volume_l=1800)
+              for k in range(3)]
+    orders += [Order(id=f"box{k}", lat=57.7, lon=11.9, window=TimeWindow(8 * 3600, 14 * 3600), volume_l=20)
+               for k in range(3)]
+    van = Vehicle(id="van-1", depot_id="d", capacity=80, shift=TimeWindow(8 * 3600, 16 * 3600), volume_capacity_l=4000)
+    stops = consolidate_stops(orders, max_parcels=80)
+    idx = np.arange(len(stops) + 1)
+    matrix = np.abs(idx[:, None] - idx[None, :]) * 120
+    return build_day_model(orders, stops, [van], [Depot("d", "Depot", 57.7, 11.9)], matrix, matrix * 10)
+
+
+def test_a_sofa_that_fits_by_count_but_not_by_volume_stays_off_the_full_van_in_every_engine():
+    from optimizer.dayplan import plan_from_solution
+    from optimizer.engine.pyvrp_solver import solve_pyvrp
+
+    model = sofa_day()
+    for engine, solution in (("ortools", solve_ortools(model.problem, 0.5)), ("pyvrp", solve_pyvrp(model.problem, 0.5)),
+                             ("auto", solve(model.problem, 1.0))):
+        report = check_solution(model.problem, solution)
+        assert report.feasible, (engine, report.violations)
+        plan = plan_from_solution(model, solution, date="2026-11-24")
+        served = plan.served_order_ids()
+        assert {"box0", "box1", "box2"} <= served and len([o for o in served if o.startswith("sofa")]) == 2, engine
+        assert plan.routes[0].volume_l <= 4000
+        assert [u.reason.value for u in plan.unserved] == ["fleet_full"], engine
