@@ -20,3 +20,22 @@ def test_a_stop_shows_its_weight_volume_and_skills_in_the_sheet_columns():
 def test_a_stop_of_a_plan_saved_before_weights_leaves_those_cells_empty():
     (row,) = sheet_rows({"vehicle_id": "van-1", "stops": [stop()]})
     assert row[-3:] == ["", "", ""] and len(row) == len(DRIVER_SHEET_COLUMNS)
+
+
+def test_the_printed_sheet_says_what_a_stop_needs_and_weighs(tmp_path):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from tests.webui.pages_support import small_day_config
+    from webui.app import create_app
+
+    app = create_app(small_day_config(tmp_path))
+    s = stop(weight_kg=85.5, volume_l=2400, skills=["installation", "two_person"], window="08:00-10:00", late=False)
+    route = {"vehicle_id": "van-1", "depot_id": "d", "start": "08:00", "end": "12:00", "load": 1, "weight_kg": 85.5,
+             "volume_l": 2400, "stops": [s]}
+    with app.test_request_context("/"):
+        page = render_template("sheet.html", plan=SimpleNamespace(id=1, date="2026-11-24"), route=route, stops=[s],
+                               vehicles=["van-1"], depot=None, colour="#333", km=12.0)
+    assert "needs: installation, two person" in page
+    assert "85.5 kg" in page and "2400 l" in page
