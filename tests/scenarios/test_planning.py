@@ -103,3 +103,22 @@ def test_acceptance_full_day_serves_98_percent_on_time(scenario, gothenburg, tmp
     assert sc.on_time_rate >= 0.98
     plan = json.loads(write_plan_files(result, gothenburg, tmp_path)["plan"].read_text())
     assert check_plan_file(plan, gothenburg) == []
+
+
+def test_a_gothenburg_day_with_weights_and_skills_explains_what_no_van_can_take(scenario, gothenburg):
+    import dataclasses
+
+    orders = generate_day(scenario, DAY, n_orders=12)
+    orders = [o for o in orders if o.pickup_point_id is None][:8]
+    heavy = [dataclasses.replace(o, weight_kg=400) for o in orders[:5]]  # 2000 kg: two 1100 kg vans at least
+    piano = dataclasses.replace(orders[5], weight_kg=1500)
+    fridge = dataclasses.replace(orders[6], skills=("cold_chain",))
+    day = plan_day(scenario, heavy + [piano, fridge, orders[7]], date=DAY.isoformat(), time_limit_s=2,
+                   engine="ortools", network=gothenburg)
+    reasons = {u.order_id: (u.reason, u.detail) for u in day.plan.unserved}
+    assert reasons[piano.id] == (UnservedReason.TOO_HEAVY, "1500 kg, the largest vehicle carries 1100 kg")
+    assert reasons[fridge.id][0] is UnservedReason.SKILL_MISSING and "cold_chain" in reasons[fridge.id][1]
+    assert {o.id for o in heavy} | {orders[7].id} <= day.plan.served_order_ids()
+    assert all(r.weight_kg <= 1100 for r in day.plan.routes)
+    assert len([r for r in day.plan.routes if r.weight_kg]) >= 2
+    assert day.scorecard.unserved_by_reason == {"skill_missing": 1, "too_heavy": 1}
