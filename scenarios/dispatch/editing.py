@@ -103,6 +103,21 @@ def apply_edit(draft: Draft, action: str, stop_id: str, *, vehicle_id: str | Non
     return out
 
 
+def refuse_missing_skills(draft: Draft, stop_id: str, stop_skills: Mapping[str, Sequence[str]],
+                          vehicle_skills: Mapping[str, Sequence[str]]) -> None:
+    """Raise :class:`EditError` when the edit left ``stop_id`` on (or locked to) a vehicle without
+    a skill it needs, naming the skill and the vehicles that have it."""
+    needed = set(stop_skills.get(stop_id, ()))
+    vehicle = draft.vehicle_of(stop_id) or draft.locks.get(stop_id)
+    if not needed or vehicle is None:
+        return
+    missing = sorted(needed - set(vehicle_skills.get(vehicle, ())))
+    if missing:
+        able = [v for v, skills in vehicle_skills.items() if needed <= set(skills)]
+        fix = f"choose {', '.join(able)}" if able else "no vehicle of the fleet has it; give a vehicle type the skill"
+        raise EditError(f"stop '{stop_id}' needs {', '.join(missing)}, which {vehicle} does not have; {fix}")
+
+
 def _place(draft: Draft, stop_id: str, current: str | None, target: str, position: int | None) -> None:
     if current is not None:
         draft.routes[current].remove(stop_id)

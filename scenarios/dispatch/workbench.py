@@ -32,7 +32,7 @@ from optimizer.domain import Order, TimeWindow, hhmm
 from scheduling.storage import Database
 from scheduling.storage.models import SavedPlan
 from scenarios.dispatch.dayorders import DayOrders, booked_orders, bookings_digest, has_bookings, merge
-from scenarios.dispatch.editing import Draft, apply_edit, draft_from_plan
+from scenarios.dispatch.editing import Draft, apply_edit, draft_from_plan, refuse_missing_skills
 from scenarios.dispatch.errors import DayError, JobFailed
 
 # Scorecard figures the page compares between a plan and the one it was made from:
@@ -484,6 +484,11 @@ class Workbench:
             raise DayError(f"plan {plan_id} does not exist; reload the page")
         draft = draft_from_plan(base.plan, self.vehicle_ids(), base.locks, base.data.get("unassigned", []))
         draft = apply_edit(draft, action, stop_id, vehicle_id=vehicle_id, position=position, known_stops=base.stop_ids())
+        if action in ("move", "lock"):
+            from scenarios.planning import day_stops
+
+            needs = {st.id: st.skills for st in day_stops(self.scenario, base.orders()) if st.skills}
+            refuse_missing_skills(draft, stop_id, needs, {v.id: v.skills for v in self.scenario.vehicles()})
         result = self.resimulate(base.orders(), base.date, draft)
         return self._save(result, kind="edit", note=draft.note, user=user, parent_id=base.id, locks=draft.locks,
                           unassigned=draft.unassigned, time_limit_s=base.data.get("time_limit_s", 0.0), base=base)

@@ -64,3 +64,25 @@ def test_an_unserved_stop_can_be_put_on_a_route(draft):
 def test_impossible_edits_say_why(draft, action, stop, kw, message):
     with pytest.raises(EditError, match=message):
         apply_edit(draft, action, stop, known_stops=["x"], **kw)
+
+
+SKILLS = {"van-1": ("cold_chain",), "van-2": (), "van-3": ("cold_chain", "two_person")}
+
+
+def test_moving_or_locking_a_stop_onto_a_van_without_its_skill_is_refused_naming_the_skill(draft):
+    from scenarios.dispatch.editing import refuse_missing_skills
+
+    moved = apply_edit(draft, "move", "a", vehicle_id="van-2")
+    with pytest.raises(EditError, match="stop 'a' needs cold_chain, which van-2 does not have; choose van-1, van-3"):
+        refuse_missing_skills(moved, "a", {"a": ("cold_chain",)}, SKILLS)
+    refuse_missing_skills(apply_edit(draft, "move", "a", vehicle_id="van-3"), "a", {"a": ("cold_chain",)}, SKILLS)
+    locked = apply_edit(draft, "lock", "d", vehicle_id="van-1")
+    with pytest.raises(EditError, match="needs two_person, which van-1 does not have; choose van-3"):
+        refuse_missing_skills(locked, "d", {"d": ("two_person",)}, SKILLS)
+
+
+def test_a_stop_needing_a_skill_no_van_has_says_so_when_placed_by_hand(draft):
+    from scenarios.dispatch.editing import refuse_missing_skills
+
+    with pytest.raises(EditError, match="installation, which van-1 does not have; no vehicle of the fleet has it"):
+        refuse_missing_skills(draft, "a", {"a": ("installation",)}, SKILLS)
