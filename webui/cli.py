@@ -279,6 +279,12 @@ def print_scorecard(result, console) -> None:
         ("Cost per order", f"{sc.cost_per_order:,.2f} {cur}"),
         ("Stops per driver hour", f"{sc.stops_per_driver_hour:.2f}"),
         ("Vehicle utilization", f"{sc.vehicle_utilization:.1%}"),
+        *([("Weight carried", f"{sc.weight_kg:,.0f} kg" + (f" ({sc.weight_utilization:.1%} of capacity)"
+                                                             if sc.weight_utilization is not None else ""))]
+          if sc.weight_kg else []),
+        *([("Volume carried", f"{sc.volume_l:,.0f} l" + (f" ({sc.volume_utilization:.1%} of capacity)"
+                                                           if sc.volume_utilization is not None else ""))]
+          if sc.volume_l else []),
         ("Preference match", f"{sc.preference_match_rate:.1%}"),
         ("Pickup-point share", f"{sc.pickup_share:.1%}"),
     ]
