@@ -2,8 +2,9 @@
 
 :func:`check_solution` re-walks every route on the problem's matrices, with no solver involved:
 the van leaves its depot at its shift start (or later), waits for windows, serves, and must be
-back by its shift end; loads must fit in every quantity (parcels, weight, volume); every required stop is served exactly once; no stop twice;
-locks and skills (allowed vehicles) respected. It also prices the plan with one cost definition shared by all engines:
+back by its shift end; loads must fit in every quantity (parcels, weight, volume); every
+required stop is served exactly once; no stop twice; locks and skills (allowed vehicles)
+respected. It also prices the plan with one cost definition shared by all engines:
 
     objective = sum over used vehicles of (distance * cost_per_m + span * cost_per_s + fixed_cost)
               + sum of penalties of dropped optional stops

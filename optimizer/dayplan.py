@@ -457,8 +457,8 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
     if locked_to is not None:
         lock = [i for i, v in enumerate(model.vehicles) if v.id == locked_to]
         if lock and lock[0] not in candidates:
-            return UnservedReason.LOCKED_CONFLICT, (f"locked to {locked_to}, which lacks "
-                                                    f"{', '.join(sorted(set(stop.skills) - set(model.vehicles[lock[0]].skills)))}")
+            lacks = sorted(set(stop.skills) - set(model.vehicles[lock[0]].skills))
+            return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}, which lacks {', '.join(lacks)}"
         candidates = lock
 
     def verdict(i: int) -> UnservedReason | None:
@@ -503,7 +503,8 @@ def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReaso
     p = model.problem
     among = f" with {', '.join(stop.skills)}" if stop.skills else ""
     if reason is UnservedReason.CAPACITY:
-        return f"{stop.parcels} parcels, the largest vehicle{among} carries {max(p.vehicles[i].capacity for i in candidates)}"
+        largest = max(p.vehicles[i].capacity for i in candidates)
+        return f"{stop.parcels} parcels, the largest vehicle{among} carries {largest}"
     if reason in (UnservedReason.TOO_HEAVY, UnservedReason.TOO_BULKY):
         q = next(q for q in LOAD_QUANTITIES if q.reason is reason)
         limits = [getattr(model.vehicles[i], q.vehicle_attr) for i in candidates]

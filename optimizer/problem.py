@@ -66,13 +66,14 @@ class RoutingProblem:
 
     ``duration[i, j]`` is travel time only; service time of ``i`` is added by the engines.
     ``penalty[i]`` is the cost of leaving stop ``i`` unserved; a negative value marks a stop that
-    must be served. ``allowed_vehicles[i]``, when given, lists the only vehicles that may serve node ``i``
-    (an empty list: none may; skills: only vehicles with every skill the stop needs; locked stops: a dispatcher's locks, and in a re-plan during the day each van's remaining stops;
+    must be served. ``allowed_vehicles[i]``, when given, lists the only vehicles that may serve
+    node ``i``; an empty list: none may (skills: only vehicles with every skill the stop needs;
+    locked stops: a dispatcher's locks, and in a re-plan during the day each van's remaining stops;
     the stops a van has served or is driving to are not in the problem, its depot node is where it
-    is now). ``initial_routes``, when given, is a hint: one list of stop nodes per
-    vehicle, in order. ``quantities`` are load dimensions checked like ``demand`` (parcels), each
-    with one capacity per vehicle in ``VehicleSpec.capacities``. ``cost_scale``, when given, is how many cost units make one unit of
-    currency (set by the day planner); None means the costs are the instance's own units
+    is now). ``initial_routes``, when given, is a hint: one list of stop nodes per vehicle, in
+    order. ``quantities`` are load dimensions checked like ``demand`` (parcels), each with one
+    capacity per vehicle in ``VehicleSpec.capacities``. ``cost_scale``, when given, is how many
+    cost units make one unit of currency (set by the day planner); None means the costs are the instance's own units
     (VRPLIB benchmarks, hand-built tests).
     """
 
