@@ -6,8 +6,8 @@ from scheduling.storage import open_database
 from scheduling.storage.models import User
 
 
-def test_open_database_creates_the_schema_and_round_trips_a_row(database_url):
-    db = open_database(database_url)
+def test_open_database_creates_the_schema_and_round_trips_a_row(empty_database_url):
+    db = open_database(empty_database_url)
     assert {"users", "shops", "plans", "alembic_version"} <= set(inspect(db.engine).get_table_names())
     with db.session() as s:
         s.add(User(username="dispatcher1", password_hash="x", role="dispatcher"))
@@ -15,9 +15,9 @@ def test_open_database_creates_the_schema_and_round_trips_a_row(database_url):
         assert s.scalars(select(User.username)).all() == ["dispatcher1"]
 
 
-def test_migrating_twice_is_harmless(database_url):
-    open_database(database_url)
-    db = open_database(database_url)
+def test_migrating_twice_is_harmless(empty_database_url):
+    open_database(empty_database_url)
+    db = open_database(empty_database_url)
     with db.session() as s:
         assert s.scalars(select(User)).all() == []
 

@@ -129,8 +129,8 @@ def test_a_new_shop_key_is_in_api_keys_and_the_old_column_is_not_read(api):
     assert shop_for_key(db, "lm_legacy-key") is None
 
 
-def test_a_store_from_before_keys_had_their_table_keeps_its_keys(database_url):
-    url = database_url
+def test_a_store_from_before_keys_had_their_table_keeps_its_keys(empty_database_url):
+    url = empty_database_url
     engine = make_engine(url)
     upgrade(engine, "0006")
     with engine.begin() as c:
