@@ -9,11 +9,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from scenarios.dispatch.demo import run_demo
 from scenarios.execution.simulate import drive
-from scenarios.scenario import load_scenario
 from scheduling.shops import hash_key
 from scheduling.storage.models import ApiKey, Booking, Feedback, Shop
+from tests.scenarios.driven_support import demo_copy
 from webui.app import create_app
 
 DATE = dt.date(2026, 11, 25)
@@ -21,9 +20,9 @@ KEY = "lm_test-key-of-nordic-home"
 
 
 @pytest.fixture(scope="module")
-def driven(tmp_path_factory):
+def driven(tmp_path_factory, store_copies):
     out = tmp_path_factory.mktemp("failed")
-    _, _, _, _, bench = run_demo(load_scenario("gothenburg"), DATE, out, time_limit_s=1, n_orders=25)
+    bench = demo_copy(store_copies, DATE, out, time_limit_s=1, n_orders=25)  # run_demo, once per session
     report = drive(bench.db, "gothenburg", DATE.isoformat(), seed=4, not_home_share=0.5)
     assert report.failed.get("not_home", 0) > 0
     with bench.db.session() as s:  # the shop's key, known to the test

@@ -1,8 +1,14 @@
 """A booked, planned, published day, and a driving of it written straight into ``delivery_events``
-and ``feedback`` (no execution code involved), for the actual-scorecard tests."""
+and ``feedback`` (no execution code involved), for the actual-scorecard tests.
+
+Booking and planning the day takes seconds, so :func:`booked_day_copy` and :func:`driven_day_copy`
+build it once per session (the ``store_copies`` fixture of ``tests/conftest.py``) and give each
+caller a copy of its own.
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import uuid
@@ -44,6 +50,63 @@ def booked_day(url: str, out: Path, n_orders: int = 40):
     plan_id, _result, _day = bench.plan_day(DAY.isoformat(), "test", 3)
     bench.publish(DAY.isoformat(), "test", plan_id=plan_id)
     return db, scenario, bench.get_plan(plan_id)
+
+
+def _open_copy(url: str, out: Path, plan_id: int):
+    from scenarios.dispatch.workbench import Workbench
+    from scenarios.scenario import load_scenario
+    from scheduling.storage import open_database
+
+    scenario = load_scenario("gothenburg")
+    db = open_database(url)
+    return db, scenario, Workbench(db, {"SCENARIO": scenario.name, "IMPORT_DIR": str(out / "imports")}).get_plan(plan_id)
+
+
+def _build_booked_day(n_orders: int):
+    def build(url: str, folder: Path) -> int:
+        db, _scenario, plan = booked_day(url, folder, n_orders)
+        db.engine.dispose()
+        return plan.id
+    return build
+
+
+def booked_day_copy(store_copies, dialect: str, out: Path, n_orders: int = 40):
+    """:func:`booked_day` (``dialect`` ``sqlite`` or ``postgresql``), built once per session: a copy of
+    it (on SQLite the file ``out/lastmile.db``); ``(db, scenario, stored plan)``."""
+    url, plan_id = store_copies.copy(dialect, ("booked_day", n_orders), _build_booked_day(n_orders), out / "lastmile.db")
+    return _open_copy(url, out, plan_id)
+
+
+def driven_day_copy(store_copies, out: Path, n_orders: int = 40):
+    """The SQLite :func:`booked_day` driven by :func:`drive`, built once per session: a copy of it
+    in the file ``out/lastmile.db``; ``(db, scenario, stored plan, what drive returned)``."""
+    def build(url: str, folder: Path):
+        db, scenario, plan = booked_day_copy(store_copies, "sqlite", folder, n_orders)
+        info = drive(db, plan, scenario.name)
+        db.engine.dispose()
+        return plan.id, info
+
+    url, (plan_id, info) = store_copies.copy("sqlite", ("driven_day", n_orders), build, out / "lastmile.db")
+    return (*_open_copy(url, out, plan_id), copy.deepcopy(info))
+
+
+def demo_copy(store_copies, date: dt.date, out: Path, *, time_limit_s: float, n_orders: int):
+    """:func:`scenarios.dispatch.demo.run_demo` of ``date`` built once per session: a copy of its
+    store at ``out/lastmile.db`` and a workbench on the demo's clock (a minute past the cut-off)."""
+    from scenarios.booking_rules import slot_calendar
+    from scenarios.dispatch.demo import VirtualClock, run_demo
+    from scenarios.dispatch.workbench import Workbench
+    from scenarios.scenario import load_scenario
+    from scheduling.storage import open_database
+
+    scenario = load_scenario("gothenburg")
+
+    def build(_url: str, folder: Path) -> None:  # run_demo writes folder/lastmile.db afresh
+        run_demo(scenario, date, folder, time_limit_s=time_limit_s, n_orders=n_orders)[4].db.engine.dispose()
+
+    url, _ = store_copies.copy("sqlite", ("run_demo", date, n_orders, time_limit_s), build, out / "lastmile.db")
+    clock = VirtualClock(slot_calendar(scenario).cutoff(date) + dt.timedelta(minutes=1))
+    return Workbench(open_database(url), {"SCENARIO": scenario.name, "IMPORT_DIR": str(out / "imports"), "BOOKING_CLOCK": clock})
 
 
 def _event(plan, scenario: str, vehicle_id: str, type_: str, at_s: int, stop: dict | None = None,

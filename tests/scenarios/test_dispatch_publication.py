@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from optimizer.domain import TimeWindow
 from scenarios.dispatch.publication import PublishError, eta_window
 from scenarios.scenario import load_scenario
-from tests.scenarios.booked_day import after_cutoff as past_cutoff, booked
+from tests.scenarios.booked_day import after_cutoff as past_cutoff, booked_copy
 from scheduling.storage.models import Booking, OutboxEvent, Publication, SavedPlan
 
 DATE = dt.date(2026, 11, 25)  # a Wednesday
@@ -43,9 +43,10 @@ def scenario():
 
 
 @pytest.fixture
-def day(database_url, scenario, tmp_path):
-    """30 orders booked by three shops the day before; returns (workbench, clock)."""
-    return booked(database_url, scenario, DATE, tmp_path, 30)
+def day(dialect, store_copies, scenario, tmp_path):
+    """30 orders booked by three shops the day before (once per session; each test changes a copy
+    of its own); returns (workbench, clock)."""
+    return booked_copy(store_copies, dialect, scenario, DATE, tmp_path, 30)
 
 
 def after_cutoff(clock, scenario) -> None:

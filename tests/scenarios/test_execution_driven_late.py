@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from scenarios.execution import DeliveryEvent, driven_day, record_event
 from scenarios.scenario import load_scenario
-from tests.scenarios.booked_day import published as published_day
+from tests.scenarios.booked_day import published_copy
 from scheduling.storage.models import Booking, OutboxEvent
 
 DATE = dt.date(2026, 11, 25)
@@ -25,8 +25,8 @@ def scenario():
 
 
 @pytest.fixture
-def published(database_url, scenario, tmp_path):
-    bench, plan_id = published_day(database_url, scenario, DATE, tmp_path, 30, force=True)
+def published(dialect, store_copies, scenario, tmp_path):
+    bench, plan_id = published_copy(store_copies, dialect, scenario, DATE, tmp_path, 30, force=True)
     return bench.db, bench.get_plan(plan_id)
 
 

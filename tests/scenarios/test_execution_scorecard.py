@@ -16,13 +16,12 @@ from sqlalchemy import select
 from scheduling.storage.models import Booking, DeliveryEventRow, SavedPlan
 from scenarios.dispatch.dayorders import slot_window
 from scenarios.execution.scorecard import NothingPublished, actual_for_day, actual_for_range, load_driven
-from tests.scenarios.driven_support import DAY, booked_day, demo_day, drive
+from tests.scenarios.driven_support import DAY, booked_day_copy, drive, driven_day_copy
 
 
 @pytest.fixture(scope="module")
-def driven(tmp_path_factory):
-    db, scenario, plan = demo_day(tmp_path_factory.mktemp("driven"))
-    info = drive(db, plan, scenario.name)
+def driven(tmp_path_factory, store_copies):
+    db, scenario, plan, info = driven_day_copy(store_copies, tmp_path_factory.mktemp("driven"))
     return db, scenario, plan, info, actual_for_day(db, scenario, plan.date)
 
 
@@ -131,11 +130,10 @@ def test_bad_range_dates_name_the_option(driven):
         actual_for_range(db, scenario, "2026-11-24", "2026-11-01")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-def test_the_scorecard_and_the_core_agree_on_every_order_of_a_day_driven_through_record_event(database_url, tmp_path):
+def test_the_scorecard_and_the_core_agree_on_every_order_of_a_day_driven_through_record_event(dialect, store_copies, tmp_path):
     from scenarios.execution.day import driven_day
 
-    db, scenario, plan = booked_day(database_url, tmp_path)
+    db, scenario, plan = booked_day_copy(store_copies, dialect, tmp_path)
     drive(db, plan, scenario.name, via_core=True)
     card = actual_for_day(db, scenario, plan.date)
     day = driven_day(db, scenario.name, plan.date)

@@ -8,14 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from scenarios.booking_rules import slot_calendar
-from scenarios.dispatch.demo import VirtualClock, book_the_day
-from scenarios.dispatch.workbench import Workbench
 from scenarios.execution.simulate import DriveError, drive
-from scenarios.planning import network_for
 from scenarios.scenario import load_scenario
 from scheduling.storage import open_database
 from scheduling.storage.models import Booking, DeliveryEventRow, VehicleOutage
+from tests.scenarios.booked_day import published_copy
 
 DATE = dt.date(2026, 11, 25)
 D = DATE.isoformat()
@@ -26,14 +23,10 @@ def scenario():
     return load_scenario("gothenburg")
 
 
-def published_day(url: str, scenario, tmp_path, n_orders: int = 30) -> Workbench:
-    db = open_database(url)
-    clock = VirtualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
-    book_the_day(db, scenario, DATE, network_for(scenario), clock, n_orders=n_orders)
-    clock.t = slot_calendar(scenario).cutoff(DATE) + dt.timedelta(minutes=5)
-    bench = Workbench(db, {"SCENARIO": "gothenburg", "IMPORT_DIR": str(tmp_path / "imports"), "BOOKING_CLOCK": clock})
-    bench.publish(D, "anna", plan_id=bench.plan(D, "anna", 1.0))
-    return bench
+def published_day(store_copies, dialect: str, scenario, tmp_path, n_orders: int, **plan):
+    """``n_orders`` booked the day before, planned and published after the cut-off (built once per
+    session by :func:`tests.scenarios.booked_day.published_copy`): a copy of its own; the workbench."""
+    return published_copy(store_copies, dialect, scenario, DATE, tmp_path, n_orders, **plan)[0]
 
 
 def stored(db) -> list[tuple]:
@@ -48,8 +41,8 @@ def outcomes(db) -> dict[str, str | None]:
         return dict(s.execute(select(Booking.id, Booking.delivery_status).where(Booking.status == "confirmed")).all())
 
 
-def test_a_driven_day_records_every_booking_s_outcome_through_the_core_as_a_simulation(database_url, scenario, tmp_path):
-    bench = published_day(database_url, scenario, tmp_path)
+def test_a_driven_day_records_every_booking_s_outcome_through_the_core_as_a_simulation(dialect, store_copies, scenario, tmp_path):
+    bench = published_day(store_copies, dialect, scenario, tmp_path, 30, force=True)  # the store of test_execution_driven_late
     report = drive(bench.db, "gothenburg", D, seed=3, not_home_share=0.2)
     assert report.refused == []
     rows = stored(bench.db)
@@ -62,33 +55,27 @@ def test_a_driven_day_records_every_booking_s_outcome_through_the_core_as_a_simu
     assert again.events == 0 and again.duplicates == len(rows)  # the same seed records nothing twice
 
 
-def test_the_same_seed_gives_the_same_day_and_another_seed_another(scenario, tmp_path):
-    import shutil
-
-    published_day(f"sqlite:///{tmp_path / 'day.db'}", scenario, tmp_path, n_orders=20).db.engine.dispose()
+def test_the_same_seed_gives_the_same_day_and_another_seed_another(store_copies, scenario, tmp_path):
     days = []
-    for k, seed in enumerate((7, 7, 8)):
-        for ext in ("", "-wal", "-shm"):  # the same published plan, three times
-            if (tmp_path / f"day.db{ext}").exists():
-                shutil.copy(tmp_path / f"day.db{ext}", tmp_path / f"d{k}.db{ext}")
-        db = open_database(f"sqlite:///{tmp_path / f'd{k}.db'}")
+    for k, seed in enumerate((7, 7, 8)):  # the same published plan, three times
+        db = published_day(store_copies, "sqlite", scenario, tmp_path / f"d{k}", 20, time_limit_s=1.0).db
         drive(db, "gothenburg", D, seed=seed)
         days.append(stored(db))
     assert days[0] == days[1] and days[0]
     assert days[0] != days[2]
 
 
-def test_nobody_at_home_fails_every_home_stop_and_nobody_missing_fails_none(scenario, tmp_path):
-    bench = published_day(f"sqlite:///{tmp_path / 'a.db'}", scenario, tmp_path, n_orders=20)
+def test_nobody_at_home_fails_every_home_stop_and_nobody_missing_fails_none(store_copies, scenario, tmp_path):
+    bench = published_day(store_copies, "sqlite", scenario, tmp_path, 20, time_limit_s=1.0)
     report = drive(bench.db, "gothenburg", D, seed=1, not_home_share=0.0, travel_noise=0.0, service_noise=0.0)
     assert report.failed == {} and report.delivered > 0
 
 
-def test_a_breakdown_stops_the_van_re_plans_its_stops_and_the_others_serve_them(database_url, scenario, tmp_path):
-    bench = published_day(database_url, scenario, tmp_path, n_orders=40)
+def test_a_breakdown_stops_the_van_re_plans_its_stops_and_the_others_serve_them(dialect, store_copies, scenario, tmp_path):
+    bench = published_day(store_copies, dialect, scenario, tmp_path, 40)  # the store of test_execution_disruption
     route = max(bench.latest_plan(D).plan["routes"], key=lambda r: len(r["stops"]))
     van, at = route["vehicle_id"], route["stops"][2]["departure_s"] + 120
-    report = drive(bench.db, "gothenburg", D, seed=5, not_home_share=0.0, breakdown=(van, at), replan_time_limit_s=2)
+    report = drive(bench.db, "gothenburg", D, seed=5, not_home_share=0.0, breakdown=(van, at), replan_time_limit_s=1)
     assert report.refused == [], report.summary()
     replan = report.replan
     assert replan is not None and replan.plan_id in report.plan_ids

@@ -18,15 +18,14 @@ from scenarios.dispatch.demo import VirtualClock
 from scenarios.execution.scorecard import actual_for_day
 from scenarios.planning import network_for
 from scenarios.privacy.erasure import erase_customer
-from tests.scenarios.driven_support import DAY, demo_day, drive
+from tests.scenarios.driven_support import DAY, driven_day_copy
 
 LATER = DAY + dt.timedelta(days=3)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    db, scenario, plan = demo_day(tmp_path_factory.mktemp("erasure"))
-    drive(db, plan, scenario.name)
+def world(tmp_path_factory, store_copies):
+    db, scenario, plan, _info = driven_day_copy(store_copies, tmp_path_factory.mktemp("erasure"))
     network = network_for(scenario)
     clock = VirtualClock(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(9, 0), tzinfo=dt.timezone.utc))
     setup = booking_setup(scenario, network, {"BOOKING_CLOCK": clock})

@@ -16,7 +16,7 @@ from scenarios.execution.scorecard import actual_for_day
 from scenarios.planning import network_for
 from scenarios.privacy.retention import retention_run
 from scenarios.scenario import RetentionSpec
-from tests.scenarios.driven_support import DAY, demo_day, drive
+from tests.scenarios.driven_support import DAY, driven_day_copy
 
 
 def _counts(db) -> list[tuple]:
@@ -27,9 +27,8 @@ def _counts(db) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def driven(tmp_path_factory):
-    db, scenario, plan = demo_day(tmp_path_factory.mktemp("retention"))
-    drive(db, plan, scenario.name)
+def driven(tmp_path_factory, store_copies):
+    db, scenario, plan, _info = driven_day_copy(store_copies, tmp_path_factory.mktemp("retention"))
     network = network_for(scenario)
     return db, scenario, network, actual_for_day(db, scenario, DAY.isoformat(), network=network), _counts(db)
 

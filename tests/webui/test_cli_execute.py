@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scenarios.dispatch.demo import run_demo
-from scenarios.scenario import load_scenario
 from scheduling.storage import open_database
 from scheduling.storage.models import DeliveryEventRow, VehicleOutage
 from webui.cli import BadInput
 from webui.cli_execute import add_commands
+from tests.scenarios.driven_support import demo_copy
 from tests.webui.cli_support import command_runner
 
 DATE = dt.date(2026, 11, 25)
@@ -24,9 +23,9 @@ lastmile = command_runner(add_commands)
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
+def demo_url(tmp_path_factory, store_copies) -> str:
     out: Path = tmp_path_factory.mktemp("demo")
-    run_demo(load_scenario("gothenburg"), DATE, out, time_limit_s=1, n_orders=25)
+    demo_copy(store_copies, DATE, out, time_limit_s=1, n_orders=25)  # run_demo, once per session
     return f"sqlite:///{out / 'lastmile.db'}"
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.scenarios.driven_support import demo_day, drive
+from tests.scenarios.driven_support import driven_day_copy
 from webui.cli import EXIT_BAD_INPUT, BadInput, _positive_seconds
 from webui.cli_scorecard import add_commands
 
@@ -38,10 +38,9 @@ def lastmile(argv: list[str]) -> int:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(tmp_path_factory, store_copies):
     folder = tmp_path_factory.mktemp("cli-scorecard")
-    db, scenario, plan = demo_day(folder)
-    drive(db, plan, scenario.name)
+    _db, _scenario, plan, _info = driven_day_copy(store_copies, folder)
     return f"sqlite:///{folder / 'lastmile.db'}", plan
 
 

@@ -9,14 +9,13 @@ import re
 
 import pytest
 
-from tests.webui.driven_support import first_route, publish_today, stored_events
-from tests.webui.pages_support import page_app, page_token, sign_in
+from tests.webui.driven_support import first_route, published_today_app, stored_events
+from tests.webui.pages_support import page_token, sign_in
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with page_app(tmp_path_factory, "pages-driver") as app:
-        app.published = publish_today(app)
+def app(tmp_path_factory, store_copies):
+    with published_today_app(tmp_path_factory, store_copies, "pages-driver") as app:
         yield app
 
 

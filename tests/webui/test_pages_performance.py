@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scenarios.driven_support import demo_day, drive
+from tests.scenarios.driven_support import driven_day_copy
 from tests.webui.pages_support import add_users, sign_in, small_day_config
 
 RANGE = "/performance?from=2026-11-20&to=2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, store_copies):
     from webui.app import create_app
 
     tmp = tmp_path_factory.mktemp("performance")
-    db, scenario, plan = demo_day(tmp)  # writes tmp/lastmile.db, the store the app opens
-    drive(db, plan, scenario.name)
+    _db, _scenario, plan, _info = driven_day_copy(store_copies, tmp)  # writes tmp/lastmile.db, the store the app opens
     app = create_app(small_day_config(tmp))
     add_users(app)
     app.driven_date = plan.date

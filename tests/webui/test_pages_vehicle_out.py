@@ -7,14 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from scheduling.storage.models import Publication, SavedPlan, SolveJob, VehicleOutage
-from tests.webui.driven_support import first_route, publish_today
-from tests.webui.pages_support import page_app, page_token, sign_in, wait_job
+from tests.webui.driven_support import first_route, published_today_app
+from tests.webui.pages_support import page_token, sign_in, wait_job
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with page_app(tmp_path_factory, "pages-vehicle-out") as app:
-        app.published = publish_today(app)
+def app(tmp_path_factory, store_copies):
+    with published_today_app(tmp_path_factory, store_copies, "pages-vehicle-out") as app:
         yield app
 
 

@@ -14,8 +14,8 @@ import threading
 import pytest
 
 from tests.webui.browser.conftest import new_page
-from tests.webui.driven_support import first_route, publish_today, stored_events
-from tests.webui.pages_support import PASSWORD, add_users, small_day_config
+from tests.webui.driven_support import first_route, published_today_app, stored_events
+from tests.webui.pages_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -24,21 +24,17 @@ OUTCOMES = ("delivered", "failed")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, store_copies):
     """A published day of today on its own server: ``(base url, app, date)``."""
     from werkzeug.serving import make_server
 
-    from webui.app import create_app
-
-    app = create_app(small_day_config(tmp_path_factory.mktemp("driver-flow")))
-    add_users(app)
-    date, _plan_id = publish_today(app)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}", app, date
-    srv.shutdown()
-    app.extensions["lastmile.jobs"].shutdown()
+    with published_today_app(tmp_path_factory, store_copies, "driver-flow") as app:
+        date, _plan_id = app.published
+        srv = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=srv.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{srv.server_port}", app, date
+        srv.shutdown()
 
 
 @pytest.fixture(scope="module")
