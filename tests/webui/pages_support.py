@@ -32,12 +32,31 @@ def small_day_config(tmp: Path, **extra) -> dict:
     return config
 
 
+_HASHES: dict[tuple, str] = {}  # what werkzeug made of a password, once per session
+
+
 def add_users(app) -> None:
-    from webui.accounts import add_user
+    """The test users ``dispatch`` (dispatcher) and ``plan`` (planner), both with :data:`PASSWORD`.
+
+    They are added with :func:`webui.accounts.add_user` as ever, except that the (real, scrypt)
+    hash of a password is made once per session and then reused: a hash costs about 0.1 s on
+    purpose and these users are made for a hundred tests. Signing in checks it the real way."""
+    from unittest import mock
+
+    import webui.accounts as accounts
     from webui.app import get_db
 
-    add_user(get_db(app), "dispatch", PASSWORD, "dispatcher")
-    add_user(get_db(app), "plan", PASSWORD, "planner")
+    real = accounts.generate_password_hash
+
+    def hash_once(password: str, *args, **kwargs) -> str:
+        key = (password, args, tuple(sorted(kwargs.items())))
+        if key not in _HASHES:
+            _HASHES[key] = real(password, *args, **kwargs)
+        return _HASHES[key]
+
+    with mock.patch.object(accounts, "generate_password_hash", hash_once):
+        accounts.add_user(get_db(app), "dispatch", PASSWORD, "dispatcher")
+        accounts.add_user(get_db(app), "plan", PASSWORD, "planner")
 
 
 def form_token(html: str) -> str:
