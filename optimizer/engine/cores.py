@@ -30,12 +30,16 @@ def machine_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _checked(cores: int) -> int:
+    if int(cores) < 1:
+        raise ValueError(f"cores: {cores!r}; give 1 or more")
+    return int(cores)
+
+
 @contextmanager
 def using_cores(cores: int) -> Iterator[None]:
     """Within the block, solves run by this thread use at most ``cores`` cores (at least 1)."""
-    if int(cores) < 1:
-        raise ValueError(f"cores: {cores!r}; give 1 or more")
-    token = _current.set(int(cores))
+    token = _current.set(_checked(cores))
     try:
         yield
     finally:
@@ -46,8 +50,6 @@ def solve_cores(cores: int | None = None) -> int:
     """The cores a solve may use: ``cores`` if given, else the innermost :func:`using_cores`,
     else :func:`machine_cores`."""
     if cores is not None:
-        if int(cores) < 1:
-            raise ValueError(f"cores: {cores!r}; give 1 or more")
-        return int(cores)
+        return _checked(cores)
     found = _current.get()
     return found if found is not None else machine_cores()

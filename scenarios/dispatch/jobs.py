@@ -358,16 +358,25 @@ def worker_cores() -> int | None:
         return None
 
 
+def _solve_cores_here() -> int:
+    """The cores this worker's solves may use; warns when a relay (two or more) cannot start its
+    PyVRP process from a daemonic worker."""
+    from optimizer.engine.cores import solve_cores
+
+    cores = solve_cores(worker_cores())
+    if cores >= 2:
+        _warn_if_daemonic()
+    return cores
+
+
 def warm_up_worker(db_url: str, config: Mapping[str, Any], nice: int = DEFAULT_NICE) -> int:
     """Pay a worker's start-up before its first solve: lower its priority, start the engine
     portfolio's PyVRP process (only a worker of two threads or more relays: see
     :func:`worker_cores`) or import PyVRP, load the scenario and its street network. Returns the pid."""
-    from optimizer.engine.cores import solve_cores
     from optimizer.engine.portfolio import warm_up
 
     lower_priority(nice)
-    if solve_cores(worker_cores()) >= 2:
-        _warn_if_daemonic()
+    if _solve_cores_here() >= 2:
         warm_up()
     else:
         import pyvrp  # noqa: F401 - the one-core portfolio runs it in this process
@@ -392,13 +401,11 @@ def run_solve_job(db_url: str, config: Mapping[str, Any], job_id: str, nice: int
     (stopped while it waited, or already ended), or ``"orphaned"`` when it is running: Dask
     runs a task again only after the worker running it died, so that earlier attempt is dead.
     """
-    from optimizer.engine.cores import solve_cores, using_cores
+    from optimizer.engine.cores import using_cores
     from optimizer.engine.stopping import stop_when
 
     lower_priority(nice)
-    cores = solve_cores(worker_cores())
-    if cores >= 2:
-        _warn_if_daemonic()
+    cores = _solve_cores_here()
     db = database_for(db_url)
     params = claim(db, job_id)
     if isinstance(params, str):
