@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scenarios.history_gen import default_history_span, generate_history  # noqa: E402
 from scenarios.promotions import demand_calendar  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
-from scheduling.backtest import run_backtest  # noqa: E402
+from scheduling.forecast.backtest import run_backtest  # noqa: E402
 from scheduling.forecast import default_candidates  # noqa: E402
 
 

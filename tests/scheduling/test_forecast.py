@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduling.backtest import naive_scale, rolling_origins, run_backtest, wape
+from scheduling.forecast.backtest import naive_scale, rolling_origins, run_backtest, wape
 from scheduling.capacity import largest_remainder, representative_demand, slot_capacities
 from scheduling.demand_calendar import DemandCalendar, Promotion, public_holidays
 from scheduling.forecast import FALLBACK_METHOD, ForecastSettings, forecast_demand
-from scheduling.forecast_models import DailyForecast, SarimaxModel, SeasonalNaive, WeekdayAverage
+from scheduling.forecast.models import DailyForecast, SarimaxModel, SeasonalNaive, WeekdayAverage
 from scheduling.history import OrderHistory
 
 WEEK = np.array([1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.5])

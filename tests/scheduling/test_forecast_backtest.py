@@ -7,7 +7,7 @@ import pytest
 from scenarios.history_gen import default_history_span, generate_history
 from scenarios.promotions import demand_calendar
 from scenarios.scenario import load_scenario
-from scheduling.backtest import run_backtest
+from scheduling.forecast.backtest import run_backtest
 from scheduling.forecast import default_candidates
 
 

@@ -4,8 +4,8 @@ For each zone:
 
 1. its daily orders since the zone's first delivery are the series;
 2. with at least ``min_history_days`` of history, the candidate models (SARIMAX with calendar
-   regressors, exponential smoothing; :mod:`scheduling.forecast_models`) are scored by a
-   rolling-origin backtest (:mod:`scheduling.backtest`) and the one with the lowest WAPE is
+   regressors, exponential smoothing; :mod:`scheduling.forecast.models`) are scored by a
+   rolling-origin backtest (:mod:`scheduling.forecast.backtest`) and the one with the lowest WAPE is
    refitted on all history and forecasts the horizon;
 3. with less history, the zone **falls back** to the mean of the same weekday over the weeks
    there are (at most four); under a week of history, to the mean day. The forecast says so in
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from scheduling.backtest import Backtest, run_backtest
+from scheduling.forecast.backtest import Backtest, run_backtest
 from scheduling.demand_calendar import DemandCalendar
-from scheduling.forecast_models import DailyForecast, DailyModel, EtsModel, SarimaxModel, WeekdayAverage
+from scheduling.forecast.models import DailyForecast, DailyModel, EtsModel, SarimaxModel, WeekdayAverage
 from scheduling.history import OrderHistory
 
 FALLBACK_METHOD = "fallback_weekday_mean"

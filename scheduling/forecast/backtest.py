@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling.demand_calendar import DemandCalendar
-from scheduling.forecast_models import DailyModel, SeasonalNaive, WeekdayAverage
+from scheduling.forecast.models import DailyModel, SeasonalNaive, WeekdayAverage
 
 BASELINES: tuple[DailyModel, ...] = (SeasonalNaive(), WeekdayAverage())
 

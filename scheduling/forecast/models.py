@@ -7,7 +7,7 @@ holiday and promotion effects multiplicative, as they are in shops' data, and ke
 above zero. The point forecast is the median, ``exp(loc) - 1``, which is what minimises the
 absolute error the backtest scores (WAPE, MASE).
 
-Fitted models (chosen per zone by backtest, see :mod:`scheduling.backtest`):
+Fitted models (chosen per zone by backtest, see :mod:`scheduling.forecast.backtest`):
 
 * :class:`SarimaxModel` - a regression with ARMA(1,1) errors (statsmodels ``SARIMAX``). The
   regressors: weekday dummies, annual Fourier terms (when a year of history exists), a linear
