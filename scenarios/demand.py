@@ -20,13 +20,17 @@ from scheduling.history import OrderHistory, parse_history
 CHART_HISTORY_DAYS = 56
 
 
-def scenario_history(scenario: Scenario, until: dt.date, history_csv: Path | None = None) -> OrderHistory:
-    """The history up to ``until``: the imported CSV (checked row by row), or two generated years."""
+def scenario_history(
+    scenario: Scenario, until: dt.date, history_csv: Path | None = None, *, setting: str = "clean"
+) -> OrderHistory:
+    """The history up to ``until``: the imported CSV (checked row by row), or two generated years
+    in the generator's ``setting`` (:data:`scenarios.history_gen.HISTORY_SETTINGS`; an imported
+    CSV ignores it)."""
     if history_csv is not None:
         zones = {c.zone for c in scenario.customers} or None
         return parse_history(Path(history_csv), today=until, zones=zones)
     start, end = default_history_span(until)
-    return generate_history(scenario, start, end)
+    return generate_history(scenario, start, end, setting=setting)
 
 
 def scenario_forecast(
