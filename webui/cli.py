@@ -456,12 +456,21 @@ def _scenario_or_bad_input(name: str):
         raise BadInput(str(exc).splitlines())
 
 
+HISTORY_SETTING_CHOICES = ("clean", "messy")  # scenarios.history_gen.HISTORY_SETTINGS, without importing it to parse
+HISTORY_SETTING_HELP = (
+    "generated history: clean (the model's own structure, default) or messy (a real shop's quirks the "
+    "calendar does not list: a new housing area, forgotten promotions, snow weeks, stock-outs, weekday drift); "
+    "ignored with --history"
+)
+
+
 def _forecast(args: argparse.Namespace, scenario, start: dt.date, horizon: int):
     from scenarios.demand import scenario_forecast, scenario_history
     from scheduling.history import HistoryFileError
 
     try:
-        history = scenario_history(scenario, start - dt.timedelta(days=1), Path(args.history) if args.history else None)
+        history = scenario_history(scenario, start - dt.timedelta(days=1), Path(args.history) if args.history else None,
+                                   setting=args.history_setting)
     except HistoryFileError as exc:
         raise BadInput([f"{exc.source}: {p}" for p in exc.problems] + ["nothing was imported"])
     except ValueError as exc:
@@ -725,6 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=14, help="days to forecast (default 14)")
     p.add_argument("--start", type=_date, default=tomorrow(), help="first forecast day YYYY-MM-DD (default tomorrow)")
     p.add_argument("--history", default=None, help="order-history CSV (default: the scenario's generated two years)")
+    p.add_argument("--history-setting", choices=HISTORY_SETTING_CHOICES, default="clean", help=HISTORY_SETTING_HELP)
     p.add_argument("--out", default=None, help="folder for forecast.csv, forecast_slots.csv, backtest.csv, forecast.png")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_forecast)
@@ -736,6 +746,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first forecast day (default: tomorrow, or the day itself if earlier)")
     p.add_argument("--quantile", type=float, default=0.8, help="forecast quantile to plan for (default 0.8)")
     p.add_argument("--history", default=None, help="order-history CSV (default: the scenario's generated two years)")
+    p.add_argument("--history-setting", choices=HISTORY_SETTING_CHOICES, default="clean", help=HISTORY_SETTING_HELP)
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto", help="search engine (default auto)")
     p.add_argument("--time-limit", type=_positive_seconds, default=30.0, help="solver seconds per routing run (default 30)")
     p.add_argument("--database", default=None, help="also set the capacities in this booking database URL")

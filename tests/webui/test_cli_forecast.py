@@ -1,6 +1,9 @@
 """The forecast and capacity commands refuse a bad history row by row (exit status 2)."""
 
-from webui.cli import build_parser, main
+import pytest
+
+from scenarios.history_gen import HISTORY_SETTINGS
+from webui.cli import HISTORY_SETTING_CHOICES, build_parser, main
 
 
 def test_forecast_and_capacity_commands_are_registered():
@@ -9,6 +12,20 @@ def test_forecast_and_capacity_commands_are_registered():
     assert args.horizon == 14 and args.func.__name__ == "cmd_forecast"
     args = parser.parse_args(["capacity", "--scenario", "gothenburg", "--date", "2026-11-27"])
     assert str(args.date) == "2026-11-27" and args.quantile == 0.8 and args.func.__name__ == "cmd_capacity"
+
+
+def test_forecast_and_capacity_take_a_history_setting_clean_by_default(capsys):
+    assert HISTORY_SETTING_CHOICES == HISTORY_SETTINGS
+    parser = build_parser()
+    assert parser.parse_args(["forecast"]).history_setting == "clean"
+    assert parser.parse_args(["forecast", "--history-setting", "messy"]).history_setting == "messy"
+    assert parser.parse_args(["capacity", "--date", "2026-11-27", "--history-setting", "messy"]).history_setting == "messy"
+    for command in (["forecast"], ["capacity", "--date", "2026-11-27"]):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(command + ["--history-setting", "real"])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "--history-setting: invalid choice: 'real'" in err and "clean" in err and "messy" in err
 
 
 def test_a_bad_history_is_reported_row_by_row_and_nothing_is_forecast(tmp_path, capsys):
