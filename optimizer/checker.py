@@ -7,11 +7,20 @@ required stop is served exactly once; no stop twice; locks and skills (allowed v
 respected. It also prices the plan with one cost definition shared by all engines:
 
     objective = sum over used vehicles of (distance * cost_per_m + span * cost_per_s + fixed_cost)
+              + sum over stops of late_cost * seconds late (soft windows)
               + sum of penalties of dropped optional stops
 
 where ``span`` is the shortest possible depot-to-depot duration of the route (waiting included,
 departure as late as the windows allow: :mod:`optimizer.departure`) — the same quantity
 OR-Tools' span cost and PyVRP's duration cost minimise. Dropped *required* stops make the plan infeasible and are not priced.
+
+Several windows: a stop is served in the first of its windows not yet closed when the van
+arrives (waiting for it to open); arriving after the last one closes (and its allowed
+lateness) is a ``window`` violation, and so is a service start in a gap between windows, which
+a walk never produces but a route given with its times could. Soft windows: a start after the
+last window's end but within the allowed lateness is no violation; the report lists it
+(``late``: node, seconds, cost) and prices it (``lateness_cost``). With several or soft windows
+the departure is the cheapest one (:func:`optimizer.departure.best_departure`).
 
 Violations are strings ``"<kind>: <detail>"``; kinds are listed in :data:`VIOLATION_KINDS`.
 """
@@ -21,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from optimizer.departure import leave_as_late_as_possible
+from optimizer.departure import leave_as_late_as_possible, walk_route
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 VIOLATION_KINDS = (
@@ -48,7 +57,11 @@ class RouteCheck:
     earliest_starts: tuple[int, ...]  # service start at each stop when leaving at shift start
     return_time: int  # back at the depot, leaving at shift start
     span: int  # seconds, shortest depot-to-depot duration (waiting included); 0 if empty
-    cost: int  # cost units: distance, labour (span) and fixed cost; 0 if empty
+    cost: int  # cost units: distance, labour (span), fixed cost and lateness; 0 if empty
+    depart: int = 0  # leaves its depot (the departure ``span`` and ``late`` are measured from)
+    starts: tuple[int, ...] = ()  # service start at each stop, leaving at ``depart``
+    late: tuple[int, ...] = ()  # seconds late at each stop (soft windows), leaving at ``depart``
+    lateness_cost: int = 0  # cost units: the stops' seconds late at their late cost
 
 
 @dataclass
@@ -62,6 +75,13 @@ class CheckReport:
     dropped_required: list[int] = field(default_factory=list)
     dropped_optional: list[int] = field(default_factory=list)
     routes: list[RouteCheck] = field(default_factory=list)
+    late: list[tuple[int, int, int]] = field(default_factory=list)  # (node, seconds late, cost units), soft windows
+    lateness_cost: int = 0  # cost units, included in ``objective``
+
+    @property
+    def late_minutes(self) -> float:
+        """Minutes late over all stops served after their window within its allowed lateness."""
+        return round(sum(s for _, s, _ in self.late) / 60, 2)
 
     def kinds(self) -> set[str]:
         """The distinct violation kinds found."""
@@ -72,23 +92,27 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     """Re-walk one route; returns its figures and its violations (window, shift, capacity, locked)."""
     spec = problem.vehicles[vehicle]
     violations: list[str] = []
-    t, prev, distance, load, starts = spec.shift_start, spec.depot, 0, 0, []
-    for node in stops:
-        arrival = t + int(problem.service[prev]) + int(problem.duration[prev, node])
-        start = max(arrival, int(problem.tw_start[node]))
-        if start > problem.tw_end[node]:
+    times = dict(windows=problem.windows, late_allowed=problem.late_allowed)
+    early = walk_route(stops, spec.depot, spec.shift_start, problem.duration, problem.service,
+                       problem.tw_start, problem.tw_end, **times)
+    distance, load, prev = 0, 0, spec.depot
+    for node, arrival, start in zip(stops, early.arrivals, early.starts):
+        if start > problem.hard_end(node):
+            wins = problem.windows_of(node)
+            shown = " | ".join(f"[{a}, {b}]" for a, b in wins)
+            late = problem.allowed_late(node)
+            allowance = f" and its {late} s allowed lateness" if late else ""
             violations.append(
                 f"window: vehicle {vehicle} reaches node {node} at {arrival} s, "
-                f"after its window [{problem.tw_start[node]}, {problem.tw_end[node]}] closes"
+                f"after its window{'s' if len(wins) > 1 else ''} {shown}{allowance} closes"
             )
         if not problem.may_serve(vehicle, node):
             allowed = problem.allowed_vehicles[node]
             violations.append(f"locked: node {node} is locked to vehicles {list(allowed)}, not {vehicle}")
         distance += int(problem.distance[prev, node])
         load += int(problem.demand[node])
-        starts.append(start)
-        t, prev = start, node
-    back = t + int(problem.service[prev]) + int(problem.duration[prev, spec.depot]) if stops else spec.shift_start
+        prev = node
+    back = early.return_s if stops else spec.shift_start
     distance += int(problem.distance[prev, spec.depot]) if stops else 0
     if back > spec.shift_end:
         violations.append(f"shift: vehicle {vehicle} returns at {back} s, after its shift end {spec.shift_end} s")
@@ -100,11 +124,35 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         if carried > capacity:
             violations.append(f"capacity: vehicle {vehicle} carries {quantity.shown(carried)}, "
                               f"capacity {quantity.shown(capacity)}")
-    span = leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
-                                     problem.service, problem.tw_start, problem.tw_end).span_s
-    cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost if stops else 0
-    report = RouteCheck(vehicle, tuple(stops), distance, load, tuple(starts), back, span, cost)
+    leave = leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
+                                      problem.service, problem.tw_start, problem.tw_end,
+                                      late_cost=problem.late_cost, cost_per_s=spec.cost_per_s, **times)
+    chosen = walk_route(stops, spec.depot, leave.depart_s, problem.duration, problem.service,
+                        problem.tw_start, problem.tw_end, **times)
+    late = chosen.late_s if problem.late_allowed is not None else tuple(0 for _ in stops)
+    late_cost = sum(s * int(problem.late_cost[n]) for n, s in zip(stops, late) if s) if problem.late_cost is not None else 0
+    span = leave.span_s
+    cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost + late_cost if stops else 0
+    report = RouteCheck(vehicle, tuple(stops), distance, load, early.starts, back, span, cost,
+                        depart=leave.depart_s, starts=chosen.starts, late=late, lateness_cost=late_cost)
     return report, violations
+
+
+def gap_violations(problem: RoutingProblem, vehicle: int, stops: Sequence[int], starts: Sequence[int]) -> list[str]:
+    """``window`` violations of service starts given with a route (a hand-timed plan, a driver's
+    record): a start before its stop's first window, in a gap between two windows, or after its
+    hard end. :func:`check_route` walks routes itself and never starts a service in a gap."""
+    out = []
+    for node, start in zip(stops, starts):
+        wins = problem.windows_of(node)
+        hard = problem.hard_end(node)
+        inside = any(a <= start <= (hard if k == len(wins) - 1 else b) for k, (a, b) in enumerate(wins))
+        if not inside:
+            where = ("before its first window" if start < wins[0][0] else
+                     "after its last window closes" if start > hard else "in the gap between its windows")
+            shown = " | ".join(f"[{a}, {b}]" for a, b in wins)
+            out.append(f"window: vehicle {vehicle} starts node {node} at {start} s, {where} {shown}")
+    return out
 
 
 def check_routes(
@@ -146,6 +194,8 @@ def check_routes(
         violations.append(f"unserved: required node {node} is on no route")
 
     penalties = sum(int(problem.penalty[s]) for s in dropped_optional) if problem.penalty is not None else 0
+    late = [(n, s, s * int(problem.late_cost[n]) if problem.late_cost is not None else 0)
+            for r in route_checks for n, s in zip(r.stops, r.late) if s]
     return CheckReport(
         feasible=not violations,
         violations=violations,
@@ -156,6 +206,8 @@ def check_routes(
         dropped_required=dropped_required,
         dropped_optional=dropped_optional,
         routes=route_checks,
+        late=late,
+        lateness_cost=sum(r.lateness_cost for r in route_checks),
     )
 
 

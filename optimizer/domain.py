@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 def hhmm(seconds: int | float) -> str:
@@ -62,6 +62,52 @@ class TimeWindow:
         return f"{hhmm(self.start)}-{hhmm(self.end)}"
 
 
+def parse_windows(text: str) -> tuple[TimeWindow, ...]:
+    """Several windows written as ``08:00-10:00|17:00-19:00`` (``|`` between them), in time order.
+
+    Each window is ``HH:MM-HH:MM`` and must end after it starts; windows must not overlap or touch
+    (``08:00-10:00|10:00-12:00`` is one window, ``08:00-12:00``). Raises ``ValueError`` naming the
+    part that does not parse; an empty text is no window list (``()``).
+    """
+    parts = [p.strip() for p in str(text).strip().split("|")]
+    if parts == [""]:
+        return ()
+    windows: list[TimeWindow] = []
+    for part in parts:
+        bounds = part.split("-")
+        if len(bounds) != 2:
+            raise ValueError(f"'{part}' is not a window; write each as HH:MM-HH:MM, several separated by | "
+                             f"(for example 08:00-10:00|17:00-19:00)")
+        try:
+            start, end = parse_hhmm(bounds[0]), parse_hhmm(bounds[1])
+        except ValueError as exc:
+            raise ValueError(f"window '{part}': {exc}") from None
+        if end <= start:
+            raise ValueError(f"window '{part}' ends before (or when) it starts")
+        windows.append(TimeWindow(start, end))
+    windows.sort(key=lambda w: w.start)
+    for a, b in zip(windows, windows[1:]):
+        if b.start <= a.end:
+            raise ValueError(f"the window {b} overlaps or touches {a}; write them as one window")
+    return tuple(windows)
+
+
+def windows_label(windows: Iterable[TimeWindow]) -> str:
+    """``08:00-10:00|17:00-19:00``."""
+    return "|".join(str(w) for w in windows)
+
+
+def window_used(windows: Sequence[TimeWindow], start: int) -> TimeWindow | None:
+    """The window a service starting at ``start`` falls in; a start after the last window (late,
+    within a soft window's allowance) used the last one; None if it is before or between them."""
+    for w in windows:
+        if w.contains(start):
+            return w
+    if windows and start > windows[-1].end:
+        return windows[-1]
+    return None
+
+
 # Skills an order may require and a vehicle (its crew and equipment) may have.
 SKILLS: dict[str, str] = {
     "two_person": "a crew of two (furniture, white goods)",
@@ -95,6 +141,14 @@ class Order:
     coordinates, given in ``lat``/``lon``.
     ``first_choice`` records what the customer asked for first (a slot string such as
     ``"08:00-10:00"`` or a pickup point id); it feeds the preference-match rate.
+
+    ``windows``, when given, are several windows (the customer is home 08-10 *or* 17-19), in
+    time order and disjoint; ``window`` is then their hull (first start to last end) and the
+    stop must start in one of them, never in a gap. ``max_late_s`` (seconds) lets the service
+    start that long after the (last) window closes, at ``late_cost_per_min`` currency per
+    minute late; None takes the tier's (``tiers.<tier>.max_late_min`` / ``late_cost_per_min``
+    of the scenario), 0 is a hard window. Late is never on time: the scorecard counts a late
+    stop as not on time and reports its minutes and cost on their own.
     """
 
     id: str
@@ -120,10 +174,18 @@ class Order:
     shop: str = ""
     order_ref: str = ""
     instructions: str = ""
+    windows: tuple[TimeWindow, ...] = ()  # several windows; () is the single ``window``
+    max_late_s: int | None = None  # seconds allowed after the (last) window; None: the tier's
+    late_cost_per_min: float | None = None  # currency per minute late; None: the tier's
+
+    @property
+    def time_windows(self) -> tuple[TimeWindow, ...]:
+        """The windows the service may start in (``(window,)`` for a single window)."""
+        return self.windows or (self.window,)
 
     @property
     def slot_label(self) -> str:
-        return str(self.window)
+        return windows_label(self.time_windows)
 
     @property
     def got_first_choice(self) -> bool:
@@ -183,6 +245,13 @@ class Stop:
     weight_kg: float = 0.0  # kilograms, all its orders
     volume_l: float = 0.0  # litres, all its orders
     skills: tuple[str, ...] = ()  # every skill any of its orders requires
+    windows: tuple[TimeWindow, ...] = ()  # several windows (``window`` is their hull); () single
+    max_late_s: int = 0  # seconds the service may start after the (last) window closes
+    late_cost_per_min: float = 0.0  # currency per minute late (all its orders)
+
+    @property
+    def time_windows(self) -> tuple[TimeWindow, ...]:
+        return self.windows or (self.window,)
 
 
 @dataclass(frozen=True)
@@ -204,6 +273,10 @@ class Visit:
     weight_kg: float = 0.0
     volume_l: float = 0.0
     skills: tuple[str, ...] = ()
+    windows: tuple[TimeWindow, ...] = ()  # the stop's several windows, () when it has one
+    window_used: TimeWindow | None = None  # the window the service starts in (the last one if late)
+    late_s: int = 0  # seconds after the window closed (a soft window's allowed lateness)
+    late_cost: float = 0.0  # currency: late_s at the stop's cost per minute
 
 
 @dataclass(frozen=True)

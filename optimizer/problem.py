@@ -75,6 +75,13 @@ class RoutingProblem:
     capacity per vehicle in ``VehicleSpec.capacities``. ``cost_scale``, when given, is how many
     cost units make one unit of currency (set by the day planner); None means the costs are the instance's own units
     (VRPLIB benchmarks, hand-built tests).
+
+    Several windows: ``windows[i]``, when given, lists node ``i``'s windows as sorted, disjoint
+    ``(start, end)`` pairs; ``tw_start[i]``/``tw_end[i]`` are then their hull (first start, last
+    end), and service must start inside one of them, never in a gap. Soft windows:
+    ``late_allowed[i]`` seconds after ``tw_end[i]`` (the promised end of the last window) the
+    service may still start, at ``late_cost[i]`` cost units per second late; None (or 0) is a hard
+    window. Read them through :meth:`windows_of` and :meth:`hard_end`.
     """
 
     duration: np.ndarray  # (n, n) int seconds
@@ -91,10 +98,30 @@ class RoutingProblem:
     initial_routes: list[list[int]] | None = None
     name: str = ""
     cost_scale: CostScale | None = None
+    windows: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    late_allowed: np.ndarray | None = None  # (n,) int seconds after tw_end; None = hard windows
+    late_cost: np.ndarray | None = None  # (n,) int cost units per second late
 
     @property
     def n(self) -> int:
         return int(self.duration.shape[0])
+
+    def windows_of(self, node: int) -> list[tuple[int, int]]:
+        """Node ``node``'s windows, ``[(start, end), ...]`` in time order (one: ``tw_start, tw_end``)."""
+        several = self.windows.get(node)
+        return list(several) if several else [(int(self.tw_start[node]), int(self.tw_end[node]))]
+
+    def allowed_late(self, node: int) -> int:
+        """Seconds the service may start after ``tw_end[node]`` (0 for a hard window)."""
+        return 0 if self.late_allowed is None else max(0, int(self.late_allowed[node]))
+
+    def hard_end(self, node: int) -> int:
+        """The latest service start at ``node``: its (last) window's end plus the allowed lateness."""
+        return int(self.tw_end[node]) + self.allowed_late(node)
+
+    def has_soft_or_several_windows(self) -> bool:
+        """Whether any node has several windows or allowed lateness (engines without them relax)."""
+        return bool(self.windows) or (self.late_allowed is not None and bool(np.any(self.late_allowed > 0)))
 
     def stop_nodes(self) -> list[int]:
         depot_set = set(self.depots)

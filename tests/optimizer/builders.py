@@ -78,3 +78,41 @@ def service_starts(problem: RoutingProblem, vehicle: int, route: Sequence[int]) 
 
 def served(routes: Sequence[Sequence[int]]) -> list[int]:
     return sorted(node for route in routes for node in route)
+
+
+H, M = 3600, 60
+
+
+def second_window_only() -> RoutingProblem:
+    """A day where stop 1 can only be served in its second window.
+
+    One van, shift 08:00-20:00, cost 1 per metre and per second. Stop 1 is an hour out and its
+    customer is home 08:00-08:30 *or* 17:00-19:00: the van cannot be there before 09:00, so only
+    the evening window is reachable. Stop 2 is next to it, 09:00-10:00; stop 3 elsewhere,
+    11:00-12:00. Every stop may be dropped at 50,000. Read as the hull 08:00-19:00 (one window),
+    stop 1 would be served at 09:00 on the way to stop 2: a plan that is wrong, since at 09:00
+    the customer is out. The best plan serves 2, 3, then 1 at 17:00.
+    """
+    vans = [VehicleSpec(depot=0, capacity=10, shift_start=8 * H, shift_end=20 * H, cost_per_m=1, cost_per_s=1)]
+    p = make_problem([(0, 0), (3600, 0), (3600, 100), (0, 3000)], vehicles=vans,
+                     windows=[(8 * H, 20 * H), (8 * H, 19 * H), (9 * H, 10 * H), (11 * H, 12 * H)],
+                     penalty=[0, 50_000, 50_000, 50_000])
+    p.windows = {1: [(8 * H, 8 * H + 30 * M), (17 * H, 19 * H)]}
+    return p
+
+
+def ten_minutes_late(*, late_allowed_s: int = 15 * M, late_cost_per_s: int = 2) -> RoutingProblem:
+    """A day where stop 1 can only be reached ten minutes after its window closes.
+
+    One van, shift 08:00-12:00, cost 1 per metre and per second. Stop 1 is 4200 s out, window
+    08:00-09:00: the van arrives at 09:10 at the earliest. Stop 2 is next to it, open all
+    morning. Both may be dropped at 100,000. With a soft window (``late_allowed_s`` after 09:00
+    at ``late_cost_per_s`` per second) serving stop 1 ten minutes late costs 1,200 and beats
+    dropping it; with a hard window it is dropped.
+    """
+    vans = [VehicleSpec(depot=0, capacity=10, shift_start=8 * H, shift_end=12 * H, cost_per_m=1, cost_per_s=1)]
+    p = make_problem([(0, 0), (4200, 0), (4300, 0)], vehicles=vans,
+                     windows=[(8 * H, 20 * H), (8 * H, 9 * H), (8 * H, 12 * H)], penalty=[0, 100_000, 100_000])
+    p.late_allowed = np.array([0, late_allowed_s, 0], dtype=np.int64)
+    p.late_cost = np.array([0, late_cost_per_s, 0], dtype=np.int64)
+    return p

@@ -104,3 +104,72 @@ def test_a_vehicle_without_a_weight_capacity_carries_any_weight():
 def test_a_stop_no_vehicle_may_serve_is_a_locked_violation_on_any_route():
     report = check_routes(two_vans(allowed_vehicles={3: []}), [[1, 2], [3]])
     assert report.kinds() == {"locked"}
+
+
+# Several and soft windows ---------------------------------------------------------------------
+
+from optimizer.checker import gap_violations  # noqa: E402
+from tests.optimizer.builders import H, M, second_window_only, ten_minutes_late  # noqa: E402
+
+
+def test_a_stop_with_two_windows_is_served_in_the_second_when_only_that_one_is_reachable():
+    p = second_window_only()
+    report = check_routes(p, [[2, 3, 1]])
+    assert report.feasible, report.violations
+    (route,) = report.routes
+    assert route.starts[2] == 17 * H  # arrives in the gap, waits for the evening window
+    assert report.late == []
+
+
+def test_a_plan_that_needs_a_stop_served_in_the_gap_between_its_windows_is_rejected():
+    p = second_window_only()
+    # Read as one window 08:00-19:00 this route serves stop 1 at 09:00 and stop 2 right after;
+    # but at 09:00 stop 1's customer is out, so the van waits until 17:00 and misses stop 2.
+    report = check_routes(p, [[1, 2, 3]])
+    assert not report.feasible
+    assert any(v.startswith("window: vehicle 0 reaches node 2") for v in report.violations)
+    assert report.routes[0].earliest_starts[0] == 17 * H
+    # A timed plan that starts stop 1 at 09:00 (in the gap) is named as such.
+    assert gap_violations(p, 0, [1, 2], [9 * H, 9 * H + 100]) == [
+        "window: vehicle 0 starts node 1 at 32400 s, in the gap between its windows [28800, 30600] | [61200, 68400]"]
+    assert gap_violations(p, 0, [1], [17 * H]) == []
+
+
+def test_arriving_after_the_last_window_closes_is_a_window_violation_naming_every_window():
+    p = second_window_only()
+    p.windows[1] = [(8 * H, 8 * H + 30 * M), (8 * H + 40 * M, 8 * H + 50 * M)]
+    p.tw_end[1] = 8 * H + 50 * M
+    (violation,) = check_routes(p, [[1], ]).violations
+    assert violation == ("window: vehicle 0 reaches node 1 at 32400 s, after its windows "
+                         "[28800, 30600] | [31200, 31800] closes")
+
+
+def test_lateness_within_the_allowance_is_no_violation_but_is_reported_and_priced():
+    p = ten_minutes_late()
+    report = check_routes(p, [[1, 2]])
+    assert report.feasible, report.violations
+    assert report.late == [(1, 10 * M, 1200)]
+    assert report.late_minutes == 10 and report.lateness_cost == 1200
+    # distance 4300 + 4300 back, span 8600 (no waiting), plus the lateness
+    assert report.objective == 8600 + 8600 + 1200
+
+
+def test_lateness_past_the_allowance_is_a_window_violation():
+    p = ten_minutes_late(late_allowed_s=5 * M)
+    (violation,) = check_routes(p, [[1, 2]]).violations
+    assert violation == ("window: vehicle 0 reaches node 1 at 33000 s, after its window [28800, 32400] "
+                         "and its 300 s allowed lateness closes")
+
+
+def test_a_van_does_not_leave_later_when_that_would_make_a_soft_window_stop_late():
+    # Stop 2 opens at 10:00 (the van would wait there), stop 1 closes at 09:15, allowed 30 min late.
+    vans = [VehicleSpec(depot=0, capacity=10, shift_start=8 * H, shift_end=14 * H, cost_per_m=1, cost_per_s=1)]
+    p = make_problem([(0, 0), (3600, 0), (3700, 0)], vehicles=vans,
+                     windows=[OPEN, (8 * H, 9 * H + 15 * M), (10 * H, 12 * H)])
+    import numpy as np
+    p.late_allowed, p.late_cost = np.array([0, 30 * M, 0]), np.array([0, 5, 0])
+    (route,) = check_routes(p, [[1, 2]]).routes
+    # Leaving 15 min later than 08:00 keeps stop 1 on time and shortens the wait: the rule leaves
+    # at 08:15; leaving later would cost 5 per second late to save 1 per second of labour.
+    assert route.depart == 8 * H + 15 * M
+    assert route.late == (0, 0)
