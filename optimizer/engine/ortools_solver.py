@@ -1,7 +1,9 @@
 """OR-Tools routing model of record.
 
 :func:`solve_ortools` builds the full model (multi-depot, one capacity dimension per quantity:
-parcels, weight, volume; time windows on the start of service, shifts, per-vehicle
+parcels, weight, volume; time windows on the start of service, several per stop as holes in
+the time cumul's domain, soft windows as a soft upper bound with a hard one at the allowed
+lateness; shifts, per-vehicle
 distance/labour/fixed costs, optional stops, allowed vehicles for locks and skills) and solves it
 with guided local search. :func:`evaluate_in_ortools` expresses a route set found by any engine
 in that same model, which is what makes OR-Tools the model of record.
@@ -58,11 +60,15 @@ def required_drop_penalty(problem: RoutingProblem) -> int:
     bound += sum(v.fixed_cost + v.cost_per_s * max(0, v.shift_end - v.shift_start) for v in problem.vehicles)
     if problem.penalty is not None:
         bound += int(np.clip(problem.penalty, 0, None).sum())
+    if problem.late_cost is not None and problem.late_allowed is not None:
+        bound += int((np.clip(problem.late_cost, 0, None) * np.clip(problem.late_allowed, 0, None)).sum())
     return int(min(max(10 * bound, 1_000_000), penalty_cap(problem)))
 
 
 def _horizon(problem: RoutingProblem) -> int:
     ends = [v.shift_end for v in problem.vehicles] + [int(problem.tw_end.max())]
+    if problem.late_allowed is not None and problem.n:
+        ends.append(int((problem.tw_end + np.clip(problem.late_allowed, 0, None)).max()))
     return int(max(ends))
 
 
@@ -111,10 +117,22 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             routing.AddDisjunction([index], 0)  # without a disjunction the node would be mandatory
             routing.solver().Add(routing.ActiveVar(index) == 0)
             continue
-        lo, hi = int(problem.tw_start[node]), int(problem.tw_end[node])
+        # Service start: inside the hull of the stop's windows, up to its hard end (the last
+        # window's end plus the allowed lateness); the gaps between several windows are removed
+        # from the cumul's domain, so a van arriving in one waits (slack) for the next window.
+        lo, hi = int(problem.tw_start[node]), problem.hard_end(node)
         lo, hi = max(lo, 0), min(hi, horizon)
         if lo <= hi:
-            time_dim.CumulVar(index).SetRange(lo, hi)
+            cumul = time_dim.CumulVar(index)
+            cumul.SetRange(lo, hi)
+            wins = problem.windows_of(node)
+            for (_, gap_from), (gap_to, _) in zip(wins, wins[1:]):
+                if gap_to - gap_from > 1:
+                    cumul.RemoveInterval(gap_from + 1, gap_to - 1)
+            # Soft window: each second after the promised end costs late_cost (cost units, the
+            # objective's scale); the hard bound above stops it at the allowed lateness.
+            if problem.allowed_late(node) > 0 and problem.late_cost is not None and int(problem.late_cost[node]) > 0:
+                time_dim.SetCumulVarSoftUpperBound(index, int(problem.tw_end[node]), int(problem.late_cost[node]))
         else:  # empty window: the stop can never be served
             routing.solver().Add(routing.ActiveVar(index) == 0)
 

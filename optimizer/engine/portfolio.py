@@ -34,6 +34,15 @@ distinct lock signature). Every PyVRP plan is re-walked by the checker, which re
 stop on another vehicle as a ``locked`` violation, and must be accepted by the OR-Tools model,
 whose vehicle restriction is the lock of record: a prohibitive edge is never kept.
 
+Several and soft windows (``RoutingProblem.windows``, ``late_allowed``) reach PyVRP only as a
+relaxation (the hull, widened by the allowed lateness, lateness unpriced). Every PyVRP plan (the
+snapshot handed to the polish and the final one) is re-walked by the checker under the exact
+windows with lateness priced; one that breaks them is repaired first
+(:func:`~optimizer.engine.repair.repair_windows`: the stops that break them are dropped,
+``meta["repaired"]`` lists them), so OR-Tools can polish it and re-insert them, and it must still
+be accepted by the OR-Tools model to be kept. On one core PyVRP then gets
+:data:`RELAXED_PYVRP_SHARE` of the search and OR-Tools polishes its repaired plan for the rest.
+
 ``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
 (found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's
 plan). ``solution.meta["engines"]`` holds each plan's price and wall time.
@@ -56,6 +65,7 @@ from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
 from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
+from optimizer.engine.repair import repair_windows
 from optimizer.engine.stopping import current_stop_check
 from optimizer.problem import RoutingProblem, RoutingSolution
 
@@ -63,6 +73,7 @@ ENGINES = ("auto", "ortools", "pyvrp")
 RACE_SHARE = 0.5  # OR-Tools from scratch for this share of the budget, then it polishes PyVRP's plan
 JUDGE_RESERVE = (0.04, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
+RELAXED_PYVRP_SHARE = 0.6  # one core, several or soft windows: PyVRP's share before OR-Tools polishes its plan
 
 _SNAPSHOT = "snapshot?"
 _STOP = "stop!"
@@ -236,6 +247,23 @@ def _sound(report: CheckReport) -> bool:
     return report.kinds() <= {"unserved"}
 
 
+def _judged(problem: RoutingProblem, sol: RoutingSolution, label: str, meta: dict) -> tuple[RoutingSolution, CheckReport]:
+    """A PyVRP plan and the checker's report on it, repaired under the exact windows first when
+    PyVRP searched a relaxation of them (several or soft windows, see
+    :mod:`optimizer.engine.repair`) and the plan breaks them: the stops that do are taken off
+    and dropped, so the plan is sound for the polish and the judge (``meta["repaired"]``)."""
+    rep = check_solution(problem, sol)
+    if _sound(rep) or not problem.has_soft_or_several_windows():
+        return sol, rep
+    routes, removed = repair_windows(problem, sol.routes)
+    fixed = RoutingSolution(routes, sorted(set(sol.dropped) | set(removed)), sol.objective, sol.engine, sol.wall_s,
+                            dict(sol.meta) | {"repaired_removed": removed})
+    fixed_rep = check_solution(problem, fixed)
+    meta.setdefault("repaired", {})[label] = {"removed": removed, "sound": _sound(fixed_rep),
+                                               "violations_before": len(rep.violations)}
+    return fixed, fixed_rep
+
+
 def _finish(solution: RoutingSolution, report: CheckReport, engine: str, t0: float, meta: dict) -> RoutingSolution:
     return RoutingSolution(
         routes=[list(r) for r in solution.routes],
@@ -320,7 +348,7 @@ def solve(
 
     if engine == "pyvrp":
         sol = solve_pyvrp(problem, time_limit_s, seed, should_stop=stop if user_stop else None)
-        rep = check_solution(problem, sol)
+        sol, rep = _judged(problem, sol, "pyvrp", meta)
         meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
         if not _sound(rep):
             return ortools_only("pyvrp found no sound plan")
@@ -344,19 +372,39 @@ def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
 
 def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools_only) -> RoutingSolution:
     """The relay on one core: PyVRP searches in this process, its plan judged by the checker
-    and accepted by the OR-Tools model of record; OR-Tools alone if it is not."""
+    and accepted by the OR-Tools model of record; OR-Tools alone if it is not.
+
+    When PyVRP searched a relaxation (several or soft windows), it gets
+    :data:`RELAXED_PYVRP_SHARE` of the search; its plan is repaired under the exact windows and
+    OR-Tools polishes it for the rest (lateness priced, gaps removed), and the better of the two
+    sound plans is kept."""
     reserve = _judge_reserve(problem, time_limit_s)
-    sol = solve_pyvrp(problem, max(0.1, time_limit_s - reserve), seed, progress=progress, should_stop=should_stop)
-    rep = check_solution(problem, sol)
+    search_s = max(0.1, time_limit_s - reserve)
+    relaxed = problem.has_soft_or_several_windows()
+    pyvrp_s = RELAXED_PYVRP_SHARE * search_s if relaxed else search_s
+    sol = solve_pyvrp(problem, pyvrp_s, seed, progress=progress, should_stop=should_stop)
+    sol, rep = _judged(problem, sol, "pyvrp", meta)
     meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
+    candidates: list[tuple[RoutingSolution, CheckReport, str]] = []
     if _sound(rep):
         accepted = read_in_ortools(problem, sol.routes)
         meta["engines"]["pyvrp"]["ortools_objective"] = accepted
         if accepted is not None:
-            result = _finish(sol, rep, "pyvrp+ortools", t0, meta)
-            if progress is not None:
-                progress(result.wall_s, result.objective)
-            return result
+            candidates.append((sol, rep, "pyvrp+ortools"))
+    polish_s = search_s - (time.perf_counter() - t0)
+    if relaxed and candidates and polish_s >= MIN_POLISH_S and not (should_stop is not None and should_stop()):
+        polished = solve_ortools(problem, polish_s, initial=sol, should_stop=should_stop)
+        pol_rep = check_solution(problem, polished)
+        meta["engines"]["polish"] = _entry(polished, pol_rep, t0)
+        if _sound(pol_rep) and polished.meta.get("seeded"):
+            name = "pyvrp+ortools-polish" if _rank(pol_rep) < _rank(rep) else "pyvrp+ortools"
+            candidates.append((polished, pol_rep, name))
+    if candidates:
+        best, best_rep, best_engine = min(candidates, key=lambda c: _rank(c[1]))
+        result = _finish(best, best_rep, best_engine, t0, meta)
+        if progress is not None:
+            progress(result.wall_s, result.objective)
+        return result
     # Rare (PyVRP found no feasible plan): OR-Tools gets what is left, and at least the reserve.
     return ortools_only("one core: PyVRP found no plan the OR-Tools model accepts", at_least_s=reserve)
 
@@ -384,17 +432,20 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) ->
     def mark(step: str) -> None:
         timeline[step] = round(time.perf_counter() - t0, 3)
 
-    def consider(sol: RoutingSolution, name: str, label: str) -> CheckReport:
-        rep = check_solution(problem, sol)
+    def consider(sol: RoutingSolution, name: str, label: str) -> tuple[RoutingSolution, CheckReport]:
+        if label == "pyvrp":  # PyVRP's plan: repaired first if it breaks windows it only saw relaxed
+            sol, rep = _judged(problem, sol, label, meta)
+        else:
+            rep = check_solution(problem, sol)
         meta["engines"][label] = _entry(sol, rep, t0)
         if _sound(rep):
             candidates.append((sol, rep, name))
-        return rep
+        return sol, rep
 
     # Leg 1: OR-Tools from scratch (the safety net) while PyVRP searches.
     race_s = RACE_SHARE * search_s if worker is not None else search_s
     ort = solve_ortools(problem, race_s, progress=progress, should_stop=should_stop)
-    ort_rep = consider(ort, "ortools", "ortools")
+    ort, ort_rep = consider(ort, "ortools", "ortools")
     mark("race")
 
     def stopping() -> bool:
@@ -411,7 +462,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) ->
     start_from, start_name = ort, "ortools"
     if snapshot is not None:
         snap = RoutingSolution(snapshot.routes, snapshot.dropped, snapshot.objective, "pyvrp", snapshot.elapsed_s)
-        snap_rep = check_solution(problem, snap)
+        snap, snap_rep = _judged(problem, snap, "pyvrp_snapshot", meta)
         meta["engines"]["pyvrp_snapshot"] = _entry(snap, snap_rep, t0)
         if _sound(snap_rep) and (not _sound(ort_rep) or _rank(snap_rep) <= _rank(ort_rep)):
             start_from, start_name = snap, "pyvrp+ortools-polish"
@@ -436,7 +487,7 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) ->
             pv = None
         mark("pyvrp")
         if pv is not None:
-            pv_rep = consider(pv, "pyvrp+ortools", "pyvrp")
+            pv, pv_rep = consider(pv, "pyvrp+ortools", "pyvrp")
             if candidates and candidates[-1][0] is pv:
                 best_rank = min(_rank(c[1]) for c in candidates)
                 if _rank(pv_rep) <= best_rank:  # only validate if it could win

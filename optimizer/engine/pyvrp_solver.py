@@ -9,6 +9,14 @@ vehicle types' ``capacity`` alike, an unlimited capacity as the quantity's total
 spec and lock signature (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
 ``unit_duration_cost=cost_per_s``, ``fixed_cost``).
 
+Several and soft windows (``RoutingProblem.windows``, ``late_allowed``) have no PyVRP 0.14
+counterpart: a client gets one hard window, the *relaxation* of the hull of its windows with the
+last one's end widened by the allowed lateness, and lateness is not priced. So PyVRP may serve a
+stop in the gap between two windows or late for free; ``meta["relaxed"]`` says so, and the
+portfolio re-walks every PyVRP plan with the checker (exact windows, lateness priced), repairs
+one that breaks them (:func:`optimizer.engine.portfolio.repair_windows`) and lets OR-Tools, the
+model of record, polish it; a PyVRP plan is never kept unless the checker and OR-Tools accept it.
+
 Locks and skills (``allowed_vehicles``; a skill restricts a stop to the vehicles that have it, and
 the day planner intersects that with any lock) are routing profiles, PyVRP's own way of modelling access
 restrictions. A vehicle's *lock signature* is the set of locked stops it may not serve; vehicles
@@ -134,7 +142,7 @@ def prohibitive_edges(problem: RoutingProblem) -> tuple[int, int]:
     """
     specs = problem.vehicles
     earliest = min([int(np.min(problem.tw_start))] + [v.shift_start for v in specs]) if problem.n else 0
-    latest = max([int(np.max(problem.tw_end))] + [v.shift_end for v in specs]) if problem.n else 0
+    latest = max([max(problem.hard_end(i) for i in range(problem.n))] + [v.shift_end for v in specs]) if problem.n else 0
     duration = 2 * max(0, latest - earliest) + 1
     longest = int(np.max(problem.distance)) if problem.n else 0
     distance = problem.n * max(1, longest) + 1
@@ -197,8 +205,11 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                 location=node,
                 delivery=[int(problem.demand[node])] + [int(q.demand[node]) for q in problem.quantities],
                 service_duration=int(problem.service[node]),
+                # A relaxation where PyVRP 0.14 cannot say more (one hard window per client, no
+                # soft windows): the hull of several windows, its end widened by the allowed
+                # lateness, unpriced. The plan is judged and repaired under the exact model.
                 tw_early=int(problem.tw_start[node]),
-                tw_late=int(problem.tw_end[node]),
+                tw_late=problem.hard_end(node),
                 prize=0 if required else int(problem.penalty[node]),
                 required=required,
             )
@@ -395,6 +406,7 @@ def solve_pyvrp(
         wall_s=time.perf_counter() - t0,
         meta={
             "feasible": bool(best.is_feasible()) and not wrong_vehicle,
+            "relaxed": problem.has_soft_or_several_windows(),  # feasible in the relaxation only
             "lock_violations": wrong_vehicle,
             "profiles": len(model.profiles),
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared

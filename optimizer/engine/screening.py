@@ -20,6 +20,10 @@ def servable_alone(problem: RoutingProblem) -> np.ndarray:
     ok = np.zeros(n, dtype=bool)
     per_vehicle: dict[tuple, np.ndarray] = {}
     service = np.asarray(problem.service, dtype=np.int64)
+    # Latest service start: the (last) window's end plus any allowed lateness. With several
+    # windows the hull is used: a stop that fits it may still miss its windows on a route, never
+    # the other way round, so nothing servable is left out.
+    hard_end = problem.tw_end + (0 if problem.late_allowed is None else np.clip(problem.late_allowed, 0, None))
     for v_idx, v in enumerate(problem.vehicles):
         caps = tuple(problem.capacity(v_idx, k) for k in range(len(problem.quantities)))
         key = (v.depot, v.capacity, v.shift_start, v.shift_end, caps)
@@ -30,8 +34,8 @@ def servable_alone(problem: RoutingProblem) -> np.ndarray:
             back = start + service + problem.duration[:, d]
             per_vehicle[key] = (
                 (problem.demand <= v.capacity)
-                & (start <= problem.tw_end)
-                & (problem.tw_start <= problem.tw_end)
+                & (start <= hard_end)
+                & (problem.tw_start <= hard_end)
                 & (back <= v.shift_end)
             )
             for q, cap in zip(problem.quantities, caps):

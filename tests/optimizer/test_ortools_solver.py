@@ -224,3 +224,43 @@ def test_a_stop_no_vehicle_may_serve_is_dropped():
                            penalty=[0, 10_000, 10_000])
     solution = solve_ortools(problem, 0.5)
     assert solution.dropped == [2]
+
+
+# Several and soft windows in the model of record ---------------------------------------------
+
+from optimizer.engine.ortools_solver import read_in_ortools  # noqa: E402
+from tests.optimizer.builders import H, second_window_only, ten_minutes_late  # noqa: E402
+
+
+def test_a_stop_whose_first_window_cannot_be_reached_is_served_in_its_second():
+    p = second_window_only()
+    solution = solve_ortools(p, 1.0)
+    report = check_solution(p, solution)
+    assert report.feasible and solution.dropped == []
+    assert solution.routes == [[2, 3, 1]]
+    assert report.routes[0].starts[-1] >= 17 * H  # the evening window, not 09:00 in the gap
+    assert solution.objective == report.objective  # OR-Tools and the checker price it alike
+
+
+def test_the_gaps_between_windows_are_not_in_the_model():
+    p = second_window_only()
+    assert read_in_ortools(p, [[1, 2, 3]]) is None  # stop 1 in the gap at 09:00: rejected
+    assert read_in_ortools(p, [[2, 3, 1]]) == check_solution(p, RoutingSolution([[2, 3, 1]], [], 0, "", 0)).objective
+
+
+def test_a_stop_ten_minutes_late_at_a_small_cost_is_served_rather_than_dropped():
+    p = ten_minutes_late()
+    solution = solve_ortools(p, 1.0)
+    report = check_solution(p, solution)
+    assert report.feasible and solution.routes == [[1, 2]]
+    assert report.late == [(1, 600, 1200)]
+    assert solution.objective == report.objective == 8600 + 8600 + 1200
+    hard = ten_minutes_late(late_allowed_s=0)
+    assert solve_ortools(hard, 1.0).dropped == [1]  # a hard window: only dropping is left
+
+
+def test_the_lateness_cost_decides_between_late_and_dropped():
+    p = ten_minutes_late(late_cost_per_s=200)  # 600 s late would cost 120,000 > the 100,000 penalty
+    solution = solve_ortools(p, 1.0)
+    assert solution.dropped == [1]
+    assert check_solution(p, solution).objective == solution.objective

@@ -249,3 +249,40 @@ def test_a_sofa_that_fits_by_count_but_not_by_volume_stays_off_the_full_van_in_e
         assert {"box0", "box1", "box2"} <= served and len([o for o in served if o.startswith("sofa")]) == 2, engine
         assert plan.routes[0].volume_l <= 4000
         assert [u.reason.value for u in plan.unserved] == ["fleet_full"], engine
+
+
+# Several and soft windows: PyVRP searches the relaxation, its plan is judged and repaired exactly
+
+from tests.optimizer.builders import H, second_window_only, ten_minutes_late  # noqa: E402
+
+
+@pytest.mark.parametrize("engine,cores", [("auto", 1), ("auto", 2), ("pyvrp", 2)])
+def test_a_pyvrp_plan_that_breaks_the_exact_windows_is_never_published_as_feasible(engine, cores):
+    p = second_window_only()
+    solution = solve(p, 2.0, engine=engine, cores=cores)
+    report = check_solution(p, solution)
+    assert report.feasible, report.violations
+    assert solution.objective == report.objective
+    assert "fallback" not in solution.meta  # PyVRP took part: no silent OR-Tools alone
+    if engine == "auto":  # OR-Tools polished or found the exact plan: stop 1 in the evening
+        assert solution.routes == [[2, 3, 1]] and report.routes[0].starts[-1] >= 17 * H
+    repaired = solution.meta.get("repaired", {})
+    assert all(r["sound"] for r in repaired.values())
+    if engine == "pyvrp" and 1 in solution.dropped:  # PyVRP's hull plan, repaired: stop 1 taken off
+        assert repaired["pyvrp"]["removed"] == [1]
+
+
+def test_on_one_core_a_relaxed_pyvrp_plan_is_polished_by_ortools_under_the_exact_model():
+    p = second_window_only()
+    solution = solve(p, 2.0, cores=1)
+    assert set(solution.meta["engines"]) == {"pyvrp", "polish"}
+    assert solution.engine in ("pyvrp+ortools", "pyvrp+ortools-polish")
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_serves_a_stop_ten_minutes_late_and_prices_the_lateness(cores):
+    p = ten_minutes_late()
+    solution = solve(p, 1.5, cores=cores)
+    report = check_solution(p, solution)
+    assert report.feasible and solution.dropped == []
+    assert report.late == [(1, 600, 1200)] and solution.objective == 8600 + 8600 + 1200

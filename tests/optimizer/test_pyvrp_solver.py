@@ -336,3 +336,29 @@ def test_a_stop_no_vehicle_may_serve_is_screened_out_and_dropped():
                            allowed_vehicles={2: []}, penalty=[0, 10_000, 10_000])
     solution = solve_pyvrp(problem, 0.3)
     assert solution.meta["unservable"] == [2] and solution.dropped == [2]
+
+
+# Several and soft windows: PyVRP searches a relaxation ---------------------------------------
+
+from optimizer.engine.pyvrp_solver import build_data  # noqa: E402
+from tests.optimizer.builders import H, M, second_window_only, ten_minutes_late  # noqa: E402
+
+
+def test_pyvrp_sees_the_hull_of_several_windows_and_a_soft_window_widened_by_its_allowance():
+    several = build_data(second_window_only())
+    assert several.client_nodes[0] == 1
+    stop1 = several.data.clients()[0]
+    assert (stop1.tw_early, stop1.tw_late) == (8 * H, 19 * H)
+    soft = build_data(ten_minutes_late())
+    assert soft.data.clients()[0].tw_late == 9 * H + 15 * M
+
+
+def test_a_pyvrp_plan_under_the_relaxation_says_so_and_the_checker_judges_it_exactly():
+    p = second_window_only()
+    solution = solve_pyvrp(p, 0.5)
+    assert solution.meta["relaxed"] is True
+    report = check_solution(p, solution)
+    if solution.routes[0][:1] == [1]:  # the hull lets PyVRP serve stop 1 at 09:00, in the gap
+        assert not report.feasible and "window" in report.kinds()
+    soft = solve_pyvrp(ten_minutes_late(), 0.5)
+    assert soft.meta["relaxed"] is True and check_solution(ten_minutes_late(), soft).late == [(1, 600, 1200)]
