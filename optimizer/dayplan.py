@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
-from optimizer.departure import leave_as_late_as_possible
+from optimizer.departure import leave_as_late_as_possible, service_start, walk_route
 from optimizer.domain import (
     Depot,
     Order,
@@ -33,6 +33,8 @@ from optimizer.domain import (
     Vehicle,
     Visit,
     hhmm,
+    window_used,
+    windows_label,
 )
 from optimizer.problem import Quantity, RoutingProblem, RoutingSolution, VehicleSpec
 
@@ -109,6 +111,7 @@ def consolidate_stops(
     tier_rank: Mapping[str, int] | None = None,
     max_weight_kg: float | None = None,
     max_volume_l: float | None = None,
+    lateness: Mapping[str, tuple[int, float]] | None = None,
 ) -> list[Stop]:
     """Turn orders into stops.
 
@@ -118,8 +121,14 @@ def consolidate_stops(
     as few stops as that allows (greedy by window end). A consolidated stop's window is the
     intersection of its orders' windows, so serving the stop in time serves each order in time.
     A stop's weight and volume are its orders' sums, its skills their union.
+
+    A home order's several windows become its stop's. Soft windows: ``lateness`` maps a tier to
+    ``(max_late_s, late_cost_per_min)``, used for an order that sets neither itself
+    (:func:`order_lateness`); a pickup-point stop may be as late as the least tolerant of its
+    orders allows, at the sum of their costs per minute.
     """
     tier_rank = tier_rank or {}
+    lateness = lateness or {}
     stops: list[Stop] = []
     by_point: dict[str, list[Order]] = defaultdict(list)
     for o in orders:
@@ -140,6 +149,9 @@ def consolidate_stops(
                     weight_kg=o.weight_kg,
                     volume_l=o.volume_l,
                     skills=tuple(o.skills),
+                    windows=o.windows if len(o.windows) > 1 else (),
+                    max_late_s=order_lateness(o, lateness)[0],
+                    late_cost_per_min=order_lateness(o, lateness)[1],
                 )
             )
     for point_id in sorted(by_point):
@@ -166,6 +178,8 @@ def consolidate_stops(
                     weight_kg=sum(o.weight_kg for o in group),
                     volume_l=sum(o.volume_l for o in group),
                     skills=tuple(sorted({k for o in group for k in o.skills})),
+                    max_late_s=min(order_lateness(o, lateness)[0] for o in group),
+                    late_cost_per_min=sum(order_lateness(o, lateness)[1] for o in group),
                 )
             )
 
@@ -187,6 +201,14 @@ def consolidate_stops(
             kg, litres = kg + o.weight_kg, litres + o.volume_l
         close_group()
     return stops
+
+
+def order_lateness(order: Order, lateness: Mapping[str, tuple[int, float]]) -> tuple[int, float]:
+    """``(max_late_s, late_cost_per_min)`` of an order: its own values, else its tier's, else a hard window."""
+    tier_max, tier_cost = lateness.get(order.tier, (0, 0.0))
+    max_late = tier_max if order.max_late_s is None else order.max_late_s
+    cost = tier_cost if order.late_cost_per_min is None else order.late_cost_per_min
+    return (int(max_late), float(cost)) if max_late > 0 else (0, 0.0)
 
 
 @dataclass
@@ -298,20 +320,34 @@ def build_day_model(
     for i in range(len(depots)):
         tw_start[i] = min((v.shift.start for v in vehicles), default=0)
         tw_end[i] = max((v.shift.end for v in vehicles), default=24 * 3600)
+    late_allowed = np.zeros(n, dtype=np.int64)
+    windows: dict[int, list[tuple[int, int]]] = {}
     for k, s in enumerate(stops):
         node = len(depots) + k
         demand[node] = s.parcels
         service[node] = s.service_s
-        tw_start[node] = s.window.start
-        tw_end[node] = s.window.end
+        wins = s.time_windows
+        tw_start[node] = wins[0].start
+        tw_end[node] = wins[-1].end
+        if len(wins) > 1:
+            windows[node] = [(w.start, w.end) for w in wins]
+        late_allowed[node] = s.max_late_s
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
     worth = [sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids) for s in stops]
     prices = fleet_prices(vehicles) | {f"drop_penalty of tier {t}": float(drop_penalty[t]) for t in sorted(tiers)}
+    soft = [s for s in stops if s.max_late_s > 0]
+    prices |= {f"late_cost_per_min of stop {s.id}": s.late_cost_per_min / 60
+               for s in sorted(soft, key=lambda s: s.late_cost_per_min)[:1] + sorted(soft, key=lambda s: -s.late_cost_per_min)[:1]}
     longest_arc = float(np.max(distance)) if n else 0.0
     bound = fleet_plan_bound(vehicles, arcs=len(stops) + 2 * len(vehicles), longest_arc_m=longest_arc) + sum(worth)
+    bound += sum(s.late_cost_per_min * s.max_late_s / 60 for s in soft)
     scale = choose_cost_scale(prices, plan_bound=bound)
     for k, w in enumerate(worth):
         penalty[len(depots) + k] = scale.units(w)
+    late_cost = np.zeros(n, dtype=np.int64)
+    for k, s in enumerate(stops):
+        if s.max_late_s > 0:
+            late_cost[len(depots) + k] = scale.units(s.late_cost_per_min / 60)
 
     in_play = quantities_in_play(stops, vehicles)
     specs = vehicle_specs(vehicles, depots, scale, in_play)
@@ -352,6 +388,9 @@ def build_day_model(
         initial_routes=initial,
         name="day",
         cost_scale=scale,
+        windows=windows,
+        late_allowed=late_allowed if soft else None,
+        late_cost=late_cost if soft else None,
     )
     return DayModel(
         depots=list(depots),
@@ -366,16 +405,12 @@ def build_day_model(
 
 
 def _forward_pass(model: DayModel, vehicle: VehicleSpec, nodes: Sequence[int], depart: int) -> list[tuple[int, int]]:
-    """(arrival, service start) at each node, leaving the depot at ``depart`` and waiting for windows."""
+    """(arrival, service start) at each node, leaving the depot at ``depart`` and waiting for windows
+    (the next open one, for a stop with several: :func:`optimizer.departure.service_start`)."""
     p = model.problem
-    out = []
-    t, prev = depart, vehicle.depot
-    for node in nodes:
-        arrival = t + int(p.duration[prev, node])
-        start = max(arrival, int(p.tw_start[node]))
-        out.append((arrival, start))
-        t, prev = start + int(p.service[node]), node
-    return out
+    w = walk_route(nodes, vehicle.depot, depart, p.duration, p.service, p.tw_start, p.tw_end,
+                   windows=p.windows, late_allowed=p.late_allowed)
+    return list(zip(w.arrivals, w.starts))
 
 
 def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) -> Route:
@@ -389,7 +424,8 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
     veh = p.vehicles[vehicle_index]
     vehicle = model.vehicles[vehicle_index]
     depart = leave_as_late_as_possible(nodes, veh.depot, veh.shift_start, veh.shift_end, p.duration, p.service,
-                                       p.tw_start, p.tw_end).depart_s
+                                       p.tw_start, p.tw_end, windows=p.windows, late_allowed=p.late_allowed,
+                                       late_cost=p.late_cost, cost_per_s=veh.cost_per_s).depart_s
     times = _forward_pass(model, veh, nodes, depart)
 
     load = int(sum(int(p.demand[n]) for n in nodes))
@@ -401,6 +437,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         stop = model.node_stop(node)
         on_board -= stop.parcels
         dist += int(p.distance[prev, node])
+        late_s = max(0, start - stop.time_windows[-1].end) if stop.max_late_s else 0
         visits.append(
             Visit(
                 stop_id=stop.id,
@@ -418,6 +455,10 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
                 weight_kg=stop.weight_kg,
                 volume_l=stop.volume_l,
                 skills=stop.skills,
+                windows=stop.windows,
+                window_used=window_used(stop.time_windows, start),
+                late_s=late_s,
+                late_cost=round(late_s / 60 * stop.late_cost_per_min, 2),
             )
         )
         prev = node
@@ -468,12 +509,14 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
         for k, quantity in enumerate(p.quantities):
             if int(quantity.demand[node]) > p.capacity(i, k):
                 return _quantity(quantity.name).reason
-        if stop.window.end < veh.shift_start or stop.window.start > veh.shift_end:
+        hard_end = p.hard_end(node)  # the last window's end plus its allowed lateness
+        if hard_end < veh.shift_start or stop.window.start > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
-        arrival = veh.shift_start + int(p.duration[veh.depot, node])
-        if arrival > stop.window.end:
+        arrival = veh.shift_start + int(p.service[veh.depot]) + int(p.duration[veh.depot, node])
+        if arrival > hard_end:
             return UnservedReason.WINDOW_UNREACHABLE
-        back = max(arrival, stop.window.start) + stop.service_s + int(p.duration[node, veh.depot])
+        begin = service_start(arrival, p.windows_of(node), hard_end)
+        back = begin + stop.service_s + int(p.duration[node, veh.depot])
         if back > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
         return None
@@ -512,11 +555,12 @@ def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReaso
         return f"{getattr(stop, q.stop_attr):g} {q.unit}, the largest vehicle{among} carries {largest:g} {q.unit}"
     if reason is UnservedReason.WINDOW_UNREACHABLE:
         earliest = min(p.vehicles[i].shift_start + int(p.duration[p.vehicles[i].depot, node]) for i in candidates)
-        return f"slot {stop.window} closes before the earliest possible arrival {hhmm(earliest)}"
+        late = f" (and its {stop.max_late_s // 60} min allowed lateness)" if stop.max_late_s else ""
+        return f"slot {windows_label(stop.time_windows)}{late} closes before the earliest possible arrival {hhmm(earliest)}"
     if reason is UnservedReason.OUTSIDE_SHIFT:
         shifts = sorted({(p.vehicles[i].shift_start, p.vehicles[i].shift_end) for i in candidates})
         text = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in shifts)
-        return f"slot {stop.window} with the drive back does not fit the shifts {text}"
+        return f"slot {windows_label(stop.time_windows)} with the drive back does not fit the shifts {text}"
     return reason.describe()
 
 

@@ -2,6 +2,11 @@
 
 The scorecard reads the routes' re-simulated times (see :func:`optimizer.dayplan.schedule_route`)
 and the booked windows of the orders; it never trusts times reported by a solver.
+
+On time means the service starts inside the promised window (one of the order's windows). A
+soft window's allowed lateness makes a late stop acceptable, not on time: it counts in
+``late_orders`` and lowers ``on_time_rate``, and is also reported on its own
+(``soft_late_orders``, ``minutes_late``, ``cost_lateness``).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ class Scorecard:
     orders_served: int
     orders_unserved: int
     unserved_by_reason: dict[str, int]
-    on_time_rate: float  # served orders whose delivery starts inside the booked window
-    late_orders: int
+    on_time_rate: float  # served orders whose delivery starts inside the booked window (one of its windows)
+    late_orders: int  # served orders not on time (soft-late ones included: late is never on time)
     stops: int
     vehicles_used: int
     vehicles_available: int
@@ -49,6 +54,12 @@ class Scorecard:
     volume_l: float = 0.0
     weight_utilization: float | None = None
     volume_utilization: float | None = None
+    # Soft windows: orders served after their (last) window closed but within their allowed
+    # lateness, their minutes late (summed over orders) and what that lateness costs (in
+    # ``cost_total`` too). Such orders are late (not on time); they are not violations.
+    soft_late_orders: int = 0
+    minutes_late: float = 0.0
+    cost_lateness: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +77,7 @@ def build_scorecard(
     served = late = matched = pickups = stops = parcels = capacity = 0
     km = hours = transport = labour = fixed = 0.0
     weight = volume = 0.0
+    soft_late, minutes_late, lateness = 0, 0.0, 0.0
     limited = {"weight": [0.0, 0.0], "volume": [0.0, 0.0]}  # carried, capacity over vehicles with a limit
     per_vehicle = []
     for route in plan.routes:
@@ -90,13 +102,19 @@ def build_scorecard(
                 limited[name][0] += carried
                 limited[name][1] += cap
         route_late = 0
+        route_lateness = 0.0
         for visit in route.visits:
+            lateness += visit.late_cost
+            route_lateness += visit.late_cost
             for oid in visit.order_ids:
                 o = order_by_id[oid]
                 served += 1
-                if not o.window.contains(visit.start):
+                if not any(w.contains(visit.start) for w in o.time_windows):
                     late += 1
                     route_late += 1
+                    if visit.late_s > 0:
+                        soft_late += 1
+                        minutes_late += max(0, visit.start - o.time_windows[-1].end) / 60
                 matched += o.got_first_choice
                 pickups += o.pickup_point_id is not None
         per_vehicle.append(
@@ -113,10 +131,11 @@ def build_scorecard(
                 "volume_l": route.volume_l,
                 "volume_capacity_l": v.volume_capacity_l,
                 "late_orders": route_late,
-                "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost, 2),
+                "cost_lateness": round(route_lateness, 2),
+                "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost + route_lateness, 2),
             }
         )
-    total = transport + labour + fixed
+    total = transport + labour + fixed + lateness
     reasons = Counter(u.reason.value for u in plan.unserved)
     return Scorecard(
         orders_total=len(order_by_id),
@@ -145,6 +164,9 @@ def build_scorecard(
         volume_l=round(volume, 3),
         weight_utilization=_share(*limited["weight"]) if limited["weight"][1] else None,
         volume_utilization=_share(*limited["volume"]) if limited["volume"][1] else None,
+        soft_late_orders=soft_late,
+        minutes_late=round(minutes_late, 2),
+        cost_lateness=round(lateness, 2),
     )
 
 

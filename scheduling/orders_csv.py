@@ -21,6 +21,13 @@ volume_l            no        volume of the order in litres, a number >= 0 (defa
 skills              no        what the vehicle must have: ``two_person``, ``cold_chain``,
                               ``installation`` (adds the scenario's installation time),
                               several separated by ``|`` (default none)
+windows             no        several windows instead of one slot, ``HH:MM-HH:MM`` separated by
+                              ``|`` (``08:00-10:00|17:00-19:00``); slot_start/slot_end may then
+                              be empty, and if given every window must lie inside them; home
+                              deliveries only
+max_late_min        no        soft window: minutes the delivery may start after the (last)
+                              window closes, a whole number >= 0 (empty: the tier's, 0: hard)
+late_cost_per_min   no        currency per minute late, a number >= 0 (empty: the tier's)
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
 shop                no        the shop the order belongs to (its name in lastmile)
 order_ref           no        the shop's order reference; with ``shop``, matches a booking
@@ -60,13 +67,13 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm, parse_skills
+from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm, parse_skills, parse_windows, windows_label
 from scheduling.csv_cells import csv_writer, unquote_cell
 
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
-    "weight_kg", "volume_l", "skills",
+    "weight_kg", "volume_l", "skills", "windows", "max_late_min", "late_cost_per_min",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 DELIMITERS = (",", ";", "\t")
@@ -75,6 +82,8 @@ MAX_ORDERS_ENV = "LASTMILE_MAX_ORDERS_PER_DAY"
 DEFAULT_MAX_ORDERS_PER_DAY = 5000
 MAX_WEIGHT_KG = 100_000  # more than any road vehicle carries: a typo, not an order
 MAX_VOLUME_L = 1_000_000
+MAX_LATE_MIN = 24 * 60  # a day: more is a typo
+MAX_LATE_COST_PER_MIN = 1_000_000
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 
@@ -275,8 +284,11 @@ class _Row(BaseModel):
     order_id: str = Field(min_length=1)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    slot_start: int
-    slot_end: int
+    slot_start: int | None = None
+    slot_end: int | None = None
+    windows: tuple[TimeWindow, ...] = ()
+    max_late_min: int | None = None
+    late_cost_per_min: float | None = None
     address: str = ""
     parcels: int = Field(default=1, ge=1, le=1000)
     pickup_point_id: str | None = None
@@ -330,8 +342,43 @@ class _Row(BaseModel):
 
     @field_validator("slot_start", "slot_end", mode="before")
     @classmethod
-    def _time(cls, v: object) -> int:
+    def _time(cls, v: object) -> int | None:
+        if v is None or not str(v).strip():
+            return None  # allowed only with windows (checked below)
         return parse_hhmm(str(v))
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _windows(cls, v: object) -> tuple[TimeWindow, ...]:
+        return parse_windows("" if v is None else str(v))
+
+    @field_validator("max_late_min", mode="before")
+    @classmethod
+    def _late_minutes(cls, v: object) -> int | None:
+        text = "" if v is None else str(v).strip()
+        if not text:
+            return None
+        if not text.isdigit() or int(text) > MAX_LATE_MIN:
+            raise ValueError(f"must be a whole number of minutes from 0 to {MAX_LATE_MIN} (such as 15), "
+                             f"or empty for the tier's")
+        return int(text)
+
+    @field_validator("late_cost_per_min", mode="before")
+    @classmethod
+    def _late_cost(cls, v: object) -> float | None:
+        text = "" if v is None else str(v).strip()
+        if not text:
+            return None
+        if re.fullmatch(r"[+-]?\d+,\d+", text):
+            text = text.replace(",", ".")
+        try:
+            amount = float(text)
+        except ValueError:
+            amount = math.nan
+        if not math.isfinite(amount) or not 0 <= amount <= MAX_LATE_COST_PER_MIN:
+            raise ValueError(f"must be an amount of currency per minute from 0 to {MAX_LATE_COST_PER_MIN:,} "
+                             f"(such as 2.5), or empty for the tier's")
+        return amount
 
     @field_validator("bulky", mode="before")
     @classmethod
@@ -345,8 +392,25 @@ class _Row(BaseModel):
 
     @model_validator(mode="after")
     def _window_and_place(self) -> "_Row":
+        if self.windows:
+            if self.pickup_point_id is not None:
+                raise ValueError("windows: several windows are for home deliveries; a pickup-point order has "
+                                 "one slot (slot_start, slot_end)")
+            given = [x for x in (self.slot_start, self.slot_end) if x is not None]
+            if len(given) == 1:
+                raise ValueError("slot_start: give both slot_start and slot_end around the windows, or neither")
+            if given and not (self.slot_start <= self.windows[0].start and self.windows[-1].end <= self.slot_end):
+                raise ValueError(f"windows: {windows_label(self.windows)} do not lie inside the slot "
+                                 f"{hhmm(self.slot_start)}-{hhmm(self.slot_end)}; leave slot_start/slot_end empty or widen them")
+            return self._place()
+        for name in ("slot_start", "slot_end"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: required (HH:MM), unless the order has windows")
         if self.slot_end <= self.slot_start:
             raise ValueError("slot_end: the slot ends before (or when) it starts; slot_end must be later than slot_start")
+        return self._place()
+
+    def _place(self) -> "_Row":
         if self.pickup_point_id is None and (self.lat is None or self.lon is None):
             raise ValueError("lat/lon: a home delivery needs both lat and lon (or give a pickup_point_id)")
         return self
@@ -438,7 +502,11 @@ def parse_orders(
                 id=row.order_id,
                 lat=float(lat),  # type: ignore[arg-type]
                 lon=float(lon),  # type: ignore[arg-type]
-                window=TimeWindow(row.slot_start, row.slot_end),
+                window=(TimeWindow(row.windows[0].start, row.windows[-1].end) if row.windows
+                        else TimeWindow(row.slot_start, row.slot_end)),  # type: ignore[arg-type]
+                windows=row.windows if len(row.windows) > 1 else (),
+                max_late_s=None if row.max_late_min is None else row.max_late_min * 60,
+                late_cost_per_min=row.late_cost_per_min,
                 parcels=row.parcels,
                 service_s=service.for_order(row.parcels, row.bulky, row.skills),
                 address=row.address or (pickup_points[row.pickup_point_id].name if row.pickup_point_id else ""),
@@ -499,5 +567,8 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     f"{o.weight_kg:g}" if o.weight_kg else "",
                     f"{o.volume_l:g}" if o.volume_l else "",
                     "|".join(o.skills),
+                    windows_label(o.windows) if o.windows else "",
+                    "" if o.max_late_s is None else o.max_late_s // 60,
+                    "" if o.late_cost_per_min is None else f"{o.late_cost_per_min:g}",
                 ]
             )

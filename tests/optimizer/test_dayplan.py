@@ -294,3 +294,73 @@ def test_a_pickup_stop_never_weighs_more_than_a_van_carries():
     orders = [Order(f"o{i}", 57.7, 11.9, TimeWindow(8 * H, 12 * H), pickup_point_id="pp1", weight_kg=300) for i in range(5)]
     stops = consolidate_stops(orders, max_parcels=10, max_weight_kg=750)
     assert [s.weight_kg for s in stops] == [600, 600, 300]
+
+
+# Several and soft windows ----------------------------------------------------------------------
+
+from optimizer.dayplan import order_lateness  # noqa: E402
+from optimizer.domain import parse_windows  # noqa: E402
+
+M = 60
+
+
+def two_window_order(oid="home", text="08:00-08:30|17:00-19:00"):
+    wins = parse_windows(text)
+    return Order(id=oid, lat=57.7, lon=11.9, window=TimeWindow(wins[0].start, wins[-1].end), windows=wins)
+
+
+class TestSeveralAndSoftWindows:
+    def test_a_home_orders_windows_become_its_stops_and_the_problems(self):
+        model = day([two_window_order(), cargo("other")], [skilled_van("v1")])
+        assert model.stops[0].windows == parse_windows("08:00-08:30|17:00-19:00")
+        assert model.problem.windows == {1: [(8 * H, 8 * H + 30 * M), (17 * H, 19 * H)]}
+        assert (model.problem.tw_start[1], model.problem.tw_end[1]) == (8 * H, 19 * H)  # the hull
+        assert model.problem.late_allowed is None  # no soft window today: the model as before
+
+    def test_the_plan_serves_a_stop_in_the_window_it_can_reach_and_says_which(self):
+        first = Order("first", 57.7, 11.9, TimeWindow(8 * H, 12 * H), service_s=15 * M)
+        model = day([first, two_window_order()], [skilled_van("v1")])
+        # 10 min out, 15 min there, 10 min on: the van reaches the second stop at 08:35, after its
+        # morning window; it waits for the evening one.
+        route = schedule_route(model, 0, [1, 2])
+        late_one = route.visits[1]
+        assert late_one.start == 17 * H and str(late_one.window_used) == "17:00-19:00"
+        assert late_one.windows == parse_windows("08:00-08:30|17:00-19:00")
+        assert route.visits[0].window_used == TimeWindow(8 * H, 12 * H)
+
+    def test_an_orders_own_lateness_wins_over_its_tiers_and_zero_is_a_hard_window(self):
+        tiers = {"ordinary": (10 * M, 1.0), "gold": (0, 0.0)}
+        assert order_lateness(cargo("a"), tiers) == (600, 1.0)
+        assert order_lateness(Order("b", 57.7, 11.9, TimeWindow(8 * H, 9 * H), max_late_s=300, late_cost_per_min=4.0),
+                              tiers) == (300, 4.0)
+        assert order_lateness(Order("c", 57.7, 11.9, TimeWindow(8 * H, 9 * H), tier="gold"), tiers) == (0, 0.0)
+        assert order_lateness(Order("d", 57.7, 11.9, TimeWindow(8 * H, 9 * H), max_late_s=0), tiers) == (0, 0.0)
+
+    def test_a_soft_window_becomes_allowed_seconds_and_a_cost_per_second_in_the_models_units(self):
+        orders = [Order("late-ok", 57.7, 11.9, TimeWindow(8 * H, 9 * H), max_late_s=15 * M, late_cost_per_min=3.0)]
+        model = day(orders, [skilled_van("v1")])
+        assert list(model.problem.late_allowed) == [0, 900]
+        assert model.problem.late_cost[1] == model.cost_scale.units(3.0 / 60)
+
+    def test_a_stop_served_late_within_its_allowance_shows_its_minutes_and_cost(self):
+        orders = [Order("late-ok", 57.7, 11.9, TimeWindow(8 * H, 8 * H + 5 * M), max_late_s=15 * M,
+                        late_cost_per_min=3.0)]
+        model = day(orders, [skilled_van("v1")])  # 10 min drive: 5 min late
+        (visit,) = schedule_route(model, 0, [1]).visits
+        assert visit.start == 8 * H + 10 * M and visit.late_s == 5 * M and visit.late_cost == 15.0
+        assert visit.window_used == TimeWindow(8 * H, 8 * H + 5 * M)
+
+    def test_a_pickup_stop_is_as_late_as_its_least_tolerant_order_allows_at_their_summed_cost(self):
+        orders = [Order(f"p{k}", 57.7, 11.9, TimeWindow(8 * H, 12 * H), pickup_point_id="pp", max_late_s=s,
+                        late_cost_per_min=c) for k, (s, c) in enumerate([(600, 1.0), (300, 2.0)])]
+        (stop,) = consolidate_stops(orders, max_parcels=10)
+        assert (stop.max_late_s, stop.late_cost_per_min) == (300, 3.0)
+
+    def test_a_stop_whose_windows_all_close_before_any_van_arrives_is_unreachable_naming_them(self):
+        wins = parse_windows("07:00-07:05|08:00-08:05")
+        far = Order("far", 57.7, 11.9, TimeWindow(wins[0].start, wins[-1].end), windows=wins)
+        model = day([far], [skilled_van("v1")])
+        model.problem.duration[0, 1] = 20 * M
+        reason, detail = explain_unserved(model, model.stops[0])
+        assert reason is UnservedReason.WINDOW_UNREACHABLE
+        assert detail == "slot 07:00-07:05|08:00-08:05 closes before the earliest possible arrival 08:20"

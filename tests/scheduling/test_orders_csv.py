@@ -204,3 +204,69 @@ def test_weights_volumes_and_skills_survive_a_written_order_file(tmp_path):
     write_orders_csv(parse_orders(CARGO), path)
     again = parse_orders(path)
     assert [(o.weight_kg, o.volume_l, o.skills) for o in again] == [(o.weight_kg, o.volume_l, o.skills) for o in parse_orders(CARGO)]
+
+
+WINDOWS = """order_id,lat,lon,slot_start,slot_end,windows,max_late_min,late_cost_per_min,tier
+W1,57.70,11.97,,,08:00-10:00|17:00-19:00,,,
+W2,57.71,11.96,08:00,20:00,17:00-19:00 | 08:00-10:00,,,
+L1,57.71,11.96,08:00,10:00,,15,"2,5",gold
+L2,57.71,11.96,08:00,10:00,,0,,
+"""
+
+
+def test_several_windows_and_soft_windows_are_read():
+    w1, w2, l1, l2 = parse_orders(WINDOWS)
+    h = 3600
+    assert w1.windows == (TimeWindow(8 * h, 10 * h), TimeWindow(17 * h, 19 * h))
+    assert w1.window == TimeWindow(8 * h, 19 * h)  # the hull
+    assert w1.slot_label == "08:00-10:00|17:00-19:00"
+    assert w2.windows == w1.windows  # in time order, inside the given slot
+    assert (w1.max_late_s, w1.late_cost_per_min) == (None, None)  # empty: the tier's
+    assert (l1.max_late_s, l1.late_cost_per_min, l1.windows) == (900, 2.5, ())
+    assert (l2.max_late_s, l2.late_cost_per_min) == (0, None)  # 0: a hard window whatever the tier
+
+
+def test_a_window_list_that_does_not_parse_is_refused_naming_the_line_and_column():
+    text = WINDOWS + (
+        "B1,57.7,11.9,,,08:00-10:00|17:00,,,\n"
+        "B2,57.7,11.9,,,08:00-10:00|09:30-11:00,,,\n"
+        "B3,57.7,11.9,,,10:00-08:00,,,\n"
+        "B4,57.7,11.9,09:00,12:00,08:00-10:00|11:00-12:00,,,\n"
+        "B5,57.7,11.9,,,,,,\n"
+        "B6,57.7,11.9,08:00,10:00,,ten,-1,\n"
+    )
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(text)
+    assert err.value.problems == [
+        "line 6, column windows: '17:00' is not a window; write each as HH:MM-HH:MM, several separated by | "
+        "(for example 08:00-10:00|17:00-19:00) (got '08:00-10:00|17:00')",
+        "line 7, column windows: the window 09:30-11:00 overlaps or touches 08:00-10:00; write them as one window "
+        "(got '08:00-10:00|09:30-11:00')",
+        "line 8, column windows: window '10:00-08:00' ends before (or when) it starts (got '10:00-08:00')",
+        "line 9, column windows: 08:00-10:00|11:00-12:00 do not lie inside the slot 09:00-12:00; leave "
+        "slot_start/slot_end empty or widen them",
+        "line 10, column slot_start: required (HH:MM), unless the order has windows",
+        "line 11, column max_late_min: must be a whole number of minutes from 0 to 1440 (such as 15), or empty for "
+        "the tier's (got 'ten')",
+        "line 11, column late_cost_per_min: must be an amount of currency per minute from 0 to 1,000,000 "
+        "(such as 2.5), or empty for the tier's (got '-1')",
+    ]
+
+
+def test_several_windows_are_for_home_deliveries():
+    points = {"PP1": PickupPointRef("PP1", 57.7, 11.9, "Kiosk")}
+    text = "order_id,lat,lon,slot_start,slot_end,pickup_point_id,windows\nP1,,,,,PP1,08:00-10:00|17:00-19:00\n"
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(text, pickup_points=points)
+    assert err.value.problems == ["line 2, column windows: several windows are for home deliveries; a pickup-point "
+                                  "order has one slot (slot_start, slot_end)"]
+
+
+def test_windows_and_lateness_survive_a_written_order_file(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    path = tmp_path / "day.csv"
+    write_orders_csv(parse_orders(WINDOWS), path)
+    again = parse_orders(path)
+    fields = [(o.window, o.windows, o.max_late_s, o.late_cost_per_min) for o in again]
+    assert fields == [(o.window, o.windows, o.max_late_s, o.late_cost_per_min) for o in parse_orders(WINDOWS)]
