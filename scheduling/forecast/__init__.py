@@ -9,6 +9,8 @@
 """
 
 from scheduling.forecast.demand import (
+    CITY,
+    CITY_SHARE_METHOD,
     FALLBACK_METHOD,
     DemandForecast,
     ForecastSettings,
@@ -19,6 +21,8 @@ from scheduling.forecast.demand import (
 )
 
 __all__ = [
+    "CITY",
+    "CITY_SHARE_METHOD",
     "FALLBACK_METHOD",
     "DemandForecast",
     "ForecastSettings",

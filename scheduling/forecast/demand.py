@@ -1,16 +1,18 @@
 """Demand forecast per zone, day and slot, with prediction intervals.
 
-For each zone:
-
-1. its daily orders since the zone's first delivery are the series;
-2. with at least ``min_history_days`` of history, the candidate models (SARIMAX with calendar
-   regressors, exponential smoothing; :mod:`scheduling.forecast.models`) are scored by a
-   rolling-origin backtest (:mod:`scheduling.forecast.backtest`) and the one with the lowest WAPE is
-   refitted on all history and forecasts the horizon;
-3. with less history, the zone **falls back** to the mean of the same weekday over the weeks
-   there are (at most four); under a week of history, to the mean day. The forecast says so in
-   ``method`` and ``note``; its interval comes from that method's own past errors;
-4. each day is split into slots by the zone's **slot-share profile**: the share of each slot
+1. The **city** series (all zones' daily orders) is forecast by the candidate models (SARIMAX
+   with calendar and annual regressors, exponential smoothing; :mod:`scheduling.forecast.models`),
+   the one with the lowest WAPE in a rolling-origin backtest (:mod:`scheduling.forecast.backtest`)
+   refitted on all history. With less than a year of history the models are weekly only, and the
+   forecast's ``note`` says so.
+2. Each zone with at least ``min_history_days`` of history gets its **share** of the city
+   forecast (:mod:`scheduling.forecast.reconcile`), so the zones add up to the city on every
+   day and a small zone's noise never decides its season.
+3. A zone with less history **falls back** to the mean of the same weekday over the weeks there
+   are (at most four); under a week of history, to the mean day. The forecast says so in
+   ``method`` and ``note``; its interval comes from that method's own past errors. The other
+   zones share what the city forecast leaves.
+4. Each day is split into slots by the zone's **slot-share profile**: the share of each slot
    among the zone's orders of the last ``profile_weeks`` weeks, separately for weekdays and
    weekends, shrunk towards the city-wide profile so a quiet zone's rare slots are not zero.
 
@@ -33,9 +35,12 @@ from scipy.stats import norm
 from scheduling.forecast.backtest import Backtest, run_backtest
 from scheduling.demand_calendar import DemandCalendar
 from scheduling.forecast.models import DailyForecast, DailyModel, EtsModel, SarimaxModel, WeekdayAverage
+from scheduling.forecast.reconcile import fit_share, top_down
 from scheduling.history import OrderHistory
 
 FALLBACK_METHOD = "fallback_weekday_mean"
+CITY_SHARE_METHOD = "city_share"
+CITY = "city"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class ForecastSettings:
     backtest_horizon: int = 7
     profile_weeks: int = 8
     profile_prior_orders: float = 20.0  # weight of the city-wide slot profile, in orders
+    share_half_life_days: float = 56.0  # how fast a zone's share of the city follows a change
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
@@ -81,6 +87,7 @@ class DemandForecast:
     zones: dict[str, ZoneForecast]
     calendar: DemandCalendar
     backtest: Backtest | None = None
+    city: ZoneForecast | None = None  # the city series' model and its reconciled forecast
     history: pd.DataFrame | None = field(default=None, repr=False)  # daily orders used (date x zone)
 
     @property
@@ -129,12 +136,16 @@ class DemandForecast:
         return float(zf.daily.quantile(quantile)[k])
 
     def city_days(self) -> pd.DataFrame:
-        """Forecast orders per day summed over zones (point and expected)."""
+        """Forecast orders per day summed over zones (equal to the city forecast's point)."""
         zd = self.zone_days()
         return zd.groupby("date")[["forecast"]].sum()
 
     def notes(self) -> dict[str, str]:
-        return {z: zf.note for z, zf in self.zones.items()}
+        """Why each zone (and the city, under ``"city"``) is forecast the way it is."""
+        out = {z: zf.note for z, zf in self.zones.items()}
+        if self.city is not None:
+            out[CITY] = self.city.note
+        return out
 
 
 def slot_profile(
@@ -188,41 +199,59 @@ def forecast_demand(
     daily = known.daily_orders(zones, known.first_day, last)
     dates = pd.date_range(pd.Timestamp(start), periods=settings.horizon, freq="D")
     series = {z: daily[z][daily.index >= pd.Timestamp(known.first_day_of(z))] for z in zones}
-    fitted_zones = [z for z in zones if len(series[z]) >= settings.min_history_days]
+    shared = [z for z in zones if len(series[z]) >= settings.min_history_days]
+    city_series = daily[zones].sum(axis=1)
+
+    since = last - dt.timedelta(weeks=settings.profile_weeks) + dt.timedelta(days=1)
+    out: dict[str, ZoneForecast] = {}
+    fixed: dict[str, DailyForecast] = {}
+    for z in zones:
+        if z in shared:
+            continue
+        y = series[z]
+        weeks = min(4, len(y) // 7)
+        fixed[z] = WeekdayAverage(weeks=max(weeks, 1)).fit(y).forecast(dates)
+        how = f"mean of the same weekday over the last {weeks} week(s)" if weeks else "mean of the days there are"
+        why = f"only {len(y)} days of history (fitted models need {settings.min_history_days})"
+        out[z] = ZoneForecast(z, FALLBACK_METHOD, f"fallback: {why}; {how}", len(y), fixed[z], {})
 
     backtest = None
-    chosen: dict[str, str] = {}
-    if fitted_zones and candidates:
+    city: ZoneForecast | None = None
+    if shared and candidates:
         backtest = run_backtest(
-            {z: series[z] for z in fitted_zones},
+            {CITY: city_series},
             calendar,
             candidates,
             origins=settings.backtest_origins,
             horizon=settings.backtest_horizon,
             level=settings.level,
         )
-        chosen = backtest.chosen()
-
-    since = last - dt.timedelta(weeks=settings.profile_weeks) + dt.timedelta(days=1)
-    by_name = {m.name: m for m in candidates}
-    out: dict[str, ZoneForecast] = {}
-    for z in zones:
-        y = series[z]
-        shares = slot_profile(known, z, since, prior_orders=settings.profile_prior_orders)
-        if z in chosen:
-            name = chosen[z]
-            score = backtest.zones[z].scores().loc[name]  # type: ignore[union-attr]
-            fc = by_name[name].fit(y, calendar).forecast(dates)
-            note = f"chosen by backtest: WAPE {score['wape']:.1%} over {int(score['days'])} held-out days"
-            out[z] = ZoneForecast(z, name, note, len(y), fc, shares)
-        else:
+        name = backtest.chosen().get(CITY)
+        if name is not None:
+            by_name = {m.name: m for m in candidates}
+            fitted = by_name[name].fit(city_series, calendar)
+            score = backtest.zones[CITY].scores().loc[name]
+            note = f"{name}, chosen by backtest: WAPE {score['wape']:.1%} over {int(score['days'])} held-out days"
+            season_note = getattr(fitted, "note", "")
+            note = f"{note}; {season_note}" if season_note else note
+            shares = {
+                z: fit_share(series[z], city_series, dates, half_life_days=settings.share_half_life_days) for z in shared
+            }
+            total, split = top_down(fitted.forecast(dates), shares, fixed)
+            city = ZoneForecast(CITY, name, note, len(city_series), total, {})
+            for z in shared:
+                pct = float(np.mean(split[z].median / np.maximum(total.median, 1e-9)))
+                out[z] = ZoneForecast(
+                    z, CITY_SHARE_METHOD, f"{pct:.1%} of the city forecast ({note})", len(series[z]), split[z], {}
+                )
+    for z in shared:
+        if z not in out:  # no candidate could be fitted on the city series
+            y = series[z]
             weeks = min(4, len(y) // 7)
             fc = WeekdayAverage(weeks=max(weeks, 1)).fit(y).forecast(dates)
-            why = (
-                f"only {len(y)} days of history (fitted models need {settings.min_history_days})"
-                if len(y) < settings.min_history_days
-                else "no candidate model could be fitted"
-            )
-            how = f"mean of the same weekday over the last {weeks} week(s)" if weeks else "mean of the days there are"
-            out[z] = ZoneForecast(z, FALLBACK_METHOD, f"fallback: {why}; {how}", len(y), fc, shares)
-    return DemandForecast(start, settings.horizon, settings.level, out, calendar, backtest, daily)
+            out[z] = ZoneForecast(z, FALLBACK_METHOD, "fallback: no candidate model could be fitted; mean of the same "
+                                  f"weekday over the last {weeks} week(s)", len(y), fc, {})
+    for z in zones:
+        out[z].slot_shares = slot_profile(known, z, since, prior_orders=settings.profile_prior_orders)
+    out = {z: out[z] for z in zones}
+    return DemandForecast(start, settings.horizon, settings.level, out, calendar, backtest, daily, city)

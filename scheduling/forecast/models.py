@@ -1,4 +1,4 @@
-"""Daily demand models for one zone: two fitted statsmodels models and three simple methods.
+"""Daily demand models of one series: two fitted statsmodels models and three simple methods.
 
 Every model sees a zone's daily order counts up to a forecast origin and answers, for later
 dates, a distribution on the ``log(1 + orders)`` scale: a normal with mean ``loc`` and standard
@@ -10,23 +10,26 @@ absolute error the backtest scores (WAPE, MASE).
 Fitted models (chosen per zone by backtest, see :mod:`scheduling.forecast.backtest`):
 
 * :class:`SarimaxModel` - a regression with ARMA(1,1) errors (statsmodels ``SARIMAX``). The
-  regressors: weekday dummies, annual Fourier terms (when a year of history exists), a linear
-  trend, public holidays, the first working day after a holiday, major and minor promotion
-  days. Fitted in two steps: the ARMA terms and noise variance by maximum likelihood on the
-  residuals of a least-squares regression, then one Kalman filter pass of the full model with
-  the coefficients in the state (``mle_regression=False``), so they are re-estimated by GLS and
-  the intervals include their uncertainty. A fit takes a fraction of a second, where a joint
-  likelihood search over twenty coefficients takes ten.
+  regressors (:mod:`scheduling.forecast.regressors`): weekday dummies, a linear trend, annual
+  Fourier terms and the Christmas run-up (with a year of history), public holidays, the first
+  working day after a holiday, major and minor promotion days. Fitted in two steps: least
+  squares for the regression, then the ARMA terms by maximum likelihood on its residuals; the
+  forecast's variance adds the ARMA forecast's and the coefficients' uncertainty. A fit takes
+  about a tenth of a second.
 * :class:`EtsModel` - exponential smoothing with a damped additive trend and an additive weekly
-  season (statsmodels ``ETSModel``) on the series with holiday and promotion effects taken
-  out; the effects (from a least-squares fit of the same calendar regressors) are put back
-  into the forecast, so it too sees Black Friday coming.
+  season (statsmodels ``ETSModel``) on the series with holiday, promotion and annual effects
+  taken out; the effects (from a least-squares fit of the same regressors) are put back into
+  the forecast, so it too sees Black Friday and the Christmas run-up coming.
+
+With less history than the annual terms need (:data:`MIN_DAYS_FOR_SEASONS`), both models are
+weekly only, and their fit's ``note`` says so.
 
 Simple methods (baselines, and the fallback for short histories):
 
 * :class:`SeasonalNaive` - the same weekday last week.
 * :class:`WeekdayAverage` - the mean of the same weekday over the last four weeks (or fewer when
   the history is shorter: then it is the documented fallback).
+* :class:`SameDayLastYear` - the same weekday 52 weeks earlier.
 """
 
 from __future__ import annotations
@@ -42,12 +45,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from scheduling.demand_calendar import DemandCalendar
-
-YEAR_DAYS = 365.25
-FOURIER_TERMS = 3
-MIN_DAYS_FOR_SEASONS = 400  # annual Fourier terms need a full year and a bit
-CALENDAR_DAYS = ("holiday", "after_holiday", "promotion_major", "promotion_minor")
-
+from scheduling.forecast.regressors import (
+    CALENDAR_DAYS,
+    MIN_DAYS_FOR_SEASONS,
+    WEEKLY_ONLY,
+    Seasonality,
+    calendar_regressors,
+    estimable_columns,
+)
 
 @dataclass(frozen=True)
 class DailyForecast:
@@ -97,38 +102,6 @@ def _check_series(y: pd.Series) -> None:
         raise ValueError("a zone's history must have one value per day with no missing days")
 
 
-def calendar_regressors(dates: pd.DatetimeIndex, calendar: DemandCalendar, *, t0: pd.Timestamp, annual: bool) -> pd.DataFrame:
-    """Regressors for :class:`SarimaxModel`: constant, weekday, trend, season, calendar days."""
-    days = [d.date() for d in dates]
-    hols = calendar.holidays_in(days[0] - dt.timedelta(days=4), days[-1])
-    X = pd.DataFrame(index=dates)
-    X["const"] = 1.0
-    for k in range(1, 7):
-        X[f"weekday_{k}"] = (dates.day_of_week == k).astype(float)
-    X["trend_years"] = (dates - t0).days / YEAR_DAYS
-    if annual:
-        doy = dates.day_of_year.to_numpy()
-        for k in range(1, FOURIER_TERMS + 1):
-            X[f"season_sin_{k}"] = np.sin(2 * np.pi * k * doy / YEAR_DAYS)
-            X[f"season_cos_{k}"] = np.cos(2 * np.pi * k * doy / YEAR_DAYS)
-    X["holiday"] = [float(d in hols) for d in days]
-    X["after_holiday"] = [float(_after_holiday(d, hols)) for d in days]
-    promos = {p.date: p.size for p in calendar.promotions}
-    X["promotion_major"] = [float(promos.get(d) == "major") for d in days]
-    X["promotion_minor"] = [float(promos.get(d) == "minor") for d in days]
-    return X
-
-
-def _after_holiday(day: dt.date, hols: dict[dt.date, str]) -> bool:
-    """The first working day after a holiday (Sundays in between do not count)."""
-    if day in hols:
-        return False
-    prev = day - dt.timedelta(days=1)
-    while prev.weekday() == 6 and prev not in hols:
-        prev -= dt.timedelta(days=1)
-    return prev in hols
-
-
 def _arma_start(resid: np.ndarray, order: tuple[int, int, int]) -> np.ndarray:
     """Start the ARMA search at the residuals' lag-1 autocorrelation (AR), zero MA terms."""
     r = resid - resid.mean()
@@ -139,93 +112,139 @@ def _arma_start(resid: np.ndarray, order: tuple[int, int, int]) -> np.ndarray:
     return np.array(ar + [0.0] * q + [max(float(np.var(r)), 1e-6)])
 
 
+def season_for(y: pd.Series, wanted: Seasonality) -> tuple[Seasonality, str]:
+    """The annual terms a history of ``y``'s length supports, and a note when it falls short."""
+    if wanted.annual and len(y) < MIN_DAYS_FOR_SEASONS:
+        return WEEKLY_ONLY, (
+            f"weekly model: {len(y)} days of history, the annual season needs {MIN_DAYS_FOR_SEASONS}"
+        )
+    return wanted, ""
+
+
 @dataclass
-class _FittedSarimax:
-    result: object
+class _Regression:
+    """Least-squares fit of ``log(1 + orders)`` on the calendar regressors."""
+
     columns: list[str]
+    beta: np.ndarray
+    cov: np.ndarray  # covariance of beta
+    resid: np.ndarray
     calendar: DemandCalendar
     t0: pd.Timestamp
-    annual: bool
+    season: Seasonality
+
+    @classmethod
+    def fit(cls, y: pd.Series, calendar: DemandCalendar, season: Seasonality) -> "_Regression":
+        t0 = y.index[0]
+        X = calendar_regressors(y.index, calendar, t0=t0, season=season)
+        columns = estimable_columns(X)
+        A = X[columns].to_numpy()
+        logy = np.log1p(y.to_numpy(dtype=float))
+        beta, *_ = np.linalg.lstsq(A, logy, rcond=None)
+        resid = logy - A @ beta
+        dof = max(len(logy) - len(columns), 1)
+        cov = float(resid @ resid) / dof * np.linalg.pinv(A.T @ A)
+        return cls(columns, beta, cov, resid, calendar, t0, season)
+
+    def design(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        return calendar_regressors(dates, self.calendar, t0=self.t0, season=self.season)[self.columns].to_numpy()
+
+
+def _future(end: pd.Timestamp, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    steps = (dates[-1] - end).days
+    if steps < 1 or dates[0] <= end:
+        raise ValueError(f"forecast dates must follow the last day of history ({end.date()})")
+    return pd.date_range(end + pd.Timedelta(days=1), periods=steps, freq="D")
+
+
+@dataclass
+class _FittedSarimax:
+    regression: _Regression
+    errors: object  # statsmodels results of the ARMA model of the residuals
     end: pd.Timestamp
+    note: str = ""
 
     def forecast(self, dates: pd.DatetimeIndex) -> DailyForecast:
-        steps = (dates[-1] - self.end).days
-        if steps < 1 or dates[0] <= self.end:
-            raise ValueError(f"forecast dates must follow the last day of history ({self.end.date()})")
-        future = pd.date_range(self.end + pd.Timedelta(days=1), periods=steps, freq="D")
-        X = calendar_regressors(future, self.calendar, t0=self.t0, annual=self.annual)[self.columns]
-        pred = self.result.get_forecast(steps, exog=X.to_numpy())  # type: ignore[attr-defined]
-        loc = pd.Series(np.asarray(pred.predicted_mean), index=future)
-        scale = pd.Series(np.sqrt(np.asarray(pred.var_pred_mean)), index=future)
-        return DailyForecast(dates, loc.reindex(dates).to_numpy(), scale.reindex(dates).to_numpy())
+        future = _future(self.end, dates)
+        A = self.regression.design(future)
+        pred = self.errors.get_forecast(len(future))  # type: ignore[attr-defined]
+        loc = A @ self.regression.beta + np.asarray(pred.predicted_mean)
+        var = np.asarray(pred.var_pred_mean) + np.einsum("ij,jk,ik->i", A, self.regression.cov, A)
+        loc_s = pd.Series(loc, index=future).reindex(dates).to_numpy()
+        scale_s = pd.Series(np.sqrt(var), index=future).reindex(dates).to_numpy()
+        return DailyForecast(dates, loc_s, scale_s)
 
 
 @dataclass(frozen=True)
 class SarimaxModel:
-    """Regression on calendar regressors with ARMA(p, q) errors on ``log(1 + orders)``."""
+    """Regression on calendar regressors with ARMA(p, q) errors on ``log(1 + orders)``.
+
+    Two steps keep a fit near a tenth of a second: least squares for the calendar effects,
+    then the ARMA terms by maximum likelihood on its residuals (statsmodels ``SARIMAX``). The
+    forecast adds the errors' ARMA forecast to the regression's; its variance adds the ARMA
+    forecast's variance and the coefficients' uncertainty.
+    """
 
     order: tuple[int, int, int] = (1, 0, 1)
     maxiter: int = 50
+    season: Seasonality = Seasonality()
     name: str = "sarimax"
 
     def fit(self, y: pd.Series, calendar: DemandCalendar) -> _FittedSarimax:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         _check_series(y)
-        annual = len(y) >= MIN_DAYS_FOR_SEASONS
-        t0 = y.index[0]
-        X = calendar_regressors(y.index, calendar, t0=t0, annual=annual)
-        # A calendar regressor never seen in training cannot be estimated: leave it out.
-        columns = [c for c in X.columns if c == "const" or X[c].abs().sum() > 0 and X[c].nunique() > 1]
-        logy = np.log1p(y.to_numpy(dtype=float))
-        exog = X[columns].to_numpy()
+        season, note = season_for(y, self.season)
+        regression = _Regression.fit(y, calendar, season)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # Two steps keep a fit well under a second: the ARMA terms are estimated on the
-            # residuals of an ordinary least-squares regression, then the full model runs the
-            # Kalman filter once with them, re-estimating the coefficients (by GLS, in the state).
-            beta, *_ = np.linalg.lstsq(exog, logy, rcond=None)
-            resid = logy - exog @ beta
-            errors = SARIMAX(resid, order=self.order, trend="n", initialization="approximate_diffuse").fit(
-                start_params=_arma_start(resid, self.order), disp=False, maxiter=self.maxiter
+            errors = SARIMAX(regression.resid, order=self.order, trend="n", initialization="approximate_diffuse").fit(
+                start_params=_arma_start(regression.resid, self.order), disp=False, maxiter=self.maxiter
             )
-            model = SARIMAX(logy, exog=exog, order=self.order, mle_regression=False)
-            result = model.filter(np.asarray(errors.params))
-        return _FittedSarimax(result, columns, calendar, t0, annual, y.index[-1])
+        return _FittedSarimax(regression, errors, y.index[-1], note)
 
 
 @dataclass
 class _FittedEts:
     result: object
     end: pd.Timestamp
-    calendar: DemandCalendar
-    effects: dict[str, float]
+    effects: _Regression | None  # calendar and annual effects taken out before smoothing
+    effect_columns: list[int]
+    note: str = ""
 
     def forecast(self, dates: pd.DatetimeIndex) -> DailyForecast:
-        steps = (dates[-1] - self.end).days
-        if steps < 1 or dates[0] <= self.end:
-            raise ValueError(f"forecast dates must follow the last day of history ({self.end.date()})")
+        future = _future(self.end, dates)
+        steps = len(future)
         n = self.result.nobs  # type: ignore[attr-defined]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pred = self.result.get_prediction(start=n, end=n + steps - 1)  # type: ignore[attr-defined]
             frame = pred.summary_frame(alpha=0.2)
-        future = pd.date_range(self.end + pd.Timedelta(days=1), periods=steps, freq="D")
         loc = frame["mean"].to_numpy()
-        if self.effects:
-            X = calendar_regressors(future, self.calendar, t0=future[0], annual=False)
-            loc = loc + X[list(self.effects)].to_numpy() @ np.array(list(self.effects.values()))
-        loc = pd.Series(loc, index=future)
+        if self.effects is not None:
+            A = self.effects.design(future)[:, self.effect_columns]
+            loc = loc + A @ self.effects.beta[self.effect_columns]
         # additive errors: the interval is normal, so its half-width gives the sd
-        scale = pd.Series((frame["pi_upper"] - frame["pi_lower"]).to_numpy() / (2 * norm.ppf(0.9)), index=future)
-        return DailyForecast(dates, loc.reindex(dates).to_numpy(), scale.reindex(dates).to_numpy())
+        scale = (frame["pi_upper"] - frame["pi_lower"]).to_numpy() / (2 * norm.ppf(0.9))
+        return DailyForecast(
+            dates,
+            pd.Series(loc, index=future).reindex(dates).to_numpy(),
+            pd.Series(scale, index=future).reindex(dates).to_numpy(),
+        )
+
+
+def _is_effect(column: str) -> bool:
+    """Calendar days and annual terms: what exponential smoothing cannot see coming."""
+    return column in CALENDAR_DAYS or column.startswith(("season_", "christmas_"))
 
 
 @dataclass(frozen=True)
 class EtsModel:
-    """Exponential smoothing, additive errors, damped additive trend, additive weekly season."""
+    """Exponential smoothing, additive errors, damped additive trend, additive weekly season,
+    on the series with holiday, promotion and annual effects taken out (and put back)."""
 
     maxiter: int = 30
+    season: Seasonality = Seasonality()
     name: str = "ets"
 
     def fit(self, y: pd.Series, calendar: DemandCalendar) -> _FittedEts:
@@ -234,25 +253,17 @@ class EtsModel:
         _check_series(y)
         if len(y) < 28:
             raise ValueError("exponential smoothing with a weekly season needs at least 4 weeks of history")
+        season, note = season_for(y, self.season)
         logy = np.log1p(y.to_numpy(dtype=float))
-        effects = _calendar_effects(y.index, logy, calendar)
-        X = calendar_regressors(y.index, calendar, t0=y.index[0], annual=False)
-        adjusted = logy - X[list(effects)].to_numpy() @ np.array(list(effects.values())) if effects else logy
+        effects = _Regression.fit(y, calendar, season)
+        idx = [i for i, c in enumerate(effects.columns) if _is_effect(c)]
+        adjusted = logy - effects.design(y.index)[:, idx] @ effects.beta[idx] if idx else logy
         series = pd.Series(adjusted, index=pd.DatetimeIndex(y.index, freq="D"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = ETSModel(series, error="add", trend="add", damped_trend=True, seasonal="add", seasonal_periods=7)
             result = model.fit(disp=False, maxiter=self.maxiter)
-        return _FittedEts(result, y.index[-1], calendar, effects)
-
-
-def _calendar_effects(dates: pd.DatetimeIndex, logy: np.ndarray, calendar: DemandCalendar) -> dict[str, float]:
-    """Holiday and promotion effects on the log scale, from a least-squares fit of the same
-    regressors SARIMAX uses; regressors that never occur in the history are left out."""
-    X = calendar_regressors(dates, calendar, t0=dates[0], annual=len(dates) >= MIN_DAYS_FOR_SEASONS)
-    columns = [c for c in X.columns if c == "const" or X[c].nunique() > 1]
-    beta, *_ = np.linalg.lstsq(X[columns].to_numpy(), logy, rcond=None)
-    return {c: float(b) for c, b in zip(columns, beta) if c in CALENDAR_DAYS}
+        return _FittedEts(result, y.index[-1], effects if idx else None, idx, note)
 
 
 def _log_residual_sd(y: np.ndarray, point: np.ndarray) -> float:
@@ -314,3 +325,34 @@ class SeasonalNaive(WeekdayAverage):
 
     weeks: int = 1
     name: str = "seasonal_naive"
+
+
+@dataclass
+class _FittedLastYear:
+    values: pd.Series
+    end: pd.Timestamp
+    sd: float
+
+    def forecast(self, dates: pd.DatetimeIndex) -> DailyForecast:
+        _future(self.end, dates)
+        back = self.values.reindex(dates - pd.Timedelta(days=LAST_YEAR_DAYS)).to_numpy(dtype=float)
+        # before a year of history there is no last year: the mean day stands in
+        point = np.where(np.isnan(back), float(self.values.mean()), back)
+        return DailyForecast(dates, np.log1p(point), np.full(len(dates), self.sd))
+
+
+LAST_YEAR_DAYS = 364  # 52 weeks: the same weekday a year ago
+
+
+@dataclass(frozen=True)
+class SameDayLastYear:
+    """The same weekday 52 weeks earlier (a baseline that knows the season, not the trend)."""
+
+    name: str = "same_day_last_year"
+
+    def fit(self, y: pd.Series, calendar: DemandCalendar | None = None) -> _FittedLastYear:
+        _check_series(y)
+        values = y.to_numpy(dtype=float)
+        lag = LAST_YEAR_DAYS
+        fitted = np.concatenate([np.full(min(lag, len(values)), np.nan), values[:-lag]]) if len(values) > lag else np.full(len(values), np.nan)
+        return _FittedLastYear(y.astype(float), y.index[-1], _log_residual_sd(values, fitted))

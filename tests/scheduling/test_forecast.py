@@ -9,7 +9,7 @@ import pytest
 from scheduling.forecast.backtest import naive_scale, rolling_origins, run_backtest, wape
 from scheduling.capacity import largest_remainder, representative_demand, slot_capacities
 from scheduling.demand_calendar import DemandCalendar, Promotion, public_holidays
-from scheduling.forecast import FALLBACK_METHOD, ForecastSettings, forecast_demand
+from scheduling.forecast import CITY_SHARE_METHOD, FALLBACK_METHOD, ForecastSettings, forecast_demand
 from scheduling.forecast.models import DailyForecast, SarimaxModel, SeasonalNaive, WeekdayAverage
 from scheduling.history import OrderHistory
 
@@ -99,13 +99,14 @@ def test_a_zone_with_little_history_falls_back_and_says_so():
     hist = _history({"Z-old": long, "Z-new": short})
     settings = ForecastSettings(horizon=7, backtest_origins=2)
     fc = forecast_demand(hist, CAL, start=dt.date(2026, 4, 1), settings=settings, candidates=[SarimaxModel()])
-    assert fc.zones["Z-old"].method == "sarimax" and fc.zones["Z-old"].note.startswith("chosen by backtest")
+    # the fitted zone gets its share of the city forecast, and the short zone keeps its fallback
+    assert fc.zones["Z-old"].method == CITY_SHARE_METHOD and "of the city forecast (sarimax, chosen by backtest" in fc.zones["Z-old"].note
     new = fc.zones["Z-new"]
     assert new.method == FALLBACK_METHOD
     assert new.note == ("fallback: only 20 days of history (fitted models need 56); "
                         "mean of the same weekday over the last 2 week(s)")
     table = fc.zone_days()
-    assert len(table) == 14 and set(table["method"]) == {"sarimax", FALLBACK_METHOD}
+    assert len(table) == 14 and set(table["method"]) == {CITY_SHARE_METHOD, FALLBACK_METHOD}
     assert (table["lower"] <= table["forecast"]).all() and (table["forecast"] <= table["upper"]).all()
 
     slots = fc.slot_days(quantile=0.8)
