@@ -7,7 +7,7 @@ from pathlib import Path
 
 from geo.geojson import feature_collection, line_feature, point_feature
 from geo.network import ODBL_NOTICE, RoadNetwork
-from optimizer.domain import hhmm
+from optimizer.domain import hhmm, windows_label
 from scenarios.planning import DayResult
 from scheduling.csv_cells import csv_writer
 
@@ -28,6 +28,8 @@ DRIVER_SHEET_COLUMNS = (
     "weight_kg",
     "volume_l",
     "skills",
+    "window_used",
+    "late_min",
 )
 
 
@@ -35,6 +37,7 @@ def plan_to_dict(result: DayResult) -> dict:
     """The plan as plain JSON data; times both as seconds since midnight and as ``HH:MM``."""
     plan = result.plan
     depots = {d.id: d for d in result.model.depots}
+    stop_of = {o: st for st in result.model.stops for o in st.order_ids}
     return {
         "date": plan.date,
         "engine": plan.engine,
@@ -91,6 +94,12 @@ def plan_to_dict(result: DayResult) -> dict:
                         "weight_kg": v.weight_kg,
                         "volume_l": v.volume_l,
                         "skills": list(v.skills),
+                        # Several windows: all of them, and the one the plan serves the stop in;
+                        # soft windows: how late (after the window closed) and what it costs.
+                        "windows": [str(w) for w in v.windows] if v.windows else None,
+                        "window_used": str(v.window_used) if v.window_used else None,
+                        "late_s": v.late_s,
+                        "late_cost": v.late_cost,
                     }
                     for k, v in enumerate(r.visits)
                 ],
@@ -117,6 +126,10 @@ def plan_to_dict(result: DayResult) -> dict:
                 "weight_kg": o.weight_kg,
                 "volume_l": o.volume_l,
                 "skills": list(o.skills),
+                "windows": [str(w) for w in o.windows] if o.windows else None,
+                # a soft window as planned: the order's own allowance or its tier's (its stop's)
+                "max_late_s": stop_of[o.id].max_late_s if o.id in stop_of else 0,
+                "late_cost_per_min": stop_of[o.id].late_cost_per_min if o.id in stop_of else 0.0,
             }
             for o in result.orders
         ],
@@ -126,7 +139,9 @@ def plan_to_dict(result: DayResult) -> dict:
 def write_driver_sheet(result: DayResult, path: Path) -> None:
     """One row per stop in :data:`DRIVER_SHEET_COLUMNS` order; weight (kg) and volume (litres)
     are empty when the stop's orders give none, ``skills`` lists what the stop needs
-    (``two_person``, ``cold_chain``, ``installation``)."""
+    (``two_person``, ``cold_chain``, ``installation``). ``window`` is the stop's slot, all its windows
+    when it has several (``08:00-10:00|17:00-19:00``); ``window_used`` the one the plan serves it in;
+    ``late_min`` the minutes after that window closed (a soft window's allowed lateness), else empty."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv_writer(f)
         w.writerow(DRIVER_SHEET_COLUMNS)
@@ -140,7 +155,7 @@ def write_driver_sheet(result: DayResult, path: Path) -> None:
                         " ".join(v.order_ids),
                         v.address,
                         v.pickup_point_id or "",
-                        str(v.window) if v.window else "",
+                        windows_label(v.windows) if v.windows else (str(v.window) if v.window else ""),
                         hhmm(v.arrival),
                         hhmm(v.departure),
                         v.parcels,
@@ -150,6 +165,8 @@ def write_driver_sheet(result: DayResult, path: Path) -> None:
                         f"{v.weight_kg:g}" if v.weight_kg else "",
                         f"{v.volume_l:g}" if v.volume_l else "",
                         " ".join(v.skills),
+                        str(v.window_used) if v.window_used else "",
+                        f"{v.late_s / 60:.0f}" if v.late_s else "",
                     ]
                 )
 

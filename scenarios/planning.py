@@ -119,6 +119,7 @@ def day_stops(scenario: Scenario, orders: Sequence[Order]) -> list[Stop]:
         max_volume_l=None if None in litres else max(litres),
         pickup_service=PickupStopService(s.pickup_base_s, s.pickup_per_parcel_s),
         tier_rank={t: i for i, t in enumerate(tiers)},
+        lateness=scenario.tier_lateness(),
     )
 
 

@@ -82,6 +82,9 @@ class TierSpec(_Strict):
     share: float = Field(default=0.0, ge=0, le=1, description="share of generated customers in this tier")
     fee_waiver: bool = False
     premium_slots: bool = False
+    max_late_min: int = Field(default=0, ge=0, le=24 * 60,
+                              description="soft window: minutes such an order may be served after its window closes")
+    late_cost_per_min: float = Field(default=0.0, ge=0, description="currency per minute late")
 
 
 class ServiceSpec(_Strict):
@@ -265,6 +268,11 @@ class Scenario:
 
     def drop_penalties(self) -> dict[str, float]:
         return {name: t.drop_penalty for name, t in self.spec.tiers.items()}
+
+    def tier_lateness(self) -> dict[str, tuple[int, float]]:
+        """Tier -> (seconds an order may be late, currency per minute late): the soft windows of
+        orders that set neither themselves (``max_late_min``/``late_cost_per_min`` in a file)."""
+        return {name: (t.max_late_min * 60, t.late_cost_per_min) for name, t in self.spec.tiers.items()}
 
     def tier_names(self) -> tuple[str, ...]:
         return tuple(self.spec.tiers)

@@ -5,7 +5,8 @@ the file, builds its own travel-time matrix per route, and replays the day stop 
 the depot departure, waiting where the van is early. It confirms:
 
 * every order is either on exactly one route or listed as unserved, never both;
-* each order's delivery (service start) lies inside its booked window;
+* each order's delivery (service start) lies inside its booked window (one of its windows, when it
+  has several; a soft window's start may be up to ``max_late_s`` after the last one closes);
 * the parcels on a route fit the vehicle's capacity;
 * the route leaves the depot no earlier than the shift starts and returns by its end;
 * the times written in the file are the times the replay finds.
@@ -57,12 +58,21 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         for k, s in enumerate(stops, start=1):
             arrival = t + int(duration[prev, k])
             start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
+            for o in s["order_ids"]:  # several windows: wait for the next one when arriving in a gap
+                wins = _windows(orders[o])
+                for w in wins:
+                    allowed = (orders[o].get("max_late_s") or 0) if w == wins[-1] else 0
+                    if start <= w[1] + allowed:
+                        start = max(start, w[0])
+                        break
             if abs(arrival - s["arrival_s"]) > tolerance_s:
                 problems.append(f"{where} stop {k}: file says arrival {s['arrival_s']}, replay gives {arrival}")
             for o in s["order_ids"]:
-                w0, w1 = orders[o]["window_start_s"], orders[o]["window_end_s"]
-                if not (w0 <= start <= w1):
-                    problems.append(f"{where} stop {k}: order {o} delivered at {start}, window {w0}-{w1}")
+                wins = _windows(orders[o])
+                late = orders[o].get("max_late_s") or 0
+                if not any(w[0] <= start <= w[1] + (late if w == wins[-1] else 0) for w in wins):
+                    problems.append(f"{where} stop {k}: order {o} delivered at {start}, windows {wins}"
+                                    + (f" (+{late} s allowed late)" if late else ""))
             service = s["departure_s"] - s["start_s"]
             if s["pickup_point_id"] is None:
                 needed = sum(orders[o]["service_s"] for o in s["order_ids"])
@@ -76,3 +86,13 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         if abs(back - r["end_s"]) > tolerance_s:
             problems.append(f"{where}: file says return {r['end_s']}, replay gives {back}")
     return problems
+
+
+def _windows(order: dict) -> list[tuple[int, int]]:
+    """The order's windows in seconds: its ``windows`` labels (``HH:MM-HH:MM``), else its one window."""
+    if not order.get("windows"):
+        return [(order["window_start_s"], order["window_end_s"])]
+    def sec(t: str) -> int:
+        h, m = t.split(":")
+        return int(h) * 3600 + int(m) * 60
+    return [(sec(a), sec(b)) for a, b in (w.split("-") for w in order["windows"])]

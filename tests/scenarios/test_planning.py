@@ -122,3 +122,49 @@ def test_a_gothenburg_day_with_weights_and_skills_explains_what_no_van_can_take(
     assert all(r.weight_kg <= 1100 for r in day.plan.routes)
     assert len([r for r in day.plan.routes if r.weight_kg]) >= 2
     assert day.scorecard.unserved_by_reason == {"skill_missing": 1, "too_heavy": 1}
+
+
+def test_a_gothenburg_day_serves_an_evening_window_and_a_soft_late_order_and_says_so(scenario, gothenburg, tmp_path):
+    import dataclasses
+
+    from optimizer.domain import parse_windows
+    from scenarios.export import DRIVER_SHEET_COLUMNS
+
+    orders = [o for o in generate_day(scenario, DAY, n_orders=12) if o.pickup_point_id is None][:8]
+    # Home 06:00-07:00 or 15:00-17:00: the vans start at 08:00, so only the afternoon is reachable.
+    wins = parse_windows("06:00-07:00|15:00-17:00")
+    evening = dataclasses.replace(orders[0], window=TimeWindow(wins[0].start, wins[-1].end), windows=wins)
+    # Closes at 08:02, two minutes into the shift: no van is there in time, but 45 minutes late
+    # at 1 SEK a minute beats dropping it (2000 SEK).
+    early = dataclasses.replace(orders[1], window=TimeWindow(8 * 3600, 8 * 3600 + 120), max_late_s=45 * 60,
+                                late_cost_per_min=1.0)
+    day = plan_day(scenario, [evening, early] + orders[2:], date=DAY.isoformat(), time_limit_s=2, engine="ortools",
+                   network=gothenburg)
+    assert day.plan.unserved == []
+    visits = {v.stop_id: v for r in day.plan.routes for v in r.visits}
+    assert visits[evening.id].start >= 15 * 3600 and visits[evening.id].window_used == wins[1]
+    late = visits[early.id]
+    assert 0 < late.late_s <= 45 * 60 and late.late_cost == pytest.approx(late.late_s / 60, abs=0.01)
+    sc = day.scorecard
+    assert sc.on_time_rate == pytest.approx(7 / 8, abs=1e-4)  # late within the allowance is not on time
+    assert sc.soft_late_orders == 1 and sc.minutes_late == pytest.approx(late.late_s / 60, abs=0.01)
+    assert sc.cost_lateness == pytest.approx(late.late_cost, abs=0.01)
+
+    paths = write_plan_files(day, gothenburg, tmp_path)
+    plan = json.loads(paths["plan"].read_text())
+    assert check_plan_file(plan, gothenburg) == []
+    stops = {s["stop_id"]: s for r in plan["routes"] for s in r["stops"]}
+    assert stops[evening.id]["windows"] == ["06:00-07:00", "15:00-17:00"]
+    assert stops[evening.id]["window_used"] == "15:00-17:00"
+    assert stops[early.id]["late_s"] == late.late_s
+    import csv
+
+    rows = {row[2]: dict(zip(DRIVER_SHEET_COLUMNS, row))
+            for row in list(csv.reader(paths["driver_sheet"].read_text().splitlines()))[1:]}
+    assert rows[evening.id]["window"] == "06:00-07:00|15:00-17:00"
+    assert rows[evening.id]["window_used"] == "15:00-17:00"
+    assert rows[early.id]["late_min"] == f"{late.late_s / 60:.0f}"
+    # Without the allowance the early order could not be served at all.
+    hard = plan_day(scenario, [dataclasses.replace(early, max_late_s=0)] + orders[2:], date=DAY.isoformat(),
+                    time_limit_s=1, engine="ortools", network=gothenburg)
+    assert [u.order_id for u in hard.plan.unserved] == [early.id]

@@ -90,3 +90,16 @@ def test_a_weight_capacity_of_zero_is_refused_naming_the_field(tmp_path):
     folder = copy_scenario(tmp_path, lambda t: t.replace("weight_capacity_kg: 1100", "weight_capacity_kg: 0"))
     with pytest.raises(ScenarioError, match=r"fleet\.0\.weight_capacity_kg"):
         load_scenario(folder)
+
+
+def test_a_tier_may_allow_lateness_at_a_cost_per_minute_and_a_negative_one_is_refused(tmp_path):
+    soft = copy_scenario(tmp_path, lambda t: t.replace("ordinary: {drop_penalty: 2000, share: 0.70}",
+                                                       "ordinary: {drop_penalty: 2000, share: 0.70, max_late_min: 15, "
+                                                       "late_cost_per_min: 1.5}"))
+    lateness = load_scenario(soft).tier_lateness()
+    assert lateness["ordinary"] == (900, 1.5) and lateness["gold"] == (0, 0.0)  # left out: a hard window
+    (tmp_path / "sc").rename(tmp_path / "first")
+    bad = copy_scenario(tmp_path, lambda t: t.replace("gold:     {drop_penalty: 5000,",
+                                                      "gold:     {drop_penalty: 5000, max_late_min: -5,"))
+    with pytest.raises(ScenarioError, match=r"tiers\.gold\.max_late_min"):
+        load_scenario(bad)

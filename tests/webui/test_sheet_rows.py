@@ -39,3 +39,32 @@ def test_the_printed_sheet_says_what_a_stop_needs_and_weighs(tmp_path):
                                vehicles=["van-1"], depot=None, colour="#333", km=12.0)
     assert "needs: installation, two person" in page
     assert "85.5 kg" in page and "2400 l" in page
+
+
+def test_a_stop_with_several_windows_shows_them_all_and_the_one_used_and_a_soft_late_stop_its_minutes():
+    two = stop(windows=["08:00-10:00", "17:00-19:00"], window_end_s=19 * 3600, window_used="17:00-19:00")
+    late = stop(stop_id="S2", window_used="08:00-10:00", late_s=600)
+    rows = sheet_rows({"vehicle_id": "van-1", "stops": [two, late]})
+    cells = [dict(zip(DRIVER_SHEET_COLUMNS, row)) for row in rows]
+    assert (cells[0]["window"], cells[0]["window_used"], cells[0]["late_min"]) == (
+        "08:00-10:00|17:00-19:00", "17:00-19:00", "")
+    assert (cells[1]["window"], cells[1]["late_min"]) == ("08:00-10:00", "10")
+
+
+def test_the_printed_sheet_says_which_window_a_stop_is_served_in_and_how_late(tmp_path):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from tests.webui.pages_support import small_day_config
+    from webui.app import create_app
+
+    app = create_app(small_day_config(tmp_path))
+    s = stop(window="08:00-10:00|17:00-19:00", window_used="17:00-19:00", late=False, late_min="")
+    t = stop(stop_id="S2", window="08:00-10:00", window_used=None, late=True, late_min="10")
+    route = {"vehicle_id": "van-1", "depot_id": "d", "start": "08:00", "end": "12:00", "load": 1, "stops": [s, t]}
+    with app.test_request_context("/"):
+        page = render_template("sheet.html", plan=SimpleNamespace(id=1, date="2026-11-24"), route=route, stops=[s, t],
+                               vehicles=["van-1"], depot=None, colour="#333", km=12.0)
+    assert "08:00-10:00|17:00-19:00" in page and "this stop: 17:00-19:00" in page
+    assert "10 min late (allowed)" in page

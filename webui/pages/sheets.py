@@ -34,9 +34,17 @@ def _route_or_404(plan, vehicle_id: str) -> dict:
 
 
 def _window(stop: dict) -> str:
+    """The stop's slot: all its windows when it has several (``08:00-10:00|17:00-19:00``)."""
+    if stop.get("windows"):
+        return "|".join(stop["windows"])
     if stop.get("window_start_s") is None:
         return ""
     return f"{hhmm(stop['window_start_s'])}-{hhmm(stop['window_end_s'])}"
+
+
+def _late_min(stop: dict) -> str:
+    """Minutes after the window closed (a soft window's allowed lateness); empty when on time."""
+    return f"{stop['late_s'] / 60:.0f}" if stop.get("late_s") else ""
 
 
 def _amount(value: float | None) -> str:
@@ -49,7 +57,8 @@ def sheet_rows(route: dict) -> list[list]:
     return [
         [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
          _window(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
-         _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ())]
+         _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ()),
+         s.get("window_used") or "", _late_min(s)]
         for s in route["stops"]
     ]
 
@@ -72,7 +81,9 @@ def sheet(plan_id: int, vehicle_id: str):
     vehicles = [r["vehicle_id"] for r in plan.plan["routes"]]
     depots = {d["id"]: d for d in plan.plan.get("depots", [])}
     audit("day.export", f"day:{plan.date}", f"driver sheet (print) of {vehicle_id}, plan {plan.id}")
-    stops = [dict(s, window=_window(s), late=s["start_s"] > (s["window_end_s"] or 10**9)) for s in route["stops"]]
+    stops = [dict(s, window=_window(s), late=s["start_s"] > (s["window_end_s"] or 10**9),
+                  window_used=s.get("window_used") if s.get("windows") else None, late_min=_late_min(s))
+             for s in route["stops"]]
     return render_template(
         "sheet.html", plan=plan, route=route, stops=stops, vehicles=vehicles, depot=depots.get(route["depot_id"]),
         colour=charts.colour(current_app.extensions["lastmile.workbench"].vehicle_ids().index(vehicle_id))
