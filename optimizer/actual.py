@@ -332,7 +332,7 @@ def _order_outcomes(order_by_id: Mapping[str, Order], decided: Mapping[str, Even
         outcomes.append(OrderOutcome(
             oid, o.booking_id, o.zone, e.vehicle_id, e.stop_id or planned_stop.get(oid), e.type,
             None if delivered else (e.reason or "other"), e.at_s, o.window.start, o.window.end, eta_start, eta_end,
-            o.window.contains(e.at_s) if delivered else None,
+            any(w.contains(e.at_s) for w in o.time_windows) if delivered else None,  # one of several windows
             eta.contains(e.at_s) if delivered and eta else None,
             o.got_first_choice if delivered else None))
     return outcomes

@@ -65,6 +65,7 @@ def _problems(exc: Exception) -> list[str]:
 def order_record(o: Order) -> dict:
     d = dataclasses.asdict(o)
     d["window"] = [o.window.start, o.window.end]
+    d["windows"] = [[w.start, w.end] for w in o.windows]
     return d
 
 
@@ -72,6 +73,8 @@ def order_from_record(d: Mapping[str, Any]) -> Order:
     fields = {f.name for f in dataclasses.fields(Order)}
     kw = {k: v for k, v in d.items() if k in fields}
     kw["window"] = TimeWindow(*d["window"])
+    kw["windows"] = tuple(TimeWindow(*w) for w in d.get("windows") or ())
+    kw["skills"] = tuple(kw.get("skills") or ())
     return Order(**kw)
 
 

@@ -66,6 +66,8 @@ def _latest_publication(s, scenario_name: str, date: str) -> Publication | None:
 def _order(record: dict) -> Order:
     kw = {f.name: record[f.name] for f in dataclasses.fields(Order) if f.name in record}
     kw["window"] = TimeWindow(*record["window"])
+    kw["windows"] = tuple(TimeWindow(*w) if isinstance(w, (list, tuple)) else TimeWindow(w["start"], w["end"])
+                          for w in record.get("windows") or ())
     return Order(**kw)
 
 

@@ -183,3 +183,15 @@ def test_a_period_other_than_week_or_month_is_refused():
     assert period_of("2027-01-01", "week") == "2026-W53"
     with pytest.raises(ValueError, match="period: 'year' is not week or month"):
         period_of("2026-11-24", "year")
+
+
+def test_a_delivery_in_the_gap_between_an_orders_two_windows_is_not_on_time_and_one_in_the_second_is():
+    import dataclasses
+
+    from optimizer.domain import parse_windows
+
+    wins = parse_windows("08:00-08:10|10:00-11:00")  # a and b's customers are out 08:10-10:00
+    orders = [dataclasses.replace(o, window=TimeWindow(wins[0].start, wins[-1].end), windows=wins)
+              if o.id in ("a", "b") else o for o in ORDERS]
+    verdict = {o.order_id: o.on_time_slot for o in card(orders=orders).orders if o.outcome == "delivered"}
+    assert verdict == {"a": True, "b": False}  # a at 10:10 in the second window, b at 08:13 in the gap
