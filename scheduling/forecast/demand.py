@@ -254,4 +254,4 @@ def forecast_demand(
     for z in zones:
         out[z].slot_shares = slot_profile(known, z, since, prior_orders=settings.profile_prior_orders)
     out = {z: out[z] for z in zones}
-    return DemandForecast(start, settings.horizon, settings.level, out, calendar, backtest, daily, city)
+    return DemandForecast(start, settings.horizon, settings.level, out, calendar, backtest, city=city, history=daily)
