@@ -64,8 +64,8 @@ from collections.abc import Callable
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
-from optimizer.engine.pyvrp_solver import Snapshot, solve_pyvrp, unsupported_reason
-from optimizer.engine.repair import repair_windows
+from optimizer.engine.pyvrp_solver import Snapshot, relaxed, solve_pyvrp, unsupported_reason
+from optimizer.engine.repair import reinsert_stops, repair_windows
 from optimizer.engine.stopping import current_stop_check
 from optimizer.problem import RoutingProblem, RoutingSolution
 
@@ -251,15 +251,17 @@ def _judged(problem: RoutingProblem, sol: RoutingSolution, label: str, meta: dic
     """A PyVRP plan and the checker's report on it, repaired under the exact windows first when
     PyVRP searched a relaxation of them (several or soft windows, see
     :mod:`optimizer.engine.repair`) and the plan breaks them: the stops that do are taken off
-    and dropped, so the plan is sound for the polish and the judge (``meta["repaired"]``)."""
+    and put back where they fit (or dropped), so the plan is sound for the polish and the judge
+    (``meta["repaired"]``: ``taken_off``, ``removed`` = left dropped)."""
     rep = check_solution(problem, sol)
     if _sound(rep) or not problem.has_soft_or_several_windows():
         return sol, rep
-    routes, removed = repair_windows(problem, sol.routes)
+    cut, taken_off = repair_windows(problem, sol.routes, reinsert=False)
+    routes, removed = reinsert_stops(problem, cut, taken_off) if taken_off else (cut, [])
     fixed = RoutingSolution(routes, sorted(set(sol.dropped) | set(removed)), sol.objective, sol.engine, sol.wall_s,
                             dict(sol.meta) | {"repaired_removed": removed})
     fixed_rep = check_solution(problem, fixed)
-    meta.setdefault("repaired", {})[label] = {"removed": removed, "sound": _sound(fixed_rep),
+    meta.setdefault("repaired", {})[label] = {"taken_off": taken_off, "removed": removed, "sound": _sound(fixed_rep),
                                                "violations_before": len(rep.violations)}
     return fixed, fixed_rep
 
@@ -374,14 +376,14 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
     """The relay on one core: PyVRP searches in this process, its plan judged by the checker
     and accepted by the OR-Tools model of record; OR-Tools alone if it is not.
 
-    When PyVRP searched a relaxation (several or soft windows), it gets
+    When PyVRP searched a relaxation (soft windows: :func:`~optimizer.engine.pyvrp_solver.relaxed`), it gets
     :data:`RELAXED_PYVRP_SHARE` of the search; its plan is repaired under the exact windows and
     OR-Tools polishes it for the rest (lateness priced, gaps removed), and the better of the two
     sound plans is kept."""
     reserve = _judge_reserve(problem, time_limit_s)
     search_s = max(0.1, time_limit_s - reserve)
-    relaxed = problem.has_soft_or_several_windows()
-    pyvrp_s = RELAXED_PYVRP_SHARE * search_s if relaxed else search_s
+    is_relaxed = relaxed(problem)
+    pyvrp_s = RELAXED_PYVRP_SHARE * search_s if is_relaxed else search_s
     sol = solve_pyvrp(problem, pyvrp_s, seed, progress=progress, should_stop=should_stop)
     sol, rep = _judged(problem, sol, "pyvrp", meta)
     meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
@@ -392,7 +394,7 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
         if accepted is not None:
             candidates.append((sol, rep, "pyvrp+ortools"))
     polish_s = search_s - (time.perf_counter() - t0)
-    if relaxed and candidates and polish_s >= MIN_POLISH_S and not (should_stop is not None and should_stop()):
+    if is_relaxed and candidates and polish_s >= MIN_POLISH_S and not (should_stop is not None and should_stop()):
         polished = solve_ortools(problem, polish_s, initial=sol, should_stop=should_stop)
         pol_rep = check_solution(problem, polished)
         meta["engines"]["polish"] = _entry(polished, pol_rep, t0)

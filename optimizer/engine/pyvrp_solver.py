@@ -192,7 +192,10 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     ok = servable_alone(problem)
     client_nodes: list[int] = []
     clients: list[pyvrp.Client] = []
+    groups: list[pyvrp.ClientGroup] = []
     unservable: list[int] = []
+    earliest = {node: min(v.shift_start + int(problem.service[v.depot]) + int(problem.duration[v.depot, node])
+                          for v in problem.vehicles) for node in problem.windows}
     for node in problem.stop_nodes():
         if node in depot_index:
             continue
@@ -200,21 +203,35 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
             unservable.append(node)
             continue
         required = problem.is_required(node)
-        clients.append(
-            pyvrp.Client(
-                location=node,
-                delivery=[int(problem.demand[node])] + [int(q.demand[node]) for q in problem.quantities],
-                service_duration=int(problem.service[node]),
-                # A relaxation where PyVRP 0.14 cannot say more (one hard window per client, no
-                # soft windows): the hull of several windows, its end widened by the allowed
-                # lateness, unpriced. The plan is judged and repaired under the exact model.
-                tw_early=int(problem.tw_start[node]),
-                tw_late=problem.hard_end(node),
-                prize=0 if required else int(problem.penalty[node]),
-                required=required,
+        # Several windows: one client per window at the stop's location, in a mutually exclusive
+        # client group (exactly one visited if the stop is required, at most one otherwise), so
+        # PyVRP serves the stop in one of its windows and never in a gap. Windows that close
+        # before any vehicle could arrive are left out. Soft windows have no PyVRP counterpart: the
+        # last window's end is widened by the allowed lateness, which PyVRP does not price (a
+        # relaxation; the checker prices the lateness and the portfolio judges the plan).
+        wins = problem.windows_of(node)
+        if node in problem.windows:
+            wins = [w for w in wins if w[1] >= earliest[node]] or wins[-1:]
+        hard_end = problem.hard_end(node)
+        several = len(wins) > 1
+        if several:
+            groups.append(pyvrp.ClientGroup([], required=required))
+        for k, (open_s, close_s) in enumerate(wins):
+            clients.append(
+                pyvrp.Client(
+                    location=node,
+                    delivery=[int(problem.demand[node])] + [int(q.demand[node]) for q in problem.quantities],
+                    service_duration=int(problem.service[node]),
+                    tw_early=int(open_s),
+                    tw_late=hard_end if k == len(wins) - 1 else int(close_s),
+                    prize=0 if required else int(problem.penalty[node]),
+                    required=required and not several,
+                    group=len(groups) - 1 if several else None,
+                )
             )
-        )
-        client_nodes.append(node)
+            if several:
+                groups[-1].add_client(len(clients) - 1)
+            client_nodes.append(node)
 
     modelled = set(client_nodes)
     signatures = [sig & modelled for sig in lock_signatures(problem)]  # unservable stops are not clients
@@ -250,8 +267,15 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         vehicle_types=vehicle_types,
         distance_matrices=distances,
         duration_matrices=durations,
+        groups=groups,
     )
     return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [frozenset()])
+
+
+def relaxed(problem: RoutingProblem) -> bool:
+    """Whether PyVRP searches a relaxation of ``problem``: soft windows (widened, lateness
+    unpriced). Several windows are exact (mutually exclusive client groups, see :func:`build_data`)."""
+    return problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
 
 
 def search_factor(problem: RoutingProblem) -> float:
@@ -284,7 +308,9 @@ def solve_params(problem: RoutingProblem, ils: pyvrp.IteratedLocalSearchParams |
 
 def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[list[int]]) -> pyvrp.Solution | None:
     """A PyVRP solution for our routes (one per vehicle), or None if it cannot be expressed."""
-    client_of = {node: i for i, node in enumerate(model.client_nodes)}
+    client_of: dict[int, int] = {}
+    for i, node in enumerate(model.client_nodes):
+        client_of.setdefault(node, i)  # a stop with several windows: its first window's client
     type_of = {v: t for t, members in enumerate(model.type_vehicles) for v in members}
     pv_routes = []
     try:
@@ -406,7 +432,9 @@ def solve_pyvrp(
         wall_s=time.perf_counter() - t0,
         meta={
             "feasible": bool(best.is_feasible()) and not wrong_vehicle,
-            "relaxed": problem.has_soft_or_several_windows(),  # feasible in the relaxation only
+            # soft windows are widened and lateness unpriced: feasible in that relaxation only
+            "relaxed": relaxed(problem),
+            "window_groups": model.data.num_groups,  # stops with several windows, one client per window
             "lock_violations": wrong_vehicle,
             "profiles": len(model.profiles),
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared

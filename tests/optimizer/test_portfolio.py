@@ -251,32 +251,52 @@ def test_a_sofa_that_fits_by_count_but_not_by_volume_stays_off_the_full_van_in_e
         assert [u.reason.value for u in plan.unserved] == ["fleet_full"], engine
 
 
-# Several and soft windows: PyVRP searches the relaxation, its plan is judged and repaired exactly
+# Several and soft windows: PyVRP serves several windows exactly (client groups) and soft ones
+# relaxed; every PyVRP plan is judged under the exact model and repaired if it breaks it
 
 from tests.optimizer.builders import H, second_window_only, ten_minutes_late  # noqa: E402
 
 
 @pytest.mark.parametrize("engine,cores", [("auto", 1), ("auto", 2), ("pyvrp", 2)])
-def test_a_pyvrp_plan_that_breaks_the_exact_windows_is_never_published_as_feasible(engine, cores):
+def test_a_stop_only_reachable_in_its_second_window_is_served_there_by_every_engine(engine, cores):
     p = second_window_only()
     solution = solve(p, 2.0, engine=engine, cores=cores)
     report = check_solution(p, solution)
     assert report.feasible, report.violations
     assert solution.objective == report.objective
     assert "fallback" not in solution.meta  # PyVRP took part: no silent OR-Tools alone
-    if engine == "auto":  # OR-Tools polished or found the exact plan: stop 1 in the evening
-        assert solution.routes == [[2, 3, 1]] and report.routes[0].starts[-1] >= 17 * H
-    repaired = solution.meta.get("repaired", {})
-    assert all(r["sound"] for r in repaired.values())
-    if engine == "pyvrp" and 1 in solution.dropped:  # PyVRP's hull plan, repaired: stop 1 taken off
-        assert repaired["pyvrp"]["removed"] == [1]
+    assert solution.routes == [[2, 3, 1]] and report.routes[0].starts[-1] >= 17 * H
 
 
-def test_on_one_core_a_relaxed_pyvrp_plan_is_polished_by_ortools_under_the_exact_model():
+def hull_plan(problem, *args, **kwargs):
+    """What PyVRP would answer if it saw only the hull of stop 1's windows: stop 1 at 09:00, in the gap."""
+    from optimizer.problem import RoutingSolution
+
+    return RoutingSolution([[1, 2, 3]], [], 22_646, "pyvrp", 0.0, meta={"feasible": True})
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "auto"])
+def test_a_pyvrp_plan_that_breaks_the_exact_windows_is_repaired_never_published(monkeypatch, engine):
+    from optimizer.engine import portfolio
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", hull_plan)
     p = second_window_only()
+    solution = solve(p, 1.0, engine=engine, cores=1)
+    report = check_solution(p, solution)
+    assert report.feasible, report.violations
+    assert solution.routes == [[2, 3, 1]]  # stop 1 taken off the gap and put back in the evening
+    assert solution.meta["repaired"]["pyvrp"] == {"taken_off": [1], "removed": [], "sound": True,
+                                                  "violations_before": 2}
+    assert solution.engine == ("pyvrp" if engine == "pyvrp" else "pyvrp+ortools")
+    assert "fallback" not in solution.meta
+
+
+def test_on_one_core_pyvrps_plan_under_relaxed_soft_windows_is_polished_by_ortools_under_the_exact_model():
+    p = ten_minutes_late()
     solution = solve(p, 2.0, cores=1)
     assert set(solution.meta["engines"]) == {"pyvrp", "polish"}
     assert solution.engine in ("pyvrp+ortools", "pyvrp+ortools-polish")
+    assert check_solution(p, solution).feasible
 
 
 @pytest.mark.parametrize("cores", [1, 2])

@@ -338,27 +338,50 @@ def test_a_stop_no_vehicle_may_serve_is_screened_out_and_dropped():
     assert solution.meta["unservable"] == [2] and solution.dropped == [2]
 
 
-# Several and soft windows: PyVRP searches a relaxation ---------------------------------------
+# Several windows: one client per window in a mutually exclusive group; soft windows relaxed ------
 
 from optimizer.engine.pyvrp_solver import build_data  # noqa: E402
 from tests.optimizer.builders import H, M, second_window_only, ten_minutes_late  # noqa: E402
 
 
-def test_pyvrp_sees_the_hull_of_several_windows_and_a_soft_window_widened_by_its_allowance():
-    several = build_data(second_window_only())
-    assert several.client_nodes[0] == 1
-    stop1 = several.data.clients()[0]
-    assert (stop1.tw_early, stop1.tw_late) == (8 * H, 19 * H)
-    soft = build_data(ten_minutes_late())
-    assert soft.data.clients()[0].tw_late == 9 * H + 15 * M
+def test_a_stop_with_two_windows_is_two_clients_of_which_pyvrp_may_visit_one():
+    p = second_window_only()
+    p.windows[1] = [(9 * H, 9 * H + 30 * M), (17 * H, 19 * H)]  # both reachable (the van is there at 09:00)
+    model = build_data(p)
+    assert model.client_nodes[:2] == [1, 1]
+    first, second = model.data.clients()[:2]
+    assert [(first.tw_early, first.tw_late), (second.tw_early, second.tw_late)] == [(9 * H, 9 * H + 30 * M), (17 * H, 19 * H)]
+    (group,) = model.data.groups()
+    assert list(group.clients) == [0, 1] and group.mutually_exclusive and not group.required  # optional stop
 
 
-def test_a_pyvrp_plan_under_the_relaxation_says_so_and_the_checker_judges_it_exactly():
+def test_a_window_no_vehicle_can_reach_in_time_is_no_client():
+    (stop1, stop2, stop3) = build_data(second_window_only()).data.clients()  # 08:00-08:30 closes before 09:00
+    assert (stop1.tw_early, stop1.tw_late) == (17 * H, 19 * H) and build_data(second_window_only()).data.num_groups == 0
+
+
+def test_pyvrp_serves_a_stop_in_its_second_window_when_only_that_one_is_reachable():
     p = second_window_only()
     solution = solve_pyvrp(p, 0.5)
-    assert solution.meta["relaxed"] is True
+    assert solution.meta["relaxed"] is False
     report = check_solution(p, solution)
-    if solution.routes[0][:1] == [1]:  # the hull lets PyVRP serve stop 1 at 09:00, in the gap
-        assert not report.feasible and "window" in report.kinds()
-    soft = solve_pyvrp(ten_minutes_late(), 0.5)
-    assert soft.meta["relaxed"] is True and check_solution(ten_minutes_late(), soft).late == [(1, 600, 1200)]
+    assert report.feasible and solution.routes == [[2, 3, 1]]
+
+
+def test_a_soft_window_is_widened_by_its_allowance_and_says_pyvrp_searched_a_relaxation():
+    p = ten_minutes_late()
+    assert build_data(p).data.clients()[0].tw_late == 9 * H + 15 * M
+    solution = solve_pyvrp(p, 0.5)
+    assert solution.meta["relaxed"] is True
+    assert check_solution(p, solution).late == [(1, 600, 1200)]  # the checker prices what PyVRP did not
+
+
+def test_a_required_stop_with_two_windows_is_a_required_group_and_is_served():
+    p = second_window_only()
+    p.penalty = None  # every stop required
+    p.windows[1] = [(9 * H, 9 * H + 30 * M), (17 * H, 19 * H)]
+    (group,) = build_data(p).data.groups()
+    assert group.required
+    solution = solve_pyvrp(p, 0.5)
+    report = check_solution(p, solution)
+    assert report.feasible and sorted(n for r in solution.routes for n in r) == [1, 2, 3]
