@@ -268,6 +268,8 @@ def print_scorecard(result, console) -> None:
     rows = [
         ("Orders served", f"{sc.orders_served} / {sc.orders_total}"),
         ("On-time rate", f"{sc.on_time_rate:.1%}"),
+        *([("Late within allowance", f"{sc.soft_late_orders} orders, {sc.minutes_late:,.0f} min, "
+                                     f"{sc.cost_lateness:,.0f} {cur}")] if sc.soft_late_orders else []),
         ("Vehicles used", f"{sc.vehicles_used} / {sc.vehicles_available}"),
         ("Stops", f"{sc.stops}"),
         ("Distance", f"{sc.km:,.1f} km"),
@@ -275,6 +277,7 @@ def print_scorecard(result, console) -> None:
         ("Cost: transport", f"{sc.cost_transport:,.0f} {cur}"),
         ("Cost: labour", f"{sc.cost_labour:,.0f} {cur}"),
         ("Cost: vehicles", f"{sc.cost_fixed:,.0f} {cur}"),
+        *([("Cost: lateness", f"{sc.cost_lateness:,.0f} {cur}")] if sc.cost_lateness else []),
         ("Cost: total", f"{sc.cost_total:,.0f} {cur}"),
         ("Cost per order", f"{sc.cost_per_order:,.2f} {cur}"),
         ("Stops per driver hour", f"{sc.stops_per_driver_hour:.2f}"),
