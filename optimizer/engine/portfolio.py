@@ -34,14 +34,14 @@ distinct lock signature). Every PyVRP plan is re-walked by the checker, which re
 stop on another vehicle as a ``locked`` violation, and must be accepted by the OR-Tools model,
 whose vehicle restriction is the lock of record: a prohibitive edge is never kept.
 
-Several and soft windows (``RoutingProblem.windows``, ``late_allowed``) reach PyVRP only as a
-relaxation (the hull, widened by the allowed lateness, lateness unpriced). Every PyVRP plan (the
-snapshot handed to the polish and the final one) is re-walked by the checker under the exact
-windows with lateness priced; one that breaks them is repaired first
-(:func:`~optimizer.engine.repair.repair_windows`: the stops that break them are dropped,
-``meta["repaired"]`` lists them), so OR-Tools can polish it and re-insert them, and it must still
-be accepted by the OR-Tools model to be kept. On one core PyVRP then gets
-:data:`RELAXED_PYVRP_SHARE` of the search and OR-Tools polishes its repaired plan for the rest.
+Several windows reach PyVRP exactly (one client per window in a mutually exclusive group); soft
+windows only as a relaxation (the last window widened by the allowed lateness, unpriced). Every
+PyVRP plan (the snapshot handed to the polish and the final one) is re-walked by the checker
+under the exact windows with lateness priced; one that breaks them is repaired first
+(:func:`~optimizer.engine.repair.repair_windows`: the stops that break them are taken off and put
+back where they fit, or dropped; ``meta["repaired"]`` lists them), and it must still be accepted
+by the OR-Tools model to be kept. On one core, under soft windows, PyVRP gets
+:data:`RELAXED_PYVRP_SHARE` of the search and OR-Tools polishes its plan for the rest.
 
 ``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
 (found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's

@@ -9,13 +9,15 @@ vehicle types' ``capacity`` alike, an unlimited capacity as the quantity's total
 spec and lock signature (shift as ``tw_early``/``tw_late``, ``unit_distance_cost=cost_per_m``,
 ``unit_duration_cost=cost_per_s``, ``fixed_cost``).
 
-Several and soft windows (``RoutingProblem.windows``, ``late_allowed``) have no PyVRP 0.14
-counterpart: a client gets one hard window, the *relaxation* of the hull of its windows with the
-last one's end widened by the allowed lateness, and lateness is not priced. So PyVRP may serve a
-stop in the gap between two windows or late for free; ``meta["relaxed"]`` says so, and the
+Several windows (``RoutingProblem.windows``): PyVRP 0.14 has one window per client, but it has
+mutually exclusive client groups, so a stop with several windows is one client per window at
+its location, in one group (required if the stop is): exact, never in a gap. Soft windows
+(``late_allowed``) have no counterpart: the last window's end is widened by the allowed
+lateness and lateness is not priced, a *relaxation* (``meta["relaxed"]``, :func:`relaxed`). The
 portfolio re-walks every PyVRP plan with the checker (exact windows, lateness priced), repairs
-one that breaks them (:func:`optimizer.engine.portfolio.repair_windows`) and lets OR-Tools, the
-model of record, polish it; a PyVRP plan is never kept unless the checker and OR-Tools accept it.
+one that breaks them (:mod:`optimizer.engine.repair`) and, on one core under soft windows, lets
+OR-Tools, the model of record, polish it; a PyVRP plan is never kept unless the checker and
+OR-Tools accept it.
 
 Locks and skills (``allowed_vehicles``; a skill restricts a stop to the vehicles that have it, and
 the day planner intersects that with any lock) are routing profiles, PyVRP's own way of modelling access

@@ -1,9 +1,11 @@
 """Repair a plan found under a relaxation so that it holds under the exact model.
 
-PyVRP 0.14 sees one hard window per stop: the hull of a stop's several windows, its end widened
-by the allowed lateness (:mod:`optimizer.engine.pyvrp_solver`). Its plan may therefore serve a stop
-in the gap between two windows, which under the exact model means waiting for the next window,
-so that later stops on the route miss theirs or the van is back after its shift.
+An engine that searched a relaxation of the windows (the hull of a stop's several windows, as
+PyVRP's first mapping did; any future relaxation, or a bug) may hand back a plan that serves a
+stop in the gap between two windows, which under the exact model means waiting for the next
+window, so that later stops on the route miss theirs or the van is back after its shift.
+(PyVRP now serves several windows exactly, :mod:`optimizer.engine.pyvrp_solver`; the repair is
+the portfolio's guard, not its normal path.)
 :func:`repair_windows` takes such stops off their routes (they become dropped) until every route
 walks cleanly under the exact model (:func:`optimizer.checker.check_route`); OR-Tools, the model
 of record, then polishes the repaired plan. Before that, :func:`reinsert_stops` puts the stops
