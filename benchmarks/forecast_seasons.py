@@ -49,22 +49,18 @@ from scheduling.forecast.evaluate import (  # noqa: E402
     weekly_origins,
 )
 from scheduling.forecast.models import SameDayLastYear, SeasonalNaive, WeekdayAverage  # noqa: E402
-from scheduling.history import OrderHistory  # noqa: E402
 
 DECEMBER_STARTS = [dt.date(2025, 11, 3) + dt.timedelta(weeks=k) for k in range(7)]  # Mondays
 BASELINES = (SeasonalNaive(), SameDayLastYear(), WeekdayAverage())
 WINDOW_DAYS = 730
 
 
-def december(scenario, history: OrderHistory, daily: pd.DataFrame, horizon: int) -> dict:
+def december(scenario, history, daily: pd.DataFrame, horizon: int) -> dict:
     """The product's forecast from each December Monday against what the history then held."""
     rows, weeks, methods = [], [], []
     for start in DECEMBER_STARTS:
         first, last = default_history_span(start - dt.timedelta(days=1))
-        orders = history.orders
-        window = OrderHistory(orders[(orders["delivery_date"] >= pd.Timestamp(first))
-                                     & (orders["delivery_date"] <= pd.Timestamp(last))].reset_index(drop=True))
-        fc = scenario_forecast(scenario, start, horizon=horizon, history=window)
+        fc = scenario_forecast(scenario, start, horizon=horizon, history=history.between(first, last))
         methods.append(fc.city.method if fc.city else "fallback")
         zd = fc.zone_days()
         zd["actual"] = [float(daily.at[pd.Timestamp(d), z]) for z, d in zip(zd["zone"], zd["date"])]

@@ -110,6 +110,12 @@ class OrderHistory:
         """The history as it was known at the end of ``last_day``."""
         return OrderHistory(self.orders[self.orders["delivery_date"] <= pd.Timestamp(last_day)].copy())
 
+    def between(self, first_day: dt.date, last_day: dt.date) -> "OrderHistory":
+        """The orders delivered from ``first_day`` to ``last_day`` (both included)."""
+        days = self.orders["delivery_date"]
+        keep = (days >= pd.Timestamp(first_day)) & (days <= pd.Timestamp(last_day))
+        return OrderHistory(self.orders[keep].reset_index(drop=True))
+
     def first_day_of(self, zone: str) -> dt.date | None:
         days = self.orders.loc[self.orders["zone"] == zone, "delivery_date"]
         return None if days.empty else days.min().date()

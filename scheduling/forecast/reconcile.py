@@ -41,7 +41,7 @@ class ZoneShare:
 
 
 def fit_share(
-    zone: pd.Series, city: pd.Series, dates: pd.DatetimeIndex, *, half_life_days: float = 56.0, prior_days: float = 28.0
+    zone: pd.Series, city: pd.Series, dates: pd.DatetimeIndex, *, half_life_days: float = 56.0, prior_days: float = 7.0
 ) -> ZoneShare:
     """The zone's share of ``city`` on ``dates``, from their common history (same index).
 
