@@ -145,3 +145,32 @@ def test_planning_a_day_over_the_limit_fails_with_the_reason_not_a_crash(client,
     assert resp.status_code == 202
     snap = wait_job(client, resp.get_json()["poll"])
     assert snap["state"] == "failed" and "40 orders for one day is more than the 10 allowed" in snap["message"]
+
+
+# --------------------------------------------------------------------------- several and soft windows
+
+WINDOWS_FILE = ("order_id,lat,lon,address,slot_start,slot_end,windows,max_late_min,late_cost_per_min\n"
+                "W1,57.7050,11.9650,Götgatan 12,,,08:00-08:01|15:00-17:00,,\n"
+                "W2,57.6980,11.9720,Vasagatan 3,08:00,08:01,,60,1\n")
+BAD_WINDOWS = WINDOWS_FILE + "W3,57.7150,11.9900,Redbergsvägen 5,,,08:00-10:00|17-19,,\n"
+
+
+def test_plan_refuses_a_window_list_that_does_not_parse_naming_the_line_and_column(tmp_path, capsys):
+    code, err, out = plan(tmp_path, capsys, BAD_WINDOWS.encode())
+    lines = err.strip().splitlines()
+    assert code == 2 and lines[-1] == "error: nothing was imported" and not out.exists()
+    assert any("line 4, column windows: window '17-19': '17' is not a time of day" in line for line in lines)
+    assert "Traceback" not in err
+
+
+def test_plan_serves_the_window_it_can_reach_and_a_soft_late_order_and_the_sheet_says_so(tmp_path, capsys):
+    import csv
+
+    from scenarios.export import DRIVER_SHEET_COLUMNS
+
+    code, err, out = plan(tmp_path, capsys, WINDOWS_FILE.encode())
+    assert code == 0, err
+    rows = {r["stop_id"]: r for r in (dict(zip(DRIVER_SHEET_COLUMNS, row)) for row in
+                                      list(csv.reader((out / "routes.csv").read_text(encoding="utf-8").splitlines()))[1:])}
+    assert rows["W1"]["window"] == "08:00-08:01|15:00-17:00" and rows["W1"]["window_used"] == "15:00-17:00"
+    assert int(rows["W2"]["late_min"]) > 0  # no van is there by 08:01; within the 60 minutes allowed
