@@ -492,7 +492,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     console = console_for_tables()
     scenario = _scenario_or_bad_input(args.scenario)
     if not args.quiet:
-        console.print(f"Forecasting {args.horizon} days from {args.start} for {scenario.name} (backtest picks each zone's model)")
+        console.print(f"Forecasting {args.horizon} days from {args.start} for {scenario.name} "
+                      "(backtest picks the city's model; each zone gets its share)")
     fc = _solve_with_progress(lambda _progress: _forecast(args, scenario, args.start, args.horizon), 120.0, args.quiet, "Fitting")
     zd = fc.zone_days()
     table = Table(title=f"Orders per day, forecast ({fc.level:.0%} interval)")
@@ -505,6 +506,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         cells = [f"{r.forecast:.0f} [{r.lower:.0f}-{r.upper:.0f}]" for r in g.itertuples()]
         table.add_row(f"{day:%a %d %b}", *cells, f"{g['forecast'].sum():.0f}", g["calendar"].iloc[0])
     console.print(table)
+    if fc.city is not None:
+        console.print(f"  city: {fc.city.note}")
     for zone, zf in fc.zones.items():
         console.print(f"  {zone}: {zf.method} - {zf.note}")
     out = Path(args.out) if args.out else Path("out") / f"forecast-{scenario.name}-{args.start}"

@@ -45,3 +45,17 @@ def test_a_bad_history_is_reported_row_by_row_and_nothing_is_forecast(tmp_path, 
     assert "line 5, column delivery_date: 2026-12-24 is in the future (after 2026-11-23)" in err
     assert "nothing was imported" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_history_shorter_than_a_year_is_forecast_weekly_and_the_output_says_so(tmp_path, capsys):
+    import datetime as dt
+
+    path = tmp_path / "history.csv"
+    days = [dt.date(2026, 6, 1) + dt.timedelta(days=k) for k in range(120)]
+    rows = [f"o{d:%Y%m%d}-{z}-{k},{d},18:00-20:00,{z}" for d in days for z in ("Z-1-1", "Z-2-2") for k in range(6 + d.day % 4)]
+    path.write_text("order_id,delivery_date,slot,zone\n" + "\n".join(rows) + "\n")
+    code = main(["forecast", "--history", str(path), "--start", "2026-09-29", "--horizon", "3", "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert code == 0
+    assert "weekly model: 120 days of history, the annual season needs 400" in out
+    assert "Z-1-1: city_share" in out and (tmp_path / "o" / "forecast.csv").exists()
