@@ -264,3 +264,21 @@ def test_the_lateness_cost_decides_between_late_and_dropped():
     solution = solve_ortools(p, 1.0)
     assert solution.dropped == [1]
     assert check_solution(p, solution).objective == solution.objective
+
+
+def test_a_stop_with_two_windows_is_two_ortools_nodes_of_which_at_most_one_is_visited():
+    from optimizer.engine.ortools_solver import window_copies
+
+    p = second_window_only()
+    p.windows[1] = [(9 * H, 9 * H + 1800), (17 * H, 19 * H)]  # both reachable now
+    assert window_copies(p) == ([0, 1, 2, 3, 1], {1: [1, 4]})
+    solution = solve_ortools(p, 1.0)
+    report = check_solution(p, solution)
+    assert report.feasible and sorted(n for r in solution.routes for n in r) == [1, 2, 3]  # once, in one window
+    assert report.routes[0].starts[solution.routes[0].index(1)] < 10 * H  # the morning now fits on the way
+
+
+def test_a_plan_seeded_with_a_stop_in_its_second_window_is_read_as_that_windows_copy():
+    p = second_window_only()
+    seeded = solve_ortools(p, 0.5, initial=RoutingSolution([[2, 3, 1]], [], 0, "hint", 0.0))
+    assert seeded.meta["seeded"] and seeded.routes == [[2, 3, 1]]
