@@ -105,8 +105,8 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
     matrices row and column, demand, service, locks) in one disjunction of at most one: the stop
     is served in exactly one of its windows or dropped, each copy with a single window on its
     time cumul. (Removing the gaps from one node's cumul domain instead, ``RemoveInterval``, is
-    the same model, but measured 4-14x fewer improving moves per second on the Gothenburg day,
-    and a plan 70 % dearer at 30 s with soft windows as well: docs/engine.md.)
+    the same model, but OR-Tools then made 2.4-13x fewer improving moves in 20 s on the Gothenburg
+    day and its plan was 53-60 % dearer: docs/engine.md.)
     """
     vehicles = problem.vehicles
     base, copies = window_copies(problem)

@@ -378,7 +378,7 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
 
     When PyVRP searched a relaxation (soft windows: :func:`~optimizer.engine.pyvrp_solver.relaxed`), it gets
     :data:`RELAXED_PYVRP_SHARE` of the search; its plan is repaired under the exact windows and
-    OR-Tools polishes it for the rest (lateness priced, gaps removed), and the better of the two
+    OR-Tools polishes it for the rest (lateness priced, exact windows), and the better of the two
     sound plans is kept."""
     reserve = _judge_reserve(problem, time_limit_s)
     search_s = max(0.1, time_limit_s - reserve)
