@@ -441,7 +441,11 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from optimizer import bench
 
-    argv = [args.kind, *args.files, "--time-limit", str(args.time_limit), "--engine", args.engine]
+    argv = [args.kind, *args.files, "--engine", args.engine]
+    if args.time_limit is not None:  # else the family's default: 10 s for vrptw, 60 s for the variants
+        argv += ["--time-limit", str(args.time_limit)]
+    if args.seed is not None:
+        argv += ["--seed", str(args.seed)]
     if args.json:
         argv.append("--json")
     return bench.main(argv)
@@ -728,10 +732,14 @@ def build_parser() -> argparse.ArgumentParser:
     u.set_defaults(func=cmd_user_list)
 
     p = sub.add_parser("bench", help="benchmark the routing engine on standard instances")
-    p.add_argument("kind", choices=("vrptw",), help="instance family")
+    p.add_argument(
+        "kind", choices=("vrptw", "mtvrptwr", "pcvrptw", "mdvrptw"),
+        help="instance family: vrptw, or the variants (multi-trip with release times, prize-collecting, multi-depot)",
+    )
     p.add_argument("files", nargs="+", help="VRPLIB instance files")
-    p.add_argument("--time-limit", type=_positive_seconds, default=10.0)
+    p.add_argument("--time-limit", type=_positive_seconds, default=None, help="seconds per instance (10 for vrptw, 60 for the variants)")
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
+    p.add_argument("--seed", type=int, default=None, help="solver seed (default 0 for vrptw, 1 for the variants)")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
 
