@@ -75,6 +75,15 @@ same-day-last-year = 364 days back):
     MSTL (weekly only)     0.3          0.05        19.9 %      12.4 %       87.9 %
     seasonal-naive          -            -          24.7 %      14.8 %         -
     same-day-last-year      -            -          23.9 %      13.8 %         -
+
+The full run the issue asks for, 52 weekly origins 2025-11-17 .. 2026-11-09 x 10 series,
+horizon 14 (same machine, load 2-5; two runs): 794 s and 665 s in all. Per model, wall s
+per origin / CPU s per fit: AutoETS 3.4-3.9 / 0.29-0.33, AutoARIMA 8.5-11.2 / 0.84-0.89, MSTL
+(weekly only: every origin has < 730 days) 0.3-0.7 / 0.04. The CPU adds up to about 5.3 min
+on an idle 2-core machine. Pooled WAPE over the held-out days that also have a value a year
+back (6 507 zone-days, 723 city days): zones AutoETS 22.2 %, AutoARIMA 22.3 %, MSTL 23.8 %,
+same-day-last-year 27.3 %, seasonal-naive 28.6 %; city 14.7 %, 15.1 %, 16.2 %, 18.2 %, 18.1 %;
+80 % coverage (zones) 88.6 %, 89.0 %, 84.3 %. None of these peers sees holidays or promotions.
 """
 
 from __future__ import annotations
