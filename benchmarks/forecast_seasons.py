@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,6 +42,7 @@ from scenarios.promotions import demand_calendar  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
 from scheduling.forecast import CITY, default_candidates  # noqa: E402
 from scheduling.forecast.evaluate import (  # noqa: E402
+    COLUMNS,
     label_seasons,
     mase_scales,
     rolling_backtest,
@@ -48,7 +50,8 @@ from scheduling.forecast.evaluate import (  # noqa: E402
     split_origins,
     weekly_origins,
 )
-from scheduling.forecast.models import SameDayLastYear, SeasonalNaive, WeekdayAverage  # noqa: E402
+from scheduling.forecast.models import DailyForecast, SameDayLastYear, SeasonalNaive, WeekdayAverage  # noqa: E402
+from scheduling.forecast.reconcile import fit_share, top_down  # noqa: E402
 
 DECEMBER_STARTS = [dt.date(2025, 11, 3) + dt.timedelta(weeks=k) for k in range(7)]  # Mondays
 BASELINES = (SeasonalNaive(), SameDayLastYear(), WeekdayAverage())
@@ -96,7 +99,8 @@ def print_december(setting: str, r: dict) -> bool:
     return ok_bias and ok_wape and ok_cov
 
 
-def whole_year(daily: pd.DataFrame, calendar, until: dt.date, horizon: int, peers: bool) -> tuple[pd.DataFrame, dict]:
+def whole_year(daily: pd.DataFrame, calendar, until: dt.date, horizon: int, peers: bool,
+               peer_cache: Path | None = None) -> tuple[pd.DataFrame, dict]:
     last_origin = until - dt.timedelta(days=horizon)
     origins = weekly_origins(last_origin - dt.timedelta(weeks=51), last_origin)
     t0 = time.perf_counter()
@@ -111,15 +115,47 @@ def whole_year(daily: pd.DataFrame, calendar, until: dt.date, horizon: int, peer
         series = {z: part[z] for z in part.columns}
         series[CITY] = part.sum(axis=1)
         t0 = time.perf_counter()
-        peer = peer_forecasts(series, origins, horizon=horizon, level=0.8)
+        if peer_cache is not None and peer_cache.exists():
+            peer = pd.read_csv(peer_cache, parse_dates=["date"])
+            peer["origin"] = pd.to_datetime(peer["origin"]).dt.date
+            info["peers_from"] = str(peer_cache)
+        else:
+            peer = peer_forecasts(series, origins, horizon=horizon, level=0.8)
+            if peer_cache is not None:
+                peer.to_csv(peer_cache, index=False)
         info["seconds_peers"] = time.perf_counter() - t0
         city = daily.sum(axis=1)
         peer["date"] = pd.to_datetime(peer["date"])
         peer = peer[peer["date"] <= daily.index[-1]].copy()
         peer["actual"] = [float(city.at[d]) if z == CITY else float(daily.at[d, z]) for z, d in zip(peer["zone"], peer["date"])]
         peer["step"] = [(d - pd.Timestamp(o)).days for d, o in zip(peer["date"], peer["origin"])]
-        rows = pd.concat([rows, peer[rows.columns]], ignore_index=True)
+        rows = pd.concat([rows, peer[rows.columns], peer_top_down(peer, daily, origins)], ignore_index=True)
     return rows, info
+
+
+def peer_top_down(peer: pd.DataFrame, daily: pd.DataFrame, origins) -> pd.DataFrame:
+    """Each peer's city forecast split into zones by the same shares the system uses
+    (``<model>+shares``): the peer's model with lastmile's reconciliation, a stronger peer
+    than its own zone-by-zone forecasts when zones are small."""
+    out = []
+    city = peer[peer["zone"] == CITY]
+    for (model, origin), g in city.groupby(["model", "origin"]):
+        g = g.sort_values("date")
+        dates = pd.DatetimeIndex(g["date"])
+        cut = pd.Timestamp(origin)
+        train = daily[(daily.index <= cut) & (daily.index > cut - pd.Timedelta(days=WINDOW_DAYS))]
+        total = train.sum(axis=1)
+        # the peer's interval is kept as a log-normal spread around its point
+        spread = np.log1p(g["upper"].to_numpy()) - np.log1p(g["point"].to_numpy())
+        fc = DailyForecast(dates, np.log1p(g["point"].to_numpy()), np.maximum(spread, 1e-6) / norm.ppf(0.9))
+        shares = {z: fit_share(train[z], total, dates, half_life_days=56.0) for z in daily.columns}
+        _, split = top_down(fc, shares)
+        for z, f in split.items():
+            lo, hi = f.interval(0.8)
+            for k, d in enumerate(dates):
+                out.append((f"{model}+shares", origin, z, d, (d - cut).days, float(daily.at[d, z]), float(f.median[k]),
+                            float(lo[k]), float(hi[k])))
+    return pd.DataFrame(out, columns=COLUMNS)
 
 
 def print_year(setting: str, rows: pd.DataFrame, info: dict, daily: pd.DataFrame, calendar) -> dict:
@@ -180,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--horizon", type=int, default=14)
     p.add_argument("--peers", action="store_true", help="also run statsforecast's models (their own env)")
     p.add_argument("--skip-december", action="store_true")
+    p.add_argument("--peer-cache", type=Path, default=None,
+                   help="folder to keep the peers' forecasts in (peers-<setting>.csv) and reuse them from")
     args = p.parse_args(argv)
 
     scenario = load_scenario(args.scenario)
@@ -193,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n#### {setting} history: {len(history)} orders, {start} .. {args.until}, {len(daily.columns)} zones")
         if not args.skip_december:
             verdicts[f"{setting} december"] = print_december(setting, december(scenario, history, daily, args.horizon))
-        rows, info = whole_year(daily, calendar, args.until, args.horizon, args.peers)
+        cache = args.peer_cache / f"peers-{setting}-{args.until}.csv" if args.peer_cache else None
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+        rows, info = whole_year(daily, calendar, args.until, args.horizon, args.peers, cache)
         verdicts[f"{setting} year"] = print_year(setting, rows, info, daily, calendar)["ok"]
     print("\nacceptance: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdicts.items()))
     return 0
