@@ -19,7 +19,9 @@ from typing import Sequence
 class PlannedVisit:
     """One stop of a planned route: arrival, service start and departure, and its time window.
 
-    ``window_start_s``/``window_end_s`` are ``None`` for a stop without a window.
+    ``window_start_s``/``window_end_s`` are ``None`` for a stop without a window. ``windows``,
+    for a stop with several (``(start, end)`` pairs in time order, ``window_start_s``/``end`` their
+    hull): a van arriving in a gap waits for the next one.
     """
 
     arrival_s: int
@@ -27,6 +29,7 @@ class PlannedVisit:
     departure_s: int
     window_start_s: int | None = None
     window_end_s: int | None = None
+    windows: tuple[tuple[int, int], ...] = ()
 
     @property
     def service_s(self) -> int:
@@ -34,7 +37,11 @@ class PlannedVisit:
         return max(0, self.departure_s - self.start_s)
 
     def service_start(self, arrival_s: int) -> int:
-        """When service starts for a van arriving at ``arrival_s``: not before the window opens."""
+        """When service starts for a van arriving at ``arrival_s``: not before the window opens
+        (the next of several windows that has not closed yet)."""
+        for open_s, close_s in self.windows:
+            if arrival_s <= close_s:
+                return max(arrival_s, open_s)
         return arrival_s if self.window_start_s is None else max(arrival_s, self.window_start_s)
 
     def late(self, start_s: int) -> bool:

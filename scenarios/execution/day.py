@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from optimizer.domain import TimeWindow
+from optimizer.domain import TimeWindow, parse_windows
 from optimizer.retime import PlannedVisit, ready_at, retime
 from scheduling.storage import Database
 from scheduling.storage.models import Booking, DeliveryEventRow, Publication, SavedPlan, VehicleOutage
@@ -143,7 +143,14 @@ def load_plan_facts(s: Session, plan_id: int) -> PlanFacts:
 
 def visit_of(stop: Mapping) -> PlannedVisit:
     return PlannedVisit(int(stop["arrival_s"]), int(stop["start_s"]), int(stop["departure_s"]),
-                        stop.get("window_start_s"), stop.get("window_end_s"))
+                        stop.get("window_start_s"), stop.get("window_end_s"), _windows(stop.get("windows")))
+
+
+def _windows(labels) -> tuple[tuple[int, int], ...]:
+    """A plan stop's several windows (``["08:00-10:00", "17:00-19:00"]``) in seconds; () for one."""
+    if not labels:
+        return ()
+    return tuple((w.start, w.end) for w in parse_windows("|".join(labels)))
 
 
 def vehicle_state(

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from optimizer.domain import Depot, Order, Plan, Route, Stop, TimeWindow, Unserved, UnservedReason, Vehicle, Visit, hhmm
+from optimizer.domain import Depot, Order, Plan, Route, Stop, TimeWindow, Unserved, UnservedReason, Vehicle, Visit, hhmm, parse_windows
 from scheduling.storage import Database
 from scheduling.storage.models import DeliveryEventRow, VehicleOutage
 
@@ -209,7 +209,8 @@ def _stop(d: dict, order_ids: list[str] | None = None, orders: dict[str, Order] 
                 window=TimeWindow(int(d["window_start_s"]), int(d["window_end_s"])),
                 service_s=max(0, int(d["departure_s"]) - int(d["start_s"])),
                 pickup_point_id=d.get("pickup_point_id"), address=d.get("address") or "",
-                weight_kg=weight, volume_l=volume, skills=tuple(skills))
+                weight_kg=weight, volume_l=volume, skills=tuple(skills),
+                windows=parse_windows("|".join(d["windows"])) if d.get("windows") else ())
 
 
 def _visit(d: dict) -> Visit:

@@ -60,3 +60,9 @@ def test_a_stop_without_a_window_starts_on_arrival_and_is_never_late():
 def test_remaining_must_name_each_stop_of_the_route_once(remaining):
     with pytest.raises(ValueError, match="remaining"):
         retime(VISITS, START, ready_s=START, remaining=remaining)
+
+
+def test_a_van_arriving_between_a_stops_two_windows_waits_for_the_next_one():
+    v = PlannedVisit(17 * H, 17 * H, 17 * H + 5 * M, 8 * H, 19 * H, windows=((8 * H, 10 * H), (17 * H, 19 * H)))
+    assert v.service_start(11 * H) == 17 * H  # in the gap: the customer is out until 17:00
+    assert v.service_start(9 * H) == 9 * H
