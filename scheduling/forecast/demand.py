@@ -173,6 +173,14 @@ def slot_profile(
     return out
 
 
+def _fallback(zone: str, y: pd.Series, dates: pd.DatetimeIndex, why: str) -> ZoneForecast:
+    """The zone forecast by the mean of the same weekday over its last weeks (at most four)."""
+    weeks = min(4, len(y) // 7)
+    fc = WeekdayAverage(weeks=max(weeks, 1)).fit(y).forecast(dates)
+    how = f"mean of the same weekday over the last {weeks} week(s)" if weeks else "mean of the days there are"
+    return ZoneForecast(zone, FALLBACK_METHOD, f"fallback: {why}; {how}", len(y), fc, {})
+
+
 def forecast_demand(
     history: OrderHistory,
     calendar: DemandCalendar,
@@ -208,12 +216,9 @@ def forecast_demand(
     for z in zones:
         if z in shared:
             continue
-        y = series[z]
-        weeks = min(4, len(y) // 7)
-        fixed[z] = WeekdayAverage(weeks=max(weeks, 1)).fit(y).forecast(dates)
-        how = f"mean of the same weekday over the last {weeks} week(s)" if weeks else "mean of the days there are"
-        why = f"only {len(y)} days of history (fitted models need {settings.min_history_days})"
-        out[z] = ZoneForecast(z, FALLBACK_METHOD, f"fallback: {why}; {how}", len(y), fixed[z], {})
+        why = f"only {len(series[z])} days of history (fitted models need {settings.min_history_days})"
+        out[z] = _fallback(z, series[z], dates, why)
+        fixed[z] = out[z].daily
 
     backtest = None
     city: ZoneForecast | None = None
@@ -246,11 +251,7 @@ def forecast_demand(
                 )
     for z in shared:
         if z not in out:  # no candidate could be fitted on the city series
-            y = series[z]
-            weeks = min(4, len(y) // 7)
-            fc = WeekdayAverage(weeks=max(weeks, 1)).fit(y).forecast(dates)
-            out[z] = ZoneForecast(z, FALLBACK_METHOD, "fallback: no candidate model could be fitted; mean of the same "
-                                  f"weekday over the last {weeks} week(s)", len(y), fc, {})
+            out[z] = _fallback(z, series[z], dates, "no candidate model could be fitted")
     for z in zones:
         out[z].slot_shares = slot_profile(known, z, since, prior_orders=settings.profile_prior_orders)
     out = {z: out[z] for z in zones}

@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -132,6 +132,7 @@ class _Regression:
     calendar: DemandCalendar
     t0: pd.Timestamp
     season: Seasonality
+    train_design: np.ndarray = field(repr=False)  # the regressors of the history it was fitted on
 
     @classmethod
     def fit(cls, y: pd.Series, calendar: DemandCalendar, season: Seasonality) -> "_Regression":
@@ -144,7 +145,7 @@ class _Regression:
         resid = logy - A @ beta
         dof = max(len(logy) - len(columns), 1)
         cov = float(resid @ resid) / dof * np.linalg.pinv(A.T @ A)
-        return cls(columns, beta, cov, resid, calendar, t0, season)
+        return cls(columns, beta, cov, resid, calendar, t0, season, A)
 
     def design(self, dates: pd.DatetimeIndex) -> np.ndarray:
         return calendar_regressors(dates, self.calendar, t0=self.t0, season=self.season)[self.columns].to_numpy()
@@ -257,7 +258,7 @@ class EtsModel:
         logy = np.log1p(y.to_numpy(dtype=float))
         effects = _Regression.fit(y, calendar, season)
         idx = [i for i, c in enumerate(effects.columns) if _is_effect(c)]
-        adjusted = logy - effects.design(y.index)[:, idx] @ effects.beta[idx] if idx else logy
+        adjusted = logy - effects.train_design[:, idx] @ effects.beta[idx] if idx else logy
         series = pd.Series(adjusted, index=pd.DatetimeIndex(y.index, freq="D"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

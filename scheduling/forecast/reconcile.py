@@ -60,7 +60,6 @@ def fit_share(
     overall = float(np.sum(w * z / c) / np.sum(w))
     weekday = idx.day_of_week.to_numpy()
     by_day = np.full(7, overall)
-    days_weight = np.zeros(7)
     for k in range(7):
         m = weekday == k
         if m.any():
@@ -68,7 +67,6 @@ def fit_share(
             # shrink towards the overall share: prior_days days' worth of the average weight
             prior = prior_days / 7 * float(np.mean(w))
             by_day[k] = (float(np.sum(wk * z[m] / c[m])) + prior * overall) / (float(np.sum(wk)) + prior)
-            days_weight[k] = float(np.sum(wk))
     fitted = by_day[weekday] * c
     resid = z - fitted
     expected = np.maximum(fitted, 1e-9)
