@@ -301,28 +301,23 @@ def read_variant(path: str | Path, kind: str | None = None) -> VariantInstance:
             raise InstanceError(path, f"PRIZE_SECTION, line {prize_lines[i]}: depot {i + 1} has prize {prize[i]:g}, must be 0")
 
     # Per-vehicle fields.
-    vehicle_depot = np.zeros(num_vehicles, dtype=np.int64)
-    if "VEHICLES_DEPOT_SECTION" in sections:
-        section = sections["VEHICLES_DEPOT_SECTION"]
+    def vehicle_depots(name: str, what: str) -> np.ndarray | None:
+        """Each vehicle's depot in section ``name`` (0-based), checked against DEPOT_SECTION."""
+        if name not in sections:
+            return None
+        section = sections[name]
         if len(section.rows) != num_vehicles:
             raise InstanceError(path, f"{section.where()}: {len(section.rows)} rows, VEHICLES says {num_vehicles}")
         table, lines = _id_table(path, section, num_vehicles, 1, "vehicle")
         for v in range(num_vehicles):
             if table[v, 0] not in depots:
-                raise InstanceError(path, f"VEHICLES_DEPOT_SECTION, line {lines[v]}: depot {table[v, 0]:g} is not in DEPOT_SECTION {depots}")
-        vehicle_depot = table[:, 0].astype(np.int64) - 1
-    reloads: list[tuple[int, ...]] = [()] * num_vehicles
-    if "VEHICLES_RELOAD_DEPOT_SECTION" in sections:
-        section = sections["VEHICLES_RELOAD_DEPOT_SECTION"]
-        if len(section.rows) != num_vehicles:
-            raise InstanceError(path, f"{section.where()}: {len(section.rows)} rows, VEHICLES says {num_vehicles}")
-        table, lines = _id_table(path, section, num_vehicles, 1, "vehicle")
-        for v in range(num_vehicles):
-            if table[v, 0] not in depots:
-                raise InstanceError(
-                    path, f"VEHICLES_RELOAD_DEPOT_SECTION, line {lines[v]}: reload depot {table[v, 0]:g} is not in DEPOT_SECTION {depots}"
-                )
-        reloads = [(int(table[v, 0]) - 1,) for v in range(num_vehicles)]
+                raise InstanceError(path, f"{name}, line {lines[v]}: {what} {table[v, 0]:g} is not in DEPOT_SECTION {depots}")
+        return table[:, 0].astype(np.int64) - 1
+
+    start_depots = vehicle_depots("VEHICLES_DEPOT_SECTION", "depot")
+    vehicle_depot = np.zeros(num_vehicles, dtype=np.int64) if start_depots is None else start_depots
+    reload_depots = vehicle_depots("VEHICLES_RELOAD_DEPOT_SECTION", "reload depot")
+    reloads: list[tuple[int, ...]] = [()] * num_vehicles if reload_depots is None else [(int(d),) for d in reload_depots]
     max_duration = None
     if "VEHICLES_MAX_DURATION" in header:
         value = _number(header["VEHICLES_MAX_DURATION"][0], path, head("VEHICLES_MAX_DURATION"))
