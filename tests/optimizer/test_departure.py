@@ -18,6 +18,18 @@ def _walk(stops, depart, duration, service, tw_start):
     return starts, t + int(service[prev]) + int(duration[prev, 0])
 
 
+def _random_route(rng):
+    """A random route of up to 5 stops with one hard window each, and a shift."""
+    n = rng.randint(2, 6)
+    duration = np.array([[0 if i == j else rng.randint(1, 40) for j in range(n)] for i in range(n)])
+    service = np.array([rng.randint(0, 10)] + [rng.randint(0, 15) for _ in range(n - 1)])
+    tw_start = np.array([0] + [rng.randint(0, 200) for _ in range(n - 1)])
+    tw_end = np.array([10**6] + [int(s) + rng.randint(0, 100) for s in tw_start[1:]])
+    shift_start, shift_end = rng.randint(0, 40), rng.randint(150, 400)
+    stops = rng.sample(range(1, n), rng.randint(1, n - 1))
+    return duration, service, tw_start, tw_end, shift_start, shift_end, stops
+
+
 def test_a_van_whose_first_stop_opens_later_leaves_later_by_the_wait():
     duration = np.array([[0, 600, 900], [600, 0, 300], [900, 300, 0]])
     service = np.array([0, 120, 120])
@@ -38,13 +50,7 @@ def test_no_stops_leave_and_return_at_the_shift_start():
 def test_it_is_the_earliest_departure_with_the_shortest_span_that_keeps_the_route_and_its_return(seed):
     rng = random.Random(seed)
     for _ in range(300):
-        n = rng.randint(2, 6)
-        duration = np.array([[0 if i == j else rng.randint(1, 40) for j in range(n)] for i in range(n)])
-        service = np.array([rng.randint(0, 10)] + [rng.randint(0, 15) for _ in range(n - 1)])
-        tw_start = np.array([0] + [rng.randint(0, 200) for _ in range(n - 1)])
-        tw_end = np.array([10**6] + [int(s) + rng.randint(0, 100) for s in tw_start[1:]])
-        shift_start, shift_end = rng.randint(0, 40), rng.randint(150, 400)
-        stops = rng.sample(range(1, n), rng.randint(1, n - 1))
+        duration, service, tw_start, tw_end, shift_start, shift_end, stops = _random_route(rng)
         out = leave_as_late_as_possible(stops, 0, shift_start, shift_end, duration, service, tw_start, tw_end)
 
         _, back_at_start = _walk(stops, shift_start, duration, service, tw_start)
@@ -121,13 +127,7 @@ def test_with_several_and_soft_windows_it_is_the_cheapest_departure_then_the_sho
 def test_with_one_hard_window_per_stop_it_is_the_same_departure_as_the_fast_rule(seed):
     rng = random.Random(100 + seed)
     for _ in range(300):
-        n = rng.randint(2, 6)
-        duration = np.array([[0 if i == j else rng.randint(1, 40) for j in range(n)] for i in range(n)])
-        service = np.array([rng.randint(0, 10)] + [rng.randint(0, 15) for _ in range(n - 1)])
-        tw_start = np.array([0] + [rng.randint(0, 200) for _ in range(n - 1)])
-        tw_end = np.array([10**6] + [int(s) + rng.randint(0, 100) for s in tw_start[1:]])
-        shift_start, shift_end = rng.randint(0, 40), rng.randint(150, 400)
-        stops = rng.sample(range(1, n), rng.randint(1, n - 1))
+        duration, service, tw_start, tw_end, shift_start, shift_end, stops = _random_route(rng)
         fast = leave_as_late_as_possible(stops, 0, shift_start, shift_end, duration, service, tw_start, tw_end)
         w = walk_route(stops, 0, fast.depart_s, duration, service, tw_start, tw_end)
         if not (w.in_time and w.return_s <= shift_end):
