@@ -40,14 +40,16 @@ from scenarios.demand import scenario_forecast  # noqa: E402
 from scenarios.history_gen import HISTORY_SETTINGS, default_history_span, generate_history  # noqa: E402
 from scenarios.promotions import demand_calendar  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
-from scheduling.forecast import CITY, default_candidates  # noqa: E402
+from scheduling.forecast import CITY, ForecastSettings, default_candidates  # noqa: E402
 from scheduling.forecast.evaluate import (  # noqa: E402
     COLUMNS,
+    held_out_rows,
     label_seasons,
     mase_scales,
     rolling_backtest,
     scores,
     split_origins,
+    training_window,
     weekly_origins,
 )
 from scheduling.forecast.models import DailyForecast, SameDayLastYear, SeasonalNaive, WeekdayAverage  # noqa: E402
@@ -139,22 +141,19 @@ def peer_top_down(peer: pd.DataFrame, daily: pd.DataFrame, origins) -> pd.DataFr
     than its own zone-by-zone forecasts when zones are small."""
     out = []
     city = peer[peer["zone"] == CITY]
+    half_life = ForecastSettings().share_half_life_days
     for (model, origin), g in city.groupby(["model", "origin"]):
         g = g.sort_values("date")
         dates = pd.DatetimeIndex(g["date"])
-        cut = pd.Timestamp(origin)
-        train = daily[(daily.index <= cut) & (daily.index > cut - pd.Timedelta(days=WINDOW_DAYS))]
+        train = training_window(daily, origin, WINDOW_DAYS)
         total = train.sum(axis=1)
         # the peer's interval is kept as a log-normal spread around its point
         spread = np.log1p(g["upper"].to_numpy()) - np.log1p(g["point"].to_numpy())
         fc = DailyForecast(dates, np.log1p(g["point"].to_numpy()), np.maximum(spread, 1e-6) / norm.ppf(0.9))
-        shares = {z: fit_share(train[z], total, dates, half_life_days=56.0) for z in daily.columns}
+        shares = {z: fit_share(train[z], total, dates, half_life_days=half_life) for z in daily.columns}
         _, split = top_down(fc, shares)
         for z, f in split.items():
-            lo, hi = f.interval(0.8)
-            for k, d in enumerate(dates):
-                out.append((f"{model}+shares", origin, z, d, (d - cut).days, float(daily.at[d, z]), float(f.median[k]),
-                            float(lo[k]), float(hi[k])))
+            out += held_out_rows(f"{model}+shares", origin, z, dates, daily.loc[dates, z].to_numpy(), f, 0.8)
     return pd.DataFrame(out, columns=COLUMNS)
 
 

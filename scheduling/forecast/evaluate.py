@@ -61,7 +61,14 @@ def split_origins(origins: Sequence[dt.date]) -> tuple[list[dt.date], list[dt.da
     return list(origins[0::2]), list(origins[1::2])
 
 
-def _rows(model: str, origin: dt.date, zone: str, dates: pd.DatetimeIndex, actual, fc, level: float) -> list[tuple]:
+def training_window(daily: pd.DataFrame, origin: dt.date, window_days: int) -> pd.DataFrame:
+    """The ``window_days`` of ``daily`` up to and including ``origin``: what a forecast there sees."""
+    cut = pd.Timestamp(origin)
+    return daily[(daily.index <= cut) & (daily.index > cut - pd.Timedelta(days=window_days))]
+
+
+def held_out_rows(model: str, origin: dt.date, zone: str, dates: pd.DatetimeIndex, actual, fc, level: float) -> list[tuple]:
+    """Rows of :data:`COLUMNS` for forecast ``fc`` of ``zone`` on ``dates`` (the days after ``origin``)."""
     lower, upper = fc.interval(level)
     return [
         (model, origin, zone, d, k + 1, float(actual[k]), float(fc.median[k]), float(lower[k]), float(upper[k]))
@@ -94,21 +101,21 @@ def rolling_backtest(
         dates = dates[dates <= daily.index[-1]]
         if len(dates) == 0:
             continue
-        train = daily[(daily.index <= cut) & (daily.index > cut - pd.Timedelta(days=window_days))]
+        train = training_window(daily, origin, window_days)
         city_train = train.sum(axis=1)
         actual = daily.reindex(dates)
         city_actual = city.reindex(dates).to_numpy()
         shares = {z: fit_share(train[z], city_train, dates, half_life_days=share_half_life_days) for z in daily.columns}
         for model in candidates:
             total, split = top_down(model.fit(city_train, calendar).forecast(dates), shares)
-            records += _rows(model.name, origin, CITY, dates, city_actual, total, level)
+            records += held_out_rows(model.name, origin, CITY, dates, city_actual, total, level)
             for z, fc in split.items():
-                records += _rows(model.name, origin, z, dates, actual[z].to_numpy(), fc, level)
+                records += held_out_rows(model.name, origin, z, dates, actual[z].to_numpy(), fc, level)
         for model in baselines:
             point_sum = np.zeros(len(dates))
             for z in daily.columns:
                 fc = model.fit(train[z], calendar).forecast(dates)
-                records += _rows(model.name, origin, z, dates, actual[z].to_numpy(), fc, level)
+                records += held_out_rows(model.name, origin, z, dates, actual[z].to_numpy(), fc, level)
                 point_sum += fc.median
             # a naive method's city forecast is the sum of its zones' (no interval of its own)
             records += [
