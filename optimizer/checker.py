@@ -6,7 +6,8 @@ back by its shift end; loads must fit in every quantity (parcels, weight, volume
 required stop is served exactly once; no stop twice; locks and skills (allowed vehicles)
 respected. It also prices the plan with one cost definition shared by all engines:
 
-    objective = sum over used vehicles of (distance * cost_per_m + span * cost_per_s + fixed_cost)
+    objective = sum over used vehicles of (distance * cost_per_m + span * cost_per_s + fixed_cost
+                                           + overtime * overtime_cost_per_s)
               + sum over stops of late_cost * seconds late (soft windows)
               + sum of penalties of dropped optional stops
 
@@ -22,6 +23,11 @@ last window's end but within the allowed lateness is no violation; the report li
 (``late``: node, seconds, cost) and prices it (``lateness_cost``). With several or soft windows
 the departure is the cheapest one (:func:`optimizer.departure.best_departure`).
 
+Working-time rules (``VehicleSpec.work``): the walk takes the driver's breaks where they delay
+the route least (:func:`optimizer.departure.walk_route`); a break that cannot be taken inside its
+window is a ``break`` violation, a route longer than the maximum route duration a ``duration``
+one; ``overtime`` is the span beyond the normal duration, priced at the overtime rate.
+
 Violations are strings ``"<kind>: <detail>"``; kinds are listed in :data:`VIOLATION_KINDS`.
 """
 
@@ -30,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from optimizer.departure import leave_as_late_as_possible, walk_route
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 VIOLATION_KINDS = (
@@ -43,6 +48,8 @@ VIOLATION_KINDS = (
     "capacity",  # route load above vehicle capacity (parcels, or a quantity such as weight or volume)
     "window",  # service starts after the stop's window closes
     "shift",  # back at the depot after the shift end
+    "break",  # a driver's break that cannot be taken inside its window
+    "duration",  # route longer than the vehicle's maximum route duration
 )
 
 
@@ -62,6 +69,9 @@ class RouteCheck:
     starts: tuple[int, ...] = ()  # service start at each stop, leaving at ``depart``
     late: tuple[int, ...] = ()  # seconds late at each stop (soft windows), leaving at ``depart``
     lateness_cost: int = 0  # cost units: the stops' seconds late at their late cost
+    breaks: tuple[tuple[int, int, int], ...] = ()  # (stops served before, start, end), leaving at ``depart``
+    overtime: int = 0  # seconds of span beyond the normal route duration
+    overtime_cost: int = 0  # cost units, included in ``cost``
 
 
 @dataclass
@@ -92,9 +102,7 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     """Re-walk one route; returns its figures and its violations (window, shift, capacity, locked)."""
     spec = problem.vehicles[vehicle]
     violations: list[str] = []
-    times = dict(windows=problem.windows, late_allowed=problem.late_allowed)
-    early = walk_route(stops, spec.depot, spec.shift_start, problem.duration, problem.service,
-                       problem.tw_start, problem.tw_end, **times)
+    early = problem.walk(vehicle, stops)
     distance, load, prev = 0, 0, spec.depot
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
         if start > problem.hard_end(node):
@@ -124,17 +132,24 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         if carried > capacity:
             violations.append(f"capacity: vehicle {vehicle} carries {quantity.shown(carried)}, "
                               f"capacity {quantity.shown(capacity)}")
-    leave = leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
-                                      problem.service, problem.tw_start, problem.tw_end,
-                                      late_cost=problem.late_cost, cost_per_s=spec.cost_per_s, **times)
-    chosen = walk_route(stops, spec.depot, leave.depart_s, problem.duration, problem.service,
-                        problem.tw_start, problem.tw_end, **times)
+    if stops and not early.breaks_fit:
+        shown = ", ".join(f"{r.duration} s within [{r.earliest}, {r.latest}]" for r in spec.work.breaks)
+        violations.append(f"break: vehicle {vehicle} cannot take its break{'s' if len(spec.work.breaks) > 1 else ''} "
+                          f"({shown}) on this route")
+    leave = problem.departure(vehicle, stops)
+    chosen = problem.walk(vehicle, stops, leave.depart_s)
     late = chosen.late_s if problem.late_allowed is not None else tuple(0 for _ in stops)
     late_cost = sum(s * int(problem.late_cost[n]) for n, s in zip(stops, late) if s) if problem.late_cost is not None else 0
     span = leave.span_s
-    cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost + late_cost if stops else 0
+    if stops and spec.work.max_span is not None and span > spec.work.max_span:
+        violations.append(f"duration: vehicle {vehicle} is out for {span} s, above its maximum route duration "
+                          f"{spec.work.max_span} s")
+    overtime = spec.work.overtime_s(span) if stops else 0
+    overtime_cost = overtime * spec.work.overtime_cost_per_s
+    cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost + late_cost + overtime_cost if stops else 0
     report = RouteCheck(vehicle, tuple(stops), distance, load, early.starts, back, span, cost,
-                        depart=leave.depart_s, starts=chosen.starts, late=late, lateness_cost=late_cost)
+                        depart=leave.depart_s, starts=chosen.starts, late=late, lateness_cost=late_cost,
+                        breaks=chosen.breaks, overtime=overtime, overtime_cost=overtime_cost)
     return report, violations
 
 

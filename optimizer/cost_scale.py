@@ -105,6 +105,8 @@ def fleet_prices(vehicles: Iterable[Vehicle]) -> dict[str, float]:
         out[f"vehicle {v.id} cost_per_km (per metre)"] = v.cost_per_km / 1000
         out[f"vehicle {v.id} cost_per_hour (per second)"] = v.cost_per_hour / 3600
         out[f"vehicle {v.id} fixed_cost"] = v.fixed_cost
+        if v.overtime_cost_per_hour:
+            out[f"vehicle {v.id} overtime_cost_per_hour (per second)"] = v.overtime_cost_per_hour / 3600
     return out
 
 
@@ -112,6 +114,7 @@ def fleet_plan_bound(vehicles: Iterable[Vehicle], *, arcs: int = 0, longest_arc_
     """Largest cost in currency of the fleet's routes: every vehicle used for its whole shift,
     ``arcs`` arcs of ``longest_arc_m`` metres each at the dearest rate per km."""
     vehicles = list(vehicles)
-    bound = sum(v.fixed_cost + v.cost_per_hour * max(0, v.shift.end - v.shift.start) / 3600 for v in vehicles)
+    bound = sum(v.fixed_cost + (v.cost_per_hour + v.overtime_cost_per_hour) * max(0, v.shift.end - v.shift.start) / 3600
+                for v in vehicles)
     dearest_km = max((v.cost_per_km for v in vehicles), default=0.0)
     return bound + arcs * longest_arc_m / 1000 * dearest_km

@@ -20,12 +20,13 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
-from optimizer.departure import leave_as_late_as_possible, service_start, walk_route
+from optimizer.departure import BreakRule, WorkRules, service_start
 from optimizer.domain import (
     Depot,
     Order,
     Plan,
     Route,
+    RouteBreak,
     Stop,
     TimeWindow,
     Unserved,
@@ -263,9 +264,21 @@ def vehicle_specs(
             cost_per_s=scale.units(v.cost_per_hour / 3600),
             fixed_cost=scale.units(v.fixed_cost),
             capacities=tuple(capacity_units(getattr(v, q.vehicle_attr), q.per_unit) for q in quantities),
+            work=work_rules(v, scale),
         )
         for v in vehicles
     ]
+
+
+def work_rules(vehicle: Vehicle, scale: CostScale) -> WorkRules:
+    """The driver's breaks, maximum route duration and overtime as the engines see them (seconds,
+    overtime in ``scale``'s cost units per second)."""
+    return WorkRules(
+        breaks=tuple(BreakRule(b.window.start, b.window.end, b.duration_s) for b in vehicle.breaks),
+        max_span=vehicle.max_route_s,
+        normal_span=vehicle.normal_route_s,
+        overtime_cost_per_s=scale.units(vehicle.overtime_cost_per_hour / 3600) if vehicle.normal_route_s is not None else 0,
+    )
 
 
 def build_day_model(
@@ -404,15 +417,6 @@ def build_day_model(
     )
 
 
-def _forward_pass(model: DayModel, vehicle: VehicleSpec, nodes: Sequence[int], depart: int) -> list[tuple[int, int]]:
-    """(arrival, service start) at each node, leaving the depot at ``depart`` and waiting for windows
-    (the next open one, for a stop with several: :func:`optimizer.departure.service_start`)."""
-    p = model.problem
-    w = walk_route(nodes, vehicle.depot, depart, p.duration, p.service, p.tw_start, p.tw_end,
-                   windows=p.windows, late_allowed=p.late_allowed)
-    return list(zip(w.arrivals, w.starts))
-
-
 def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) -> Route:
     """Re-simulate a route on the matrices and return it with times.
 
@@ -423,10 +427,11 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
     p = model.problem
     veh = p.vehicles[vehicle_index]
     vehicle = model.vehicles[vehicle_index]
-    depart = leave_as_late_as_possible(nodes, veh.depot, veh.shift_start, veh.shift_end, p.duration, p.service,
-                                       p.tw_start, p.tw_end, windows=p.windows, late_allowed=p.late_allowed,
-                                       late_cost=p.late_cost, cost_per_s=veh.cost_per_s).depart_s
-    times = _forward_pass(model, veh, nodes, depart)
+    depart = p.departure(vehicle_index, list(nodes)).depart_s
+    # (arrival, service start) at each node, waiting for windows (the next open one, for a stop
+    # with several: optimizer.departure.service_start), the driver's breaks where they delay least.
+    walk = p.walk(vehicle_index, list(nodes), depart)
+    times = list(zip(walk.arrivals, walk.starts))
 
     load = int(sum(int(p.demand[n]) for n in nodes))
     visits = []
@@ -464,7 +469,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         prev = node
     if nodes:
         dist += int(p.distance[prev, veh.depot])
-        end = visits[-1].departure + int(p.duration[prev, veh.depot])
+        end = walk.return_s
     else:
         depart = end = veh.shift_start
     return Route(
@@ -477,6 +482,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         load=load,
         weight_kg=round(sum(v.weight_kg for v in visits), 3),
         volume_l=round(sum(v.volume_l for v in visits), 3),
+        breaks=tuple(RouteBreak(after, start, stop) for after, start, stop in walk.breaks) if nodes else (),
     )
 
 

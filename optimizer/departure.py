@@ -28,6 +28,17 @@ window); the cheapest departure is therefore one of those (or the shift start), 
 :func:`best_departure` tries them all. With one hard window per stop that is the same departure
 as the rule above, which keeps its own fast path.
 
+Working-time rules (:class:`WorkRules`): a driver's breaks, each of a duration inside a window
+(30 min within 11:00-14:00), a maximum route duration and overtime after a normal one. A break is
+taken between two services: while the van drives, waits, or at the depot before it leaves or
+after it is back (a route that is back before the break window needs none taken on it), never
+during a service; the walk places each break where the rest of the route is served earliest
+(:func:`walk_route`, exact over every placement). Leaving later can then move a break, so the
+departure is :func:`best_departure`'s, with the break bounds among its candidates, and overtime
+(seconds of span over the normal duration, at its own rate) is part of the cost it minimises.
+The same rules are OR-Tools' break intervals and span bounds: the checker re-walks what the
+engines planned with them.
+
 Times in seconds since midnight of the plan date; travel and service times in seconds.
 """
 
@@ -37,6 +48,55 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """A driver's break: ``duration`` seconds, lying wholly inside ``[earliest, latest]`` (seconds
+    since midnight): it starts at ``earliest`` at the soonest and is over by ``latest``."""
+
+    earliest: int
+    latest: int
+    duration: int
+
+    def __post_init__(self) -> None:
+        if self.duration <= 0 or self.latest - self.earliest < self.duration:
+            raise ValueError(f"a break of {self.duration} s does not fit between {self.earliest} s and {self.latest} s")
+
+    @property
+    def latest_start(self) -> int:
+        return self.latest - self.duration
+
+
+@dataclass(frozen=True)
+class WorkRules:
+    """A driver's working-time rules for one route (seconds, cost units per second).
+
+    ``breaks`` in the order they are taken; ``max_span`` the longest route (leaving to back at the
+    depot, breaks and waiting included), None: only the shift bounds it; ``normal_span`` the
+    route duration after which each second costs ``overtime_cost_per_s`` on top of the wage
+    (None: no overtime).
+    """
+
+    breaks: tuple[BreakRule, ...] = ()
+    max_span: int | None = None
+    normal_span: int | None = None
+    overtime_cost_per_s: int = 0
+
+    def overtime_s(self, span: int) -> int:
+        """Seconds of ``span`` beyond the normal route duration."""
+        return 0 if self.normal_span is None else max(0, span - self.normal_span)
+
+    def overtime_cost(self, span: int) -> int:
+        return self.overtime_s(span) * self.overtime_cost_per_s
+
+    @property
+    def shapes_departure(self) -> bool:
+        """Whether these rules can change which departure is cheapest (breaks or overtime)."""
+        return bool(self.breaks) or (self.normal_span is not None and self.overtime_cost_per_s > 0)
+
+
+NO_RULES = WorkRules()
 
 
 @dataclass(frozen=True)
@@ -66,14 +126,15 @@ def leave_as_late_as_possible(
     late_allowed: np.ndarray | None = None,
     late_cost: np.ndarray | None = None,
     cost_per_s: int = 1,
+    work: WorkRules = NO_RULES,
 ) -> Departure:
     """The departure of a van serving ``stops`` in order from ``depot`` (see the module docstring).
 
     ``windows`` (node -> several ``(start, end)`` windows, ``tw_start``/``tw_end`` their hull),
     ``late_allowed`` (seconds after ``tw_end``) and ``late_cost`` (cost units per second late)
     are the several and soft windows of :class:`~optimizer.problem.RoutingProblem`; when a stop of
-    the route has either, the departure is :func:`best_departure`'s, with labour at
-    ``cost_per_s`` per second.
+    the route has either, or ``work`` has breaks or overtime, the departure is
+    :func:`best_departure`'s, with labour at ``cost_per_s`` per second.
 
     ``duration[i, j]`` is the travel time from node i to j, ``service[i]`` the time spent at i
     (the depot's own counts before the first leg), ``tw_start``/``tw_end`` each stop's window
@@ -83,10 +144,11 @@ def leave_as_late_as_possible(
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    if (windows and any(node in windows for node in stops)) or (
+    if work.shapes_departure or (windows and any(node in windows for node in stops)) or (
             late_allowed is not None and any(int(late_allowed[node]) > 0 for node in stops)):
         return best_departure(stops, depot, shift_start, shift_end, duration, service, tw_start, tw_end,
-                              windows=windows, late_allowed=late_allowed, late_cost=late_cost, cost_per_s=cost_per_s)
+                              windows=windows, late_allowed=late_allowed, late_cost=late_cost, cost_per_s=cost_per_s,
+                              work=work)
     waited, slack = 0, None
     t, prev = shift_start, depot
     for node in stops:
@@ -120,7 +182,13 @@ def service_start(arrival: int, windows: Sequence[tuple[int, int]], hard_end: in
 @dataclass(frozen=True)
 class Walk:
     """A route walked from one departure: arrival and service start per stop, seconds late per
-    stop (after its last window's end), the return, and whether every stop was reached in time."""
+    stop (after its last window's end), the return, and whether every stop was reached in time.
+
+    ``breaks`` are the driver's breaks taken during the route, ``(after, start, end)``: ``after``
+    stops served before it (0: before the first stop, at the depot or on the first leg), start and
+    end in seconds; a break wholly before the departure or after the return is not listed.
+    ``breaks_fit`` is whether every break of the rules could be taken inside its window.
+    """
 
     depart_s: int
     arrivals: tuple[int, ...]
@@ -128,6 +196,99 @@ class Walk:
     late_s: tuple[int, ...]
     return_s: int
     in_time: bool  # every service start at or before its stop's hard end
+    breaks: tuple[tuple[int, int, int], ...] = ()
+    breaks_fit: bool = True
+
+    @property
+    def sound(self) -> bool:
+        """Every stop in time and every break taken (the shift end and span are the caller's)."""
+        return self.in_time and self.breaks_fit
+
+
+def _drive_with_breaks(ready: int, travel: int, rules: Sequence[BreakRule]) -> tuple[int, list[tuple[int, int]]] | None:
+    """Drive a leg of ``travel`` seconds from ``ready``, taking ``rules`` on the way in order, each
+    as soon as its window allows (driving until then; waiting at the next stop if the van gets
+    there first): (arrival, [(start, end)] of the breaks), or None if one cannot start by its
+    latest start."""
+    cur, remaining, taken = ready, travel, []
+    for rule in rules:
+        start = max(rule.earliest, cur)
+        if start > rule.latest_start:
+            return None
+        remaining -= min(remaining, start - cur)
+        cur = start + rule.duration
+        taken.append((start, cur))
+    return cur + remaining, taken
+
+
+def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
+                      rules: Sequence[BreakRule]) -> Walk:
+    """:func:`walk_route` with breaks: over every way to share the breaks out among the legs, the
+    one that serves each stop earliest. For a given number of breaks taken, getting somewhere
+    earlier never hurts what follows (a van can always wait), so keeping the earliest state per
+    number of breaks at each stop is exact."""
+    n_rules = len(rules)
+    # A state: (rank, done at, late so far, path); path is a linked list of per-stop records.
+    states: dict[int, tuple] = {}
+    ready = depart + int(service[depot])
+    end_before = None
+    for m in range(n_rules + 1):  # the first m breaks wholly before the departure
+        if m:
+            rule = rules[m - 1]
+            start = rule.earliest if end_before is None else max(rule.earliest, end_before)
+            if start > rule.latest_start or start + rule.duration > depart:
+                break
+            end_before = start + rule.duration
+        states[m] = ((False, ready, 0), ready, 0, None)
+    prev = depot
+    for index, node in enumerate(stops):
+        wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
+        soft_end = int(wins[-1][1])
+        hard = soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+        travel = int(duration[prev, node])
+        nxt: dict[int, tuple] = {}
+        for k, (rank, done, late, path) in states.items():
+            missed = rank[0]
+            for j in range(n_rules - k + 1):
+                leg = _drive_with_breaks(done, travel, rules[k:k + j])
+                if leg is None:
+                    break  # a later break cannot fit where an earlier one did not
+                arrive, taken = leg
+                begin = service_start(arrive, wins, hard)
+                key = (missed or begin > hard, begin, late + max(0, begin - soft_end))
+                if k + j not in nxt or key < nxt[k + j][0]:
+                    record = (arrive, begin, max(0, begin - soft_end), tuple((index, a, b) for a, b in taken))
+                    nxt[k + j] = (key, begin + int(service[node]), key[2], (path, record))
+        states = nxt
+        prev = node
+    best = None
+    back_travel = int(duration[prev, depot]) if stops else 0
+    for k, (rank, done, late, path) in states.items():
+        for j in range(n_rules - k + 1):
+            leg = _drive_with_breaks(done, back_travel, rules[k:k + j]) if stops else (depart, [])
+            if leg is None:
+                break
+            back, taken = leg
+            after = _drive_with_breaks(back, 0, rules[k + j:]) if stops else (back, [])
+            fit = after is not None or not stops
+            key = (rank[0], not fit, back, late, -(k + j))  # on a tie, breaks inside the route (in its waits)
+            if best is None or key < best[0]:
+                best = (key, back, path, tuple((len(stops), a, b) for a, b in taken))
+            if not stops:
+                break
+    if best is None:  # no placement at all (a break that fits nowhere): walk without them
+        plain = walk_route(stops, depot, depart, duration, service, tw_start, tw_end,
+                           windows=windows, late_allowed=late_allowed)
+        return Walk(plain.depart_s, plain.arrivals, plain.starts, plain.late_s, plain.return_s, plain.in_time, (), False)
+    key, back, path, last_breaks = best
+    records = []
+    while path is not None:
+        path, record = path
+        records.append(record)
+    records.reverse()
+    taken = [b for r in records for b in r[3]] + list(last_breaks)
+    return Walk(depart, tuple(r[0] for r in records), tuple(r[1] for r in records), tuple(r[2] for r in records),
+                back, not key[0], tuple(taken), not key[1])
 
 
 def walk_route(
@@ -141,8 +302,13 @@ def walk_route(
     *,
     windows: Mapping[int, Sequence[tuple[int, int]]] | None = None,
     late_allowed: np.ndarray | None = None,
+    breaks: Sequence[BreakRule] = (),
 ) -> Walk:
-    """Walk ``stops`` leaving ``depot`` at ``depart``, each served by :func:`service_start`."""
+    """Walk ``stops`` leaving ``depot`` at ``depart``, each served by :func:`service_start`, the
+    driver taking ``breaks`` where they delay the route least (:class:`Walk`)."""
+    if breaks:
+        return _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
+                                 tuple(breaks))
     arrivals, starts, late = [], [], []
     t, prev, in_time = depart, depot, True
     for node in stops:
@@ -174,8 +340,10 @@ def best_departure(
     late_allowed: np.ndarray | None = None,
     late_cost: np.ndarray | None = None,
     cost_per_s: int = 1,
+    work: WorkRules = NO_RULES,
 ) -> Departure:
-    """The cheapest departure under several and soft windows (see the module docstring).
+    """The cheapest departure under several and soft windows, breaks and overtime (see the
+    module docstring).
 
     Tries the shift start and every departure at which some stop's arrival, travelling without
     waiting from the depot, meets one of its window bounds (an opening, a close, the hard end),
@@ -183,11 +351,14 @@ def best_departure(
     every stop in time and are back by the shift end (``cost_per_s x span + sum of late_cost x
     seconds late``, then the shorter span, then the earlier departure). A route that misses a
     stop even leaving at the shift start leaves then; one that is never back by the shift end
-    takes the cheapest in-time departure.
+    takes the cheapest in-time departure. With ``work``: the cost adds the overtime, a departure
+    whose span passes ``work.max_span`` ranks after those within it, and the candidates add the
+    departures at which a leg's start, free-flow, meets a break's earliest or latest start, and
+    the one right after a break taken before leaving.
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    kw = dict(windows=windows, late_allowed=late_allowed)
+    kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks)
     reach, prev, prefix = 0, depot, []
     for node in stops:
         reach += int(service[prev]) + int(duration[prev, node])
@@ -200,16 +371,24 @@ def best_departure(
         for open_s, close_s in wins:
             candidates.update((int(open_s) - p, int(close_s) - p))
         candidates.add(int(tw_end[node]) + (0 if late_allowed is None else int(late_allowed[node])) - p)
+    if work.breaks:
+        legs = [int(service[depot])] + [p + int(service[node]) for node, p in zip(stops, prefix)] + [back_free]
+        for rule in work.breaks:
+            candidates.add(rule.latest)  # leave right after a break taken at the depot, at its latest
+            candidates.add(rule.earliest + rule.duration)
+            for q in legs:
+                candidates.update((rule.earliest - q, rule.latest_start - q))
     best = None  # (back by shift end, key, walk)
     for depart in sorted(c for c in candidates if shift_start <= c <= max(shift_start, shift_end)):
         w = walk_route(stops, depot, depart, duration, service, tw_start, tw_end, **kw)
-        if not w.in_time:
-            if best is None:  # even the shift start misses a stop
+        if not w.sound:
+            if best is None:  # even the shift start misses a stop or a break
                 return Departure(shift_start, w.return_s)
             break  # service starts only move later with the departure: every later one misses it too
         late = sum(s * (0 if late_cost is None else int(late_cost[n])) for n, s in zip(stops, w.late_s))
         span = w.return_s - depart
-        rank = (w.return_s <= shift_end, (-(cost_per_s * span + late), -span, -depart))
+        within = w.return_s <= shift_end and (work.max_span is None or span <= work.max_span)
+        rank = (within, (-(cost_per_s * span + work.overtime_cost(span) + late), -span, -depart))
         if best is None or rank > best[0]:
             best = (rank, w)
     w = best[1]

@@ -204,12 +204,45 @@ class Depot:
 
 
 @dataclass(frozen=True)
+class DriverBreak:
+    """A break the driver must take: ``duration_s`` seconds lying wholly inside ``window`` (30 min
+    within 11:00-14:00). Taken between two stops, while driving or waiting, never during a
+    service; a route back at the depot early enough to take it afterwards needs none on it."""
+
+    duration_s: int
+    window: TimeWindow
+
+    def __post_init__(self) -> None:
+        if self.duration_s <= 0:
+            raise ValueError("a break lasts at least a minute")
+        if self.duration_s > self.window.end - self.window.start:
+            raise ValueError(f"a break of {self.duration_s // 60} min does not fit in {self.window}")
+
+    def __str__(self) -> str:
+        return f"{self.duration_s // 60} min within {self.window}"
+
+
+@dataclass(frozen=True)
+class RouteBreak:
+    """A break as planned on a route: after ``after_stops`` stops (0: before the first), from
+    ``start`` to ``end`` (seconds since midnight)."""
+
+    after_stops: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Vehicle:
     """A van and its driver for the day.
 
     Costs: ``cost_per_km`` (currency per kilometre driven), ``cost_per_hour``
     (driver wage per hour from leaving to returning to the depot, waiting included),
     ``fixed_cost`` (currency per vehicle-day, charged only if the vehicle is used).
+
+    Working time: ``breaks`` the driver takes (in order); ``max_route_s`` the longest route
+    (leaving to back at the depot, breaks included), None: the shift bounds it; after
+    ``normal_route_s`` each hour costs ``overtime_cost_per_hour`` on top of the wage.
     """
 
     id: str
@@ -223,6 +256,14 @@ class Vehicle:
     weight_capacity_kg: float | None = None  # kilograms; None: unlimited
     volume_capacity_l: float | None = None  # litres; None: unlimited
     skills: tuple[str, ...] = ()  # names in :data:`SKILLS`
+    breaks: tuple[DriverBreak, ...] = ()
+    max_route_s: int | None = None  # seconds
+    normal_route_s: int | None = None  # seconds; overtime after it
+    overtime_cost_per_hour: float = 0.0  # currency per hour beyond normal_route_s, on top of cost_per_hour
+
+    def overtime_s(self, route_s: int) -> int:
+        """Seconds of a route of ``route_s`` seconds paid as overtime."""
+        return 0 if self.normal_route_s is None else max(0, route_s - self.normal_route_s)
 
     def has_skills(self, required: Iterable[str]) -> bool:
         return set(required) <= set(self.skills)
@@ -290,6 +331,7 @@ class Route:
     load: int  # parcels loaded at the depot
     weight_kg: float = 0.0  # kilograms loaded at the depot
     volume_l: float = 0.0  # litres loaded at the depot
+    breaks: tuple[RouteBreak, ...] = ()  # the driver's breaks on the route
 
     @property
     def duration_s(self) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.cost_scale import CostScale
+from optimizer.departure import NO_RULES, Departure, Walk, WorkRules, leave_as_late_as_possible, walk_route
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class VehicleSpec:
     ``shift_start``/``shift_end`` bound the depot departure and return (seconds).
     Costs are in integer *cost units* per metre, per second of route duration and per use; the
     day planner chooses the unit from the prices (:mod:`optimizer.cost_scale`) so that rounding
-    is negligible.
+    is negligible. ``work`` holds the driver's breaks, maximum route duration and overtime
+    (:class:`optimizer.departure.WorkRules`, overtime in cost units per second).
     """
 
     depot: int
@@ -39,6 +41,7 @@ class VehicleSpec:
     # One capacity per entry of ``RoutingProblem.quantities`` (same order), in that quantity's
     # engine units; ``None`` is unlimited (:meth:`RoutingProblem.capacity`).
     capacities: tuple[int | None, ...] = ()
+    work: WorkRules = NO_RULES
 
 
 @dataclass(eq=False)
@@ -122,6 +125,28 @@ class RoutingProblem:
     def has_soft_or_several_windows(self) -> bool:
         """Whether any node has several windows or allowed lateness (engines without them relax)."""
         return bool(self.windows) or (self.late_allowed is not None and bool(np.any(self.late_allowed > 0)))
+
+    def has_work_rules(self) -> bool:
+        """Whether any vehicle has breaks, a maximum route duration or overtime."""
+        return any(v.work != NO_RULES for v in self.vehicles)
+
+    def walk(self, vehicle: int, stops: list[int] | tuple[int, ...], depart: int | None = None) -> Walk:
+        """``stops`` walked by ``vehicle`` leaving its depot at ``depart`` (its shift start if None),
+        with the problem's windows and the vehicle's breaks (:func:`optimizer.departure.walk_route`)."""
+        spec = self.vehicles[vehicle]
+        return walk_route(stops, spec.depot, spec.shift_start if depart is None else depart, self.duration,
+                          self.service, self.tw_start, self.tw_end, windows=self.windows,
+                          late_allowed=self.late_allowed, breaks=spec.work.breaks)
+
+    def departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> Departure:
+        """When ``vehicle`` leaves to serve ``stops``: the one departure rule
+        (:func:`optimizer.departure.leave_as_late_as_possible`) with the problem's windows and
+        lateness costs and the vehicle's wage and working-time rules."""
+        spec = self.vehicles[vehicle]
+        return leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, self.duration,
+                                         self.service, self.tw_start, self.tw_end, windows=self.windows,
+                                         late_allowed=self.late_allowed, late_cost=self.late_cost,
+                                         cost_per_s=spec.cost_per_s, work=spec.work)
 
     def stop_nodes(self) -> list[int]:
         depot_set = set(self.depots)

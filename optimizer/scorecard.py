@@ -60,6 +60,11 @@ class Scorecard:
     soft_late_orders: int = 0
     minutes_late: float = 0.0
     cost_lateness: float = 0.0
+    # Working time: hours driven beyond the drivers' normal route duration, what they cost on top
+    # of the wage (in ``cost_total`` too), and the breaks planned on the routes.
+    overtime_hours: float = 0.0
+    cost_overtime: float = 0.0
+    breaks: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,6 +83,7 @@ def build_scorecard(
     km = hours = transport = labour = fixed = 0.0
     weight = volume = 0.0
     soft_late, minutes_late, lateness = 0, 0.0, 0.0
+    overtime_h, overtime_cost, breaks = 0.0, 0.0, 0
     limited = {"weight": [0.0, 0.0], "volume": [0.0, 0.0]}  # carried, capacity over vehicles with a limit
     per_vehicle = []
     for route in plan.routes:
@@ -91,6 +97,10 @@ def build_scorecard(
         transport += route_km * v.cost_per_km
         labour += route_h * v.cost_per_hour
         fixed += v.fixed_cost
+        route_overtime_h = v.overtime_s(route.duration_s) / 3600.0
+        overtime_h += route_overtime_h
+        overtime_cost += route_overtime_h * v.overtime_cost_per_hour
+        breaks += len(route.breaks)
         parcels += route.load
         capacity += v.capacity
         stops += len(route.visits)
@@ -132,10 +142,13 @@ def build_scorecard(
                 "volume_capacity_l": v.volume_capacity_l,
                 "late_orders": route_late,
                 "cost_lateness": round(route_lateness, 2),
-                "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost + route_lateness, 2),
+                "overtime_h": round(route_overtime_h, 2),
+                "breaks": [(b.start, b.end) for b in route.breaks],
+                "cost": round(route_km * v.cost_per_km + route_h * v.cost_per_hour + v.fixed_cost + route_lateness
+                              + route_overtime_h * v.overtime_cost_per_hour, 2),
             }
         )
-    total = transport + labour + fixed + lateness
+    total = transport + labour + fixed + lateness + overtime_cost
     reasons = Counter(u.reason.value for u in plan.unserved)
     return Scorecard(
         orders_total=len(order_by_id),
@@ -167,6 +180,9 @@ def build_scorecard(
         soft_late_orders=soft_late,
         minutes_late=round(minutes_late, 2),
         cost_lateness=round(lateness, 2),
+        overtime_hours=round(overtime_h, 3),
+        cost_overtime=round(overtime_cost, 2),
+        breaks=breaks,
     )
 
 

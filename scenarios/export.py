@@ -7,7 +7,7 @@ from pathlib import Path
 
 from geo.geojson import feature_collection, line_feature, point_feature
 from geo.network import ODBL_NOTICE, RoadNetwork
-from optimizer.domain import hhmm, windows_label
+from optimizer.domain import hhmm
 from scenarios.planning import DayResult
 from scheduling.csv_cells import csv_writer
 
@@ -30,6 +30,8 @@ DRIVER_SHEET_COLUMNS = (
     "skills",
     "window_used",
     "late_min",
+    "break_before",
+    "break_after",
 )
 
 
@@ -58,6 +60,12 @@ def plan_to_dict(result: DayResult) -> dict:
                 "weight_capacity_kg": v.weight_capacity_kg,
                 "volume_capacity_l": v.volume_capacity_l,
                 "skills": list(v.skills),
+                # working time: the breaks the driver takes, the longest route and overtime
+                "breaks": [{"duration_s": b.duration_s, "within": str(b.window),
+                            "earliest_s": b.window.start, "latest_s": b.window.end} for b in v.breaks],
+                "max_route_s": v.max_route_s,
+                "normal_route_s": v.normal_route_s,
+                "overtime_cost_per_hour": v.overtime_cost_per_hour,
             }
             for v in result.model.vehicles
         ],
@@ -73,6 +81,9 @@ def plan_to_dict(result: DayResult) -> dict:
                 "load": r.load,
                 "weight_kg": r.weight_kg,
                 "volume_l": r.volume_l,
+                # the driver's breaks: after how many stops (0: before the first), from, to
+                "breaks": [{"after_stops": b.after_stops, "start_s": b.start, "end_s": b.end,
+                            "start": hhmm(b.start), "end": hhmm(b.end)} for b in r.breaks],
                 "stops": [
                     {
                         "seq": k + 1,
@@ -136,39 +147,57 @@ def plan_to_dict(result: DayResult) -> dict:
     }
 
 
+def slot_label(stop: dict) -> str:
+    """The stop's slot: all its windows when it has several (``08:00-10:00|17:00-19:00``)."""
+    if stop.get("windows"):
+        return "|".join(stop["windows"])
+    if stop.get("window_start_s") is None:
+        return ""
+    return f"{hhmm(stop['window_start_s'])}-{hhmm(stop['window_end_s'])}"
+
+
+def late_minutes(stop: dict) -> str:
+    """Minutes after the window closed (a soft window's allowed lateness); empty when on time."""
+    return f"{stop['late_s'] / 60:.0f}" if stop.get("late_s") else ""
+
+
+def _amount(value: float | None) -> str:
+    """A stop's kilograms or litres for the sheet; empty when it has none (plans saved before them too)."""
+    return f"{value:g}" if value else ""
+
+
+def breaks_after(route: dict, stops_before: int) -> str:
+    """``11:40-12:10`` for the driver's breaks taken after ``stops_before`` stops (`` `` between several)."""
+    return " ".join(f"{b['start']}-{b['end']}" for b in route.get("breaks") or () if b["after_stops"] == stops_before)
+
+
+def sheet_rows(route: dict) -> list[list]:
+    """The driver-sheet CSV rows of one route of ``plan.json`` (:func:`plan_to_dict`), in
+    :data:`DRIVER_SHEET_COLUMNS` order. Weight (kg) and volume (litres) are empty when the stop's
+    orders give none; ``skills`` lists what the stop needs (``two_person``, ``cold_chain``,
+    ``installation``). ``window`` is the stop's slot, all its windows when it has several
+    (``08:00-10:00|17:00-19:00``); ``window_used`` the one the plan serves it in; ``late_min`` the
+    minutes after that window closed (a soft window's allowed lateness), else empty.
+    ``break_before`` is the driver's break on the way to the stop (at the depot or on the leg),
+    ``break_after`` (last stop only) one on the way back."""
+    stops = route["stops"]
+    return [
+        [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
+         slot_label(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
+         _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ()),
+         s.get("window_used") or "", late_minutes(s), breaks_after(route, k),
+         breaks_after(route, len(stops)) if k == len(stops) - 1 else ""]
+        for k, s in enumerate(stops)
+    ]
+
+
 def write_driver_sheet(result: DayResult, path: Path) -> None:
-    """One row per stop in :data:`DRIVER_SHEET_COLUMNS` order; weight (kg) and volume (litres)
-    are empty when the stop's orders give none, ``skills`` lists what the stop needs
-    (``two_person``, ``cold_chain``, ``installation``). ``window`` is the stop's slot, all its windows
-    when it has several (``08:00-10:00|17:00-19:00``); ``window_used`` the one the plan serves it in;
-    ``late_min`` the minutes after that window closed (a soft window's allowed lateness), else empty."""
+    """Every route's :func:`sheet_rows` under a header of :data:`DRIVER_SHEET_COLUMNS`."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv_writer(f)
         w.writerow(DRIVER_SHEET_COLUMNS)
-        for r in result.plan.routes:
-            for k, v in enumerate(r.visits, start=1):
-                w.writerow(
-                    [
-                        r.vehicle_id,
-                        k,
-                        v.stop_id,
-                        " ".join(v.order_ids),
-                        v.address,
-                        v.pickup_point_id or "",
-                        windows_label(v.windows) if v.windows else (str(v.window) if v.window else ""),
-                        hhmm(v.arrival),
-                        hhmm(v.departure),
-                        v.parcels,
-                        v.load_after,
-                        f"{v.lat:.6f}",
-                        f"{v.lon:.6f}",
-                        f"{v.weight_kg:g}" if v.weight_kg else "",
-                        f"{v.volume_l:g}" if v.volume_l else "",
-                        " ".join(v.skills),
-                        str(v.window_used) if v.window_used else "",
-                        f"{v.late_s / 60:.0f}" if v.late_s else "",
-                    ]
-                )
+        for route in plan_to_dict(result)["routes"]:
+            w.writerows(sheet_rows(route))
 
 
 def routes_geojson(result: DayResult, network: RoadNetwork) -> dict:

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import SKILLS, Depot, TimeWindow, Vehicle, parse_hhmm, parse_skills
+from optimizer.domain import SKILLS, Depot, DriverBreak, TimeWindow, Vehicle, parse_hhmm, parse_skills
 from scheduling.orders_csv import PickupPointRef, ServiceTimes
 
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -49,6 +49,27 @@ class DepotSpec(_Strict):
     lon: float = Field(ge=-180, le=180)
 
 
+class BreakSpec(_Strict):
+    """A break the drivers of a fleet take: ``duration_min`` minutes wholly inside ``within``."""
+
+    duration_min: int = Field(ge=1, le=8 * 60, description="minutes")
+    within: str = Field(description="HH:MM-HH:MM the break must lie in, for example 11:00-14:00")
+
+    @field_validator("within")
+    @classmethod
+    def _within(cls, v: str) -> str:
+        _window(v)
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> "BreakSpec":
+        w = _window(self.within)
+        if self.duration_min * 60 > w.end - w.start:
+            raise ValueError(f"a break of {self.duration_min} min does not fit within {self.within}; "
+                             f"shorten duration_min or widen within")
+        return self
+
+
 class FleetSpec(_Strict):
     """A group of identical vehicles: ``count`` vans named ``{id_prefix}-1`` .. ``{id_prefix}-{count}``."""
 
@@ -64,6 +85,35 @@ class FleetSpec(_Strict):
     weight_capacity_kg: float | None = Field(default=None, gt=0, description="kilograms; leave out for unlimited")
     volume_capacity_l: float | None = Field(default=None, gt=0, description="litres of load space; leave out for unlimited")
     skills: list[str] = Field(default_factory=list, description=f"what the crew and vehicle can do: {', '.join(SKILLS)}")
+    breaks: list[BreakSpec] = Field(default_factory=list, max_length=2,
+                                    description="the drivers' breaks, in the order taken (at most two)")
+    max_route_h: float | None = Field(default=None, gt=0, le=24,
+                                      description="hours from leaving to back at the depot, breaks included; "
+                                                  "leave out for the shift alone")
+    normal_route_h: float | None = Field(default=None, gt=0, le=24, description="hours after which overtime is paid")
+    overtime_cost_per_hour: float = Field(default=0.0, ge=0, description="currency per overtime hour, on top of cost_per_hour")
+
+    @model_validator(mode="after")
+    def _working_time(self) -> "FleetSpec":
+        shift = _window(self.shift)
+        length = shift.end - shift.start
+        for k, b in enumerate(self.breaks):
+            w = _window(b.within)
+            if b.duration_min * 60 >= length:
+                raise ValueError(f"breaks[{k}]: a break of {b.duration_min} min is as long as the shift {self.shift} "
+                                 f"or longer; shorten the break or lengthen the shift")
+            if w.end <= shift.start or w.start >= shift.end:
+                raise ValueError(f"breaks[{k}]: within {b.within} lies outside the shift {self.shift}")
+        for a, b in zip(self.breaks, self.breaks[1:]):
+            if _window(b.within).end < _window(a.within).start + a.duration_min * 60 + b.duration_min * 60:
+                raise ValueError("breaks: the second break cannot follow the first inside its window; "
+                                 "list the breaks in the order they are taken")
+        if self.normal_route_h is not None and self.max_route_h is not None and self.normal_route_h > self.max_route_h:
+            raise ValueError(f"normal_route_h ({self.normal_route_h}) is above max_route_h ({self.max_route_h}); "
+                             f"overtime starts after the normal duration, which must not pass the maximum")
+        if self.overtime_cost_per_hour and self.normal_route_h is None:
+            raise ValueError("overtime_cost_per_hour needs normal_route_h: the hours after which overtime is paid")
+        return self
 
     @field_validator("shift")
     @classmethod
@@ -252,6 +302,10 @@ class Scenario:
                         weight_capacity_kg=f.weight_capacity_kg,
                         volume_capacity_l=f.volume_capacity_l,
                         skills=tuple(f.skills),
+                        breaks=tuple(DriverBreak(b.duration_min * 60, _window(b.within)) for b in f.breaks),
+                        max_route_s=None if f.max_route_h is None else round(f.max_route_h * 3600),
+                        normal_route_s=None if f.normal_route_h is None else round(f.normal_route_h * 3600),
+                        overtime_cost_per_hour=f.overtime_cost_per_hour,
                     )
                 )
         return out

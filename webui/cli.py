@@ -273,11 +273,14 @@ def print_scorecard(result, console) -> None:
         ("Vehicles used", f"{sc.vehicles_used} / {sc.vehicles_available}"),
         ("Stops", f"{sc.stops}"),
         ("Distance", f"{sc.km:,.1f} km"),
-        ("Driver hours", f"{sc.driver_hours:,.1f} h"),
+        ("Driver hours", f"{sc.driver_hours:,.1f} h"
+                         + (f", {sc.breaks} break{'s' if sc.breaks != 1 else ''}" if sc.breaks else "")
+                         + (f", {sc.overtime_hours:,.1f} h overtime" if sc.overtime_hours else "")),
         ("Cost: transport", f"{sc.cost_transport:,.0f} {cur}"),
         ("Cost: labour", f"{sc.cost_labour:,.0f} {cur}"),
         ("Cost: vehicles", f"{sc.cost_fixed:,.0f} {cur}"),
         *([("Cost: lateness", f"{sc.cost_lateness:,.0f} {cur}")] if sc.cost_lateness else []),
+        *([("Cost: overtime", f"{sc.cost_overtime:,.0f} {cur}")] if sc.cost_overtime else []),
         ("Cost: total", f"{sc.cost_total:,.0f} {cur}"),
         ("Cost per order", f"{sc.cost_per_order:,.2f} {cur}"),
         ("Stops per driver hour", f"{sc.stops_per_driver_hour:.2f}"),

@@ -3,7 +3,8 @@
 :func:`solve_ortools` builds the full model (multi-depot, one capacity dimension per quantity:
 parcels, weight, volume; time windows on the start of service, a stop with several windows as
 one node per window in a disjunction of at most one, soft windows as a soft upper bound with a
-hard one at the allowed lateness; shifts, per-vehicle
+hard one at the allowed lateness; shifts, drivers' breaks as break intervals of the time dimension (never during a service), the
+maximum route duration as a span upper bound and overtime as a soft one, per-vehicle
 distance/labour/fixed costs, optional stops, allowed vehicles for locks and skills) and solves it
 with guided local search. :func:`evaluate_in_ortools` expresses a route set found by any engine
 in that same model, which is what makes OR-Tools the model of record.
@@ -22,7 +23,6 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from optimizer.departure import leave_as_late_as_possible, walk_route
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINE = "ortools"
@@ -181,6 +181,13 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         time_dim.SetSpanCostCoefficientForVehicle(int(v.cost_per_s), v_idx)
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+        work = v.work
+        if work.max_span is not None:
+            time_dim.SetSpanUpperBoundForVehicle(int(work.max_span), v_idx)
+        if work.normal_span is not None and work.overtime_cost_per_s > 0:
+            time_dim.SetSoftSpanUpperBoundForVehicle(
+                pywrapcp.BoundCost(int(work.normal_span), int(work.overtime_cost_per_s)), v_idx)
+    _add_breaks(routing, manager, time_dim, problem, service)
 
     # Optional stops; required stops get a prohibitive penalty so a first solution always exists.
     # A stop's window copies share one disjunction: at most one of them is visited.
@@ -203,6 +210,25 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             routing.VehicleVar(manager.NodeToIndex(model_node)).SetValues([-1] + [int(v) for v in allowed])
 
     return OrtoolsModel(problem, manager, routing, time_dim, required_penalty, base, copies)
+
+
+def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np.ndarray) -> None:
+    """Each vehicle's breaks as fixed-duration intervals of the time dimension, started within
+    ``[earliest, latest - duration]``. A break may interrupt driving or waiting but not a service
+    (the node visit transits are the service times); OR-Tools lets it fall before the route starts
+    or after it ends, which is the rule the checker's walk follows (:mod:`optimizer.departure`)."""
+    if not any(v.work.breaks for v in problem.vehicles):
+        return
+    solver = routing.solver()
+    visit = [int(service[manager.IndexToNode(index)]) if index < routing.Size() else 0
+             for index in range(routing.Size())]
+    for v_idx, v in enumerate(problem.vehicles):
+        if not v.work.breaks:
+            continue
+        intervals = [solver.FixedDurationIntervalVar(int(b.earliest), int(b.latest_start), int(b.duration), False,
+                                                     f"break {k} of vehicle {v_idx}")
+                     for k, b in enumerate(v.work.breaks)]
+        time_dim.SetBreakIntervalsOfVehicle(intervals, v_idx, visit)
 
 
 # Above this many nodes, switch off the LNS operators that rebuild whole routes with a
@@ -272,13 +298,7 @@ def _routes_as_indices(model: OrtoolsModel, routes: Sequence[Sequence[int]]) -> 
         route = [int(node) for node in route]
         window_of: dict[int, int] = {}
         if model.copies and v_idx < len(problem.vehicles) and any(node in model.copies for node in route):
-            spec = problem.vehicles[v_idx]
-            times = dict(windows=problem.windows, late_allowed=problem.late_allowed)
-            depart = leave_as_late_as_possible(route, spec.depot, spec.shift_start, spec.shift_end, problem.duration,
-                                               problem.service, problem.tw_start, problem.tw_end,
-                                               late_cost=problem.late_cost, cost_per_s=spec.cost_per_s, **times)
-            walk = walk_route(route, spec.depot, depart.depart_s, problem.duration, problem.service, problem.tw_start,
-                              problem.tw_end, **times)
+            walk = problem.walk(v_idx, route, problem.departure(v_idx, route).depart_s)
             for node, start in zip(route, walk.starts):
                 if node in model.copies:
                     wins = problem.windows_of(node)

@@ -249,12 +249,12 @@ def _sound(report: CheckReport) -> bool:
 
 def _judged(problem: RoutingProblem, sol: RoutingSolution, label: str, meta: dict) -> tuple[RoutingSolution, CheckReport]:
     """A PyVRP plan and the checker's report on it, repaired under the exact windows first when
-    PyVRP searched a relaxation of them (several or soft windows, see
+    PyVRP searched a relaxation of them (several or soft windows, drivers' breaks, see
     :mod:`optimizer.engine.repair`) and the plan breaks them: the stops that do are taken off
     and put back where they fit (or dropped), so the plan is sound for the polish and the judge
     (``meta["repaired"]``: ``taken_off``, ``removed`` = left dropped)."""
     rep = check_solution(problem, sol)
-    if _sound(rep) or not problem.has_soft_or_several_windows():
+    if _sound(rep) or not (problem.has_soft_or_several_windows() or problem.has_work_rules()):
         return sol, rep
     cut, taken_off = repair_windows(problem, sol.routes, reinsert=False)
     routes, removed = reinsert_stops(problem, cut, taken_off) if taken_off else (cut, [])
@@ -376,7 +376,7 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
     """The relay on one core: PyVRP searches in this process, its plan judged by the checker
     and accepted by the OR-Tools model of record; OR-Tools alone if it is not.
 
-    When PyVRP searched a relaxation (soft windows: :func:`~optimizer.engine.pyvrp_solver.relaxed`), it gets
+    When PyVRP searched a relaxation (soft windows, breaks: :func:`~optimizer.engine.pyvrp_solver.relaxed`), it gets
     :data:`RELAXED_PYVRP_SHARE` of the search; its plan is repaired under the exact windows and
     OR-Tools polishes it for the rest (lateness priced, exact windows), and the better of the two
     sound plans is kept."""

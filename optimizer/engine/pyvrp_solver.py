@@ -257,6 +257,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                 unit_distance_cost=int(spec.cost_per_m),
                 unit_duration_cost=int(spec.cost_per_s),
                 profile=profile_of[signature],
+                **_working_time(spec),
             )
         )
         type_vehicles.append(members)
@@ -274,10 +275,27 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [frozenset()])
 
 
+def _working_time(spec) -> dict:
+    """PyVRP's route duration limits for a vehicle: the normal duration as ``shift_duration``, the
+    rest of the maximum as ``max_overtime`` at ``unit_overtime_cost`` (exact: PyVRP's duration is
+    the route's span, waiting included). Breaks have no PyVRP counterpart (see :func:`relaxed`)."""
+    work = spec.work
+    if work.normal_span is not None and work.overtime_cost_per_s > 0:
+        top = work.max_span if work.max_span is not None else spec.shift_end - spec.shift_start
+        return dict(shift_duration=int(work.normal_span), max_overtime=max(0, int(top) - int(work.normal_span)),
+                    unit_overtime_cost=int(work.overtime_cost_per_s))
+    if work.max_span is not None:
+        return dict(shift_duration=int(work.max_span))
+    return {}
+
+
 def relaxed(problem: RoutingProblem) -> bool:
     """Whether PyVRP searches a relaxation of ``problem``: soft windows (widened, lateness
-    unpriced). Several windows are exact (mutually exclusive client groups, see :func:`build_data`)."""
-    return problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
+    unpriced) or drivers' breaks (left out: PyVRP 0.14 has none). Several windows are exact
+    (mutually exclusive client groups, see :func:`build_data`); so are the maximum route duration
+    and overtime (:func:`_working_time`)."""
+    soft = problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
+    return soft or any(v.work.breaks for v in problem.vehicles)
 
 
 def search_factor(problem: RoutingProblem) -> float:

@@ -19,24 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from optimizer.departure import walk_route
 from optimizer.problem import RoutingProblem
 
+
 def _in_time(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> bool:
-    """Whether ``stops`` walk in time for ``vehicle`` (every service start by its hard end, back
-    by the shift end), leaving at the shift start."""
+    """Whether ``stops`` walk in time for ``vehicle`` (every service start by its hard end, every
+    break taken, back by the shift end), leaving at the shift start, and, with a maximum route
+    duration, fit in it leaving when the departure rule says."""
     spec = problem.vehicles[vehicle]
-    w = walk_route(stops, spec.depot, spec.shift_start, problem.duration, problem.service, problem.tw_start,
-                   problem.tw_end, windows=problem.windows, late_allowed=problem.late_allowed)
-    return w.in_time and w.return_s <= spec.shift_end
+    w = problem.walk(vehicle, stops)
+    if not (w.sound and w.return_s <= spec.shift_end):
+        return False
+    return spec.work.max_span is None or not stops or problem.departure(vehicle, stops).span_s <= spec.work.max_span
 
 
 def _waits_for_later_window(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> list[int]:
     """Stops of a route whose service, leaving at the shift start, waits for a later window than
     the one the van arrives after (it arrives in a gap): where the hull relaxation differs."""
-    spec = problem.vehicles[vehicle]
-    w = walk_route(stops, spec.depot, spec.shift_start, problem.duration, problem.service, problem.tw_start,
-                   problem.tw_end, windows=problem.windows, late_allowed=problem.late_allowed)
+    w = problem.walk(vehicle, stops)
     out = []
     for node, arrival, start in zip(stops, w.arrivals, w.starts):
         wins = problem.windows.get(node)
@@ -52,10 +52,7 @@ def _greedy(problem: RoutingProblem, vehicle: int, stops: Sequence[int], skip: s
     for node in stops:
         if node in skip:
             continue
-        spec = problem.vehicles[vehicle]
-        w = walk_route(kept + [node], spec.depot, spec.shift_start, problem.duration, problem.service,
-                       problem.tw_start, problem.tw_end, windows=problem.windows, late_allowed=problem.late_allowed)
-        if w.in_time:
+        if problem.walk(vehicle, kept + [node]).sound:
             kept.append(node)
     while kept and not _in_time(problem, vehicle, kept):
         kept.pop()
@@ -96,9 +93,10 @@ def _walk_cost(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> i
     """A route's cost leaving at the shift start (distance, return time as labour, lateness), or
     None if it misses a window or the shift end: the quick measure insertions are ranked by."""
     spec = problem.vehicles[vehicle]
-    w = walk_route(stops, spec.depot, spec.shift_start, problem.duration, problem.service, problem.tw_start,
-                   problem.tw_end, windows=problem.windows, late_allowed=problem.late_allowed)
-    if not w.in_time or w.return_s > spec.shift_end:
+    w = problem.walk(vehicle, stops)
+    if not w.sound or w.return_s > spec.shift_end:
+        return None
+    if spec.work.max_span is not None and stops and problem.departure(vehicle, stops).span_s > spec.work.max_span:
         return None
     nodes = [spec.depot, *stops, spec.depot]
     distance = sum(int(problem.distance[a, b]) for a, b in zip(nodes, nodes[1:]))

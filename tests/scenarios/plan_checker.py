@@ -8,8 +8,12 @@ the depot departure, waiting where the van is early. It confirms:
 * each order's delivery (service start) lies inside its booked window (one of its windows, when it
   has several; a soft window's start may be up to ``max_late_s`` after the last one closes);
 * the parcels on a route fit the vehicle's capacity;
-* the route leaves the depot no earlier than the shift starts and returns by its end;
-* the times written in the file are the times the replay finds.
+* the route leaves the depot no earlier than the shift starts and returns by its end, and is no
+  longer than the vehicle's ``max_route_s``;
+* each break written on a route is one of the vehicle's breaks, in order, of its duration and
+  inside its window, never during a service; a break the route does not list fits wholly before
+  the departure or after the return;
+* the times written in the file are the times the replay finds (breaks included).
 """
 
 from __future__ import annotations
@@ -53,10 +57,18 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         load = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"])
         if load > v["capacity"]:
             problems.append(f"{where} carries {load} parcels, capacity {v['capacity']}")
+        rules = v.get("breaks") or []
+        taken = r.get("breaks") or []
+        problems.extend(_break_problems(where, rules, taken, r))
+        if v.get("max_route_s") is not None and stops and r["end_s"] - r["start_s"] > v["max_route_s"]:
+            problems.append(f"{where} lasts {r['end_s'] - r['start_s']} s, above its maximum {v['max_route_s']} s")
+        on_leg = {}
+        for b in taken:
+            on_leg.setdefault(b["after_stops"], []).append(b)
         t = r["start_s"]
         prev = 0
         for k, s in enumerate(stops, start=1):
-            arrival = t + int(duration[prev, k])
+            arrival = _drive(t, int(duration[prev, k]), on_leg.get(k - 1, []), problems, where)
             start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
             for o in s["order_ids"]:  # several windows: wait for the next one when arriving in a gap
                 wins = _windows(orders[o])
@@ -80,12 +92,52 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
                     problems.append(f"{where} stop {k}: {service} s of service, orders need {needed} s")
             t = start + service
             prev = k
-        back = t + int(duration[prev, 0]) if stops else t
+        back = _drive(t, int(duration[prev, 0]), on_leg.get(len(stops), []), problems, where) if stops else t
         if back > v["shift_end_s"]:
             problems.append(f"{where} returns at {back}, after its shift ends {v['shift_end_s']}")
         if abs(back - r["end_s"]) > tolerance_s:
             problems.append(f"{where}: file says return {r['end_s']}, replay gives {back}")
     return problems
+
+
+def _drive(ready: int, travel: int, breaks: list[dict], problems: list[str], where: str) -> int:
+    """Arrival after a leg of ``travel`` s from ``ready`` with ``breaks`` taken on it: the van drives
+    until a break starts (or waits for it at the far end), then drives on."""
+    cur, remaining = ready, travel
+    for b in breaks:
+        if b["start_s"] < cur:
+            problems.append(f"{where}: break at {b['start_s']} starts before the service or break before it ends ({cur})")
+        remaining -= min(remaining, max(0, b["start_s"] - cur))
+        cur = max(cur, b["start_s"]) + (b["end_s"] - b["start_s"])
+    return cur + remaining
+
+
+def _break_problems(where: str, rules: list[dict], taken: list[dict], route: dict) -> list[str]:
+    """Breaks listed on a route against the vehicle's: in order, each of its rule's duration and
+    inside its window; the rules not listed fit before the departure or after the return."""
+    out = []
+    listed = sorted(taken, key=lambda b: b["start_s"])
+    if len(listed) > len(rules):
+        return [f"{where} lists {len(listed)} breaks, the vehicle has {len(rules)}"]
+    # Which rules the listed ones are: a route takes a prefix before it leaves, then its listed
+    # ones, then the rest after it is back; try every split.
+    for before in range(len(rules) - len(listed) + 1):
+        inside = rules[before:before + len(listed)]
+        ok = all(b["end_s"] - b["start_s"] == rule["duration_s"] and rule["earliest_s"] <= b["start_s"]
+                 and b["end_s"] <= rule["latest_s"] for b, rule in zip(listed, inside))
+        end = None
+        for rule in rules[:before]:
+            start = rule["earliest_s"] if end is None else max(rule["earliest_s"], end)
+            end = start + rule["duration_s"]
+            ok = ok and end <= min(rule["latest_s"], route["start_s"])
+        cur = route["end_s"]
+        for rule in rules[before + len(listed):]:
+            start = max(rule["earliest_s"], cur)
+            cur = start + rule["duration_s"]
+            ok = ok and cur <= rule["latest_s"]
+        if ok:
+            return out
+    return [f"{where}: its breaks {[(b['start_s'], b['end_s']) for b in listed]} do not meet the vehicle's {rules}"]
 
 
 def _windows(order: dict) -> list[tuple[int, int]]:

@@ -103,3 +103,32 @@ def test_a_tier_may_allow_lateness_at_a_cost_per_minute_and_a_negative_one_is_re
                                                       "gold:     {drop_penalty: 5000, max_late_min: -5,"))
     with pytest.raises(ScenarioError, match=r"tiers\.gold\.max_late_min"):
         load_scenario(bad)
+
+
+def test_drivers_breaks_and_overtime_are_read_from_the_fleet(tmp_path):
+    folder = copy_scenario(tmp_path, lambda t: t.replace(
+        "    count: 8\n", "    count: 8\n    breaks: [{duration_min: 30, within: \"11:00-14:00\"}]\n"
+                         "    normal_route_h: 8\n    max_route_h: 10\n    overtime_cost_per_hour: 160\n"))
+    van = load_scenario(folder).vehicles()[0]
+    assert [(b.duration_s, str(b.window)) for b in van.breaks] == [(1800, "11:00-14:00")]
+    assert (van.normal_route_s, van.max_route_s, van.overtime_cost_per_hour) == (8 * 3600, 10 * 3600, 160)
+
+
+@pytest.mark.parametrize("fleet_lines, message", [
+    ('    breaks: [{duration_min: 120, within: "10:00-12:00"}]\n    shift: "10:00-12:00"\n',
+     r"fleet\.0.*breaks\[0\].*as long as the shift 10:00-12:00"),
+    ('    breaks: [{duration_min: 90, within: "11:00-12:00"}]\n', r"fleet\.0\.breaks\.0.*does not fit within 11:00-12:00"),
+    ('    breaks: [{duration_min: 30, within: "lunch"}]\n', r"fleet\.0\.breaks\.0\.within.*HH:MM-HH:MM"),
+    ('    breaks: [{duration_min: 30, within: "21:00-23:00"}]\n', r"breaks\[0\]: within 21:00-23:00 lies outside the shift"),
+    ("    normal_route_h: 9\n    max_route_h: 8\n", r"normal_route_h \(9.0\) is above max_route_h"),
+    ("    overtime_cost_per_hour: 100\n", r"overtime_cost_per_hour needs normal_route_h"),
+])
+def test_a_break_or_overtime_that_cannot_work_is_refused_naming_the_field(tmp_path, fleet_lines, message):
+    def edit(text):
+        if "shift:" in fleet_lines:
+            text = text.replace('    shift: "08:00-20:00"\n', "")
+        return text.replace("    count: 8\n", "    count: 8\n" + fleet_lines)
+
+    folder = copy_scenario(tmp_path, edit)
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(folder)

@@ -10,8 +10,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from optimizer.domain import hhmm
-from scenarios.export import DRIVER_SHEET_COLUMNS
+from scenarios.export import DRIVER_SHEET_COLUMNS, late_minutes, sheet_rows, slot_label, breaks_after
 from scheduling.csv_cells import csv_writer
 from webui.pages import charts
 from webui.pages.auth import STOP_ROLES, audit, role_required
@@ -33,36 +32,6 @@ def _route_or_404(plan, vehicle_id: str) -> dict:
     return route
 
 
-def _window(stop: dict) -> str:
-    """The stop's slot: all its windows when it has several (``08:00-10:00|17:00-19:00``)."""
-    if stop.get("windows"):
-        return "|".join(stop["windows"])
-    if stop.get("window_start_s") is None:
-        return ""
-    return f"{hhmm(stop['window_start_s'])}-{hhmm(stop['window_end_s'])}"
-
-
-def _late_min(stop: dict) -> str:
-    """Minutes after the window closed (a soft window's allowed lateness); empty when on time."""
-    return f"{stop['late_s'] / 60:.0f}" if stop.get("late_s") else ""
-
-
-def _amount(value: float | None) -> str:
-    """A stop's kilograms or litres for the sheet; empty when it has none (plans saved before them too)."""
-    return f"{value:g}" if value else ""
-
-
-def sheet_rows(route: dict) -> list[list]:
-    """The CSV rows of one route, in :data:`scenarios.export.DRIVER_SHEET_COLUMNS` order."""
-    return [
-        [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
-         _window(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
-         _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ()),
-         s.get("window_used") or "", _late_min(s)]
-        for s in route["stops"]
-    ]
-
-
 def _csv(rows: list[list], filename: str) -> Response:
     buf = io.StringIO()
     w = csv_writer(buf)  # addresses come from imported files: no formulas (scheduling.csv_cells)
@@ -81,14 +50,15 @@ def sheet(plan_id: int, vehicle_id: str):
     vehicles = [r["vehicle_id"] for r in plan.plan["routes"]]
     depots = {d["id"]: d for d in plan.plan.get("depots", [])}
     audit("day.export", f"day:{plan.date}", f"driver sheet (print) of {vehicle_id}, plan {plan.id}")
-    stops = [dict(s, window=_window(s), late=s["start_s"] > (s["window_end_s"] or 10**9),
-                  window_used=s.get("window_used") if s.get("windows") else None, late_min=_late_min(s))
-             for s in route["stops"]]
+    stops = [dict(s, window=slot_label(s), late=s["start_s"] > (s["window_end_s"] or 10**9),
+                  window_used=s.get("window_used") if s.get("windows") else None, late_min=late_minutes(s),
+                  break_before=breaks_after(route, k))
+             for k, s in enumerate(route["stops"])]
     return render_template(
         "sheet.html", plan=plan, route=route, stops=stops, vehicles=vehicles, depot=depots.get(route["depot_id"]),
         colour=charts.colour(current_app.extensions["lastmile.workbench"].vehicle_ids().index(vehicle_id))
         if vehicle_id in current_app.extensions["lastmile.workbench"].vehicle_ids() else "#333",
-        km=route["distance_m"] / 1000.0,
+        km=route["distance_m"] / 1000.0, break_back=breaks_after(route, len(route["stops"])),
     )
 
 
