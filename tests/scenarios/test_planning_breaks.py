@@ -11,7 +11,7 @@ from scenarios.export import DRIVER_SHEET_COLUMNS, write_plan_files
 from scenarios.planning import plan_day
 from scenarios.scenario import load_scenario
 from tests.scenarios.plan_checker import check_plan_file
-from tests.scenarios.test_scenario import copy_scenario
+from tests.scenarios.test_scenario import copy_scenario, without_default_breaks
 
 DAY = dt.date(2026, 11, 24)
 LUNCH = (12 * 3600, 13 * 3600)
@@ -19,10 +19,13 @@ LUNCH = (12 * 3600, 13 * 3600)
 
 @pytest.fixture(scope="module")
 def lunch_day(tmp_path_factory, gothenburg):
-    folder = copy_scenario(tmp_path_factory.mktemp("lunch"), lambda t: t.replace(
-        'shift: "08:00-20:00"',
-        'shift: "10:00-18:00"\n    breaks: [{duration_min: 30, within: "12:00-13:00"}]\n'
-        '    normal_route_h: 4\n    max_route_h: 7.5\n    overtime_cost_per_hour: 150'))
+    def edit(text):
+        lunch = '    breaks: [{duration_min: 30, within: "12:00-13:00"}]\n'
+        return without_default_breaks(text).replace(
+            'shift: "08:00-20:00"\n', 'shift: "10:00-18:00"\n' + lunch +
+            '    normal_route_h: 4\n    max_route_h: 7.5\n    overtime_cost_per_hour: 150\n')
+
+    folder = copy_scenario(tmp_path_factory.mktemp("lunch"), edit)
     scenario = load_scenario(folder)
     orders = [o for o in generate_day(scenario, DAY, n_orders=60) if 10 * 3600 <= o.window.start < 18 * 3600]
     return plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=3, engine="ortools", network=gothenburg)

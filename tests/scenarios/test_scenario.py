@@ -105,8 +105,19 @@ def test_a_tier_may_allow_lateness_at_a_cost_per_minute_and_a_negative_one_is_re
         load_scenario(bad)
 
 
+def without_default_breaks(text: str) -> str:
+    """The scenario text without the default fleet's ``breaks:`` line (a second one would be a
+    duplicate YAML key, and the later one wins)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("breaks:"))
+
+
+def test_the_default_vans_take_a_30_minute_lunch_between_11_and_14(gothenburg_scenario):
+    (lunch,) = gothenburg_scenario.vehicles()[0].breaks
+    assert (lunch.duration_s, str(lunch.window)) == (1800, "11:00-14:00")
+
+
 def test_drivers_breaks_and_overtime_are_read_from_the_fleet(tmp_path):
-    folder = copy_scenario(tmp_path, lambda t: t.replace(
+    folder = copy_scenario(tmp_path, lambda t: without_default_breaks(t).replace(
         "    count: 8\n", "    count: 8\n    breaks: [{duration_min: 30, within: \"11:00-14:00\"}]\n"
                          "    normal_route_h: 8\n    max_route_h: 10\n    overtime_cost_per_hour: 160\n"))
     van = load_scenario(folder).vehicles()[0]
@@ -125,6 +136,7 @@ def test_drivers_breaks_and_overtime_are_read_from_the_fleet(tmp_path):
 ])
 def test_a_break_or_overtime_that_cannot_work_is_refused_naming_the_field(tmp_path, fleet_lines, message):
     def edit(text):
+        text = without_default_breaks(text)
         if "shift:" in fleet_lines:
             text = text.replace('    shift: "08:00-20:00"\n', "")
         return text.replace("    count: 8\n", "    count: 8\n" + fleet_lines)
