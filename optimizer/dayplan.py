@@ -19,9 +19,11 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from optimizer.carriers import hand_over, order_worth
 from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
 from optimizer.departure import BreakRule, WorkRules, service_start
 from optimizer.domain import (
+    Carrier,
     Depot,
     Order,
     Plan,
@@ -227,6 +229,8 @@ class DayModel:
     distance: np.ndarray
     problem: RoutingProblem
     locks: dict[str, str] = field(default_factory=dict)  # stop id -> vehicle id
+    carriers: list[Carrier] = field(default_factory=list)  # third-party and crowd carriers for overflow
+    drop_penalty: dict[str, float] = field(default_factory=dict)  # order id -> currency lost if unserved
 
     @property
     def cost_scale(self) -> CostScale:
@@ -292,6 +296,7 @@ def build_day_model(
     drop_penalty: Mapping[str, float] | None = None,
     locks: Mapping[str, str] | None = None,
     initial_routes: Mapping[str, Sequence[str]] | None = None,
+    carriers: Sequence[Carrier] = (),
 ) -> DayModel:
     """Build the engine problem for one day.
 
@@ -299,7 +304,9 @@ def build_day_model(
     ``drop_penalty`` maps tier -> currency; a stop's penalty is the sum over its orders, so a
     pickup-point stop carrying many orders is dropped last. ``locks`` pins stops to vehicles;
     ``initial_routes`` (vehicle id -> stop ids in order) seeds the search, e.g. a hand-edited plan.
-    Weight and volume become quantities of the problem when they can bind
+    With ``carriers``, an order's penalty is capped at its cheapest carrier price
+    (:func:`optimizer.carriers.order_worth`): the engine leaves it to a carrier when serving it
+    costs more, and :func:`plan_from_solution` hands it over. Weight and volume become quantities of the problem when they can bind
     (:func:`quantities_in_play`); a stop that needs skills may only be served by the vehicles
     that have them all (``allowed_vehicles``, intersected with its lock; empty when none has).
     The cost scale is chosen from the fleet's prices and today's drop penalties
@@ -346,8 +353,11 @@ def build_day_model(
             windows[node] = [(w.start, w.end) for w in wins]
         late_allowed[node] = s.max_late_s
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
-    worth = [sum(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]) for o in s.order_ids) for s in stops]
+    order_penalty = {o: float(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]))
+                     for s in stops for o in s.order_ids}
+    worth = [sum(order_worth(order_by_id[o], order_penalty[o], carriers) for o in s.order_ids) for s in stops]
     prices = fleet_prices(vehicles) | {f"drop_penalty of tier {t}": float(drop_penalty[t]) for t in sorted(tiers)}
+    prices |= {f"carrier {c.id} price_per_parcel": c.price_per_parcel for c in carriers}
     soft = [s for s in stops if s.max_late_s > 0]
     prices |= {f"late_cost_per_min of stop {s.id}": s.late_cost_per_min / 60
                for s in sorted(soft, key=lambda s: s.late_cost_per_min)[:1] + sorted(soft, key=lambda s: -s.late_cost_per_min)[:1]}
@@ -414,6 +424,8 @@ def build_day_model(
         distance=problem.distance,
         problem=problem,
         locks=locks,
+        carriers=list(carriers),
+        drop_penalty=order_penalty,
     )
 
 
@@ -580,10 +592,12 @@ def plan_from_solution(model: DayModel, solution: RoutingSolution, *, date: str)
         stop = model.node_stop(node)
         reason, detail = explain_unserved(model, stop)
         unserved.extend(Unserved(order_id=o, stop_id=stop.id, reason=reason, detail=detail) for o in stop.order_ids)
+    to_carriers, unserved = hand_over(unserved, model.orders, model.drop_penalty, model.carriers)
     return Plan(
         date=date,
         routes=routes,
         unserved=unserved,
+        carrier_orders=to_carriers,
         engine=solution.engine,
         objective=model.cost_scale.currency(solution.objective),
         solve_s=solution.wall_s,

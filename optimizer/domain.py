@@ -269,6 +269,40 @@ class Vehicle:
         return set(required) <= set(self.skills)
 
 
+CARRIER_KINDS: dict[str, str] = {
+    "3pl": "a third-party logistics company (parcel network)",
+    "crowd": "crowd couriers (private drivers paid per delivery)",
+}
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A third-party or crowd carrier that takes orders off the fleet at ``price_per_parcel``
+    (currency) per parcel, at most ``daily_limit`` orders a day (None: no limit), only orders
+    needing no skill beyond its ``skills`` (:mod:`optimizer.carriers`)."""
+
+    id: str
+    kind: str  # a key of CARRIER_KINDS
+    price_per_parcel: float
+    daily_limit: int | None = None
+    skills: tuple[str, ...] = ()
+
+    def price(self, order: Order) -> float:
+        """What handing ``order`` to this carrier costs (currency)."""
+        return self.price_per_parcel * max(1, order.parcels)
+
+
+@dataclass(frozen=True)
+class CarrierOrder:
+    """An order handed to a carrier: which one, its kind, the parcels and the price (currency)."""
+
+    order_id: str
+    carrier_id: str
+    kind: str
+    parcels: int
+    cost: float
+
+
 @dataclass(frozen=True)
 class Stop:
     """A place where a van halts: one home address, or a pickup point serving several orders."""
@@ -382,6 +416,7 @@ class Plan:
     objective: float = 0.0
     solve_s: float = 0.0
     meta: dict = field(default_factory=dict)
+    carrier_orders: list[CarrierOrder] = field(default_factory=list)  # handed to third-party or crowd carriers
 
     def served_order_ids(self) -> set[str]:
         return {oid for r in self.routes for v in r.visits for oid in v.order_ids}

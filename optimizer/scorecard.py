@@ -41,7 +41,7 @@ class Scorecard:
     cost_labour: float  # driver time
     cost_fixed: float  # per vehicle-day used
     cost_total: float
-    cost_per_order: float  # total cost over orders served
+    cost_per_order: float  # total cost over orders delivered (by the fleet or a carrier)
     stops_per_driver_hour: float
     vehicle_utilization: float  # parcels carried over capacity of the vehicles used
     preference_match_rate: float  # served orders delivered in the customer's first choice
@@ -65,6 +65,11 @@ class Scorecard:
     overtime_hours: float = 0.0
     cost_overtime: float = 0.0
     breaks: int = 0
+    # Carrier overflow: orders handed to third-party or crowd carriers (neither served by the fleet
+    # nor unserved), by carrier kind, and what they cost (in ``cost_total`` too).
+    orders_to_carriers: int = 0
+    carrier_orders_by_kind: dict[str, int] = field(default_factory=dict)
+    cost_carriers: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -148,7 +153,8 @@ def build_scorecard(
                               + route_overtime_h * v.overtime_cost_per_hour, 2),
             }
         )
-    total = transport + labour + fixed + lateness + overtime_cost
+    carrier_cost = sum(c.cost for c in plan.carrier_orders)
+    total = transport + labour + fixed + lateness + overtime_cost + carrier_cost
     reasons = Counter(u.reason.value for u in plan.unserved)
     return Scorecard(
         orders_total=len(order_by_id),
@@ -166,7 +172,7 @@ def build_scorecard(
         cost_labour=round(labour, 2),
         cost_fixed=round(fixed, 2),
         cost_total=round(total, 2),
-        cost_per_order=round(total / served, 2) if served else 0.0,
+        cost_per_order=round(total / (served + len(plan.carrier_orders)), 2) if served + len(plan.carrier_orders) else 0.0,
         stops_per_driver_hour=round(stops / hours, 3) if hours else 0.0,
         vehicle_utilization=_share(parcels, capacity),
         preference_match_rate=_share(matched, served),
@@ -183,6 +189,9 @@ def build_scorecard(
         overtime_hours=round(overtime_h, 3),
         cost_overtime=round(overtime_cost, 2),
         breaks=breaks,
+        orders_to_carriers=len(plan.carrier_orders),
+        carrier_orders_by_kind=dict(sorted(Counter(c.kind for c in plan.carrier_orders).items())),
+        cost_carriers=round(carrier_cost, 2),
     )
 
 

@@ -119,9 +119,10 @@ def representative_orders(scenario: Scenario, demand, date: dt.date) -> list[Ord
 
 
 def with_vans(scenario: Scenario, vans: int) -> Scenario:
-    """The scenario with a fleet of ``vans`` of its first van type."""
+    """The scenario with a fleet of ``vans`` of its first van type and no overflow carriers: the
+    fleet is sized to serve the day itself, carriers are for the days it cannot."""
     first = scenario.spec.fleet[0]
-    spec = scenario.spec.model_copy(update={"fleet": [first.model_copy(update={"count": vans})]})
+    spec = scenario.spec.model_copy(update={"fleet": [first.model_copy(update={"count": vans})], "carriers": []})
     return Scenario(spec=spec, folder=scenario.folder, customers=scenario.customers, pickup_points=scenario.pickup_points)
 
 

@@ -121,6 +121,11 @@ def plan_to_dict(result: DayResult) -> dict:
             {"order_id": u.order_id, "stop_id": u.stop_id, "reason": u.reason.value, "detail": u.detail}
             for u in plan.unserved
         ],
+        # orders handed to third-party or crowd carriers: neither on a route nor unserved
+        "carrier_orders": [
+            {"order_id": c.order_id, "carrier_id": c.carrier_id, "kind": c.kind, "parcels": c.parcels, "cost": c.cost}
+            for c in plan.carrier_orders
+        ],
         "orders": [
             {
                 "id": o.id,

@@ -176,6 +176,7 @@ def plan_day(
         drop_penalty=scenario.drop_penalties(),
         locks=locks,
         initial_routes=initial_routes,
+        carriers=scenario.carriers(),
     )
 
     def in_currency(elapsed_s: float, units: int) -> None:

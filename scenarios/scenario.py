@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import SKILLS, Depot, DriverBreak, TimeWindow, Vehicle, parse_hhmm, parse_skills
+from optimizer.domain import CARRIER_KINDS, SKILLS, Carrier, Depot, DriverBreak, TimeWindow, Vehicle, parse_hhmm, parse_skills
 from scheduling.orders_csv import PickupPointRef, ServiceTimes
 
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -200,6 +200,28 @@ class RetentionSpec(_Strict):
         return self
 
 
+class CarrierSpec(_Strict):
+    """A third-party (``3pl``) or crowd carrier that takes overflow orders at a price per parcel."""
+
+    id: str = Field(min_length=1)
+    kind: str = Field(description=f"one of {', '.join(CARRIER_KINDS)}")
+    price_per_parcel: float = Field(gt=0, description="currency per parcel handed over")
+    daily_limit: int | None = Field(default=None, ge=1, description="orders a day; leave out for no limit")
+    skills: list[str] = Field(default_factory=list, description="skills its couriers have (usually none)")
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in CARRIER_KINDS:
+            raise ValueError(f"unknown carrier kind '{v}'; use one of {', '.join(CARRIER_KINDS)}")
+        return v
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v: list[str]) -> list[str]:
+        return list(parse_skills("|".join(v)))
+
+
 class ScenarioSpec(_Strict):
     name: str
     description: str = ""
@@ -218,6 +240,7 @@ class ScenarioSpec(_Strict):
     choice: dict[str, float] = Field(default_factory=dict)
     dispatch: DispatchSpec = DispatchSpec()
     retention: RetentionSpec = RetentionSpec()
+    carriers: list[CarrierSpec] = Field(default_factory=list, description="overflow carriers, cheapest used first")
 
     @model_validator(mode="after")
     def _references(self) -> "ScenarioSpec":
@@ -319,6 +342,10 @@ class Scenario:
     def service_times(self) -> ServiceTimes:
         s = self.spec.service
         return ServiceTimes(s.home_base_s, s.per_parcel_s, s.bulky_extra_s, s.installation_s)
+
+    def carriers(self) -> list[Carrier]:
+        """The overflow carriers (:mod:`optimizer.carriers`)."""
+        return [Carrier(c.id, c.kind, c.price_per_parcel, c.daily_limit, tuple(c.skills)) for c in self.spec.carriers]
 
     def drop_penalties(self) -> dict[str, float]:
         return {name: t.drop_penalty for name, t in self.spec.tiers.items()}

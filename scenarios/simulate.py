@@ -243,7 +243,8 @@ def route_day(scenario: Scenario, orders: Sequence[Order], *, date: str, routing
     nodes = snap_day(network, scenario, stops)
     duration, distance = network.travel_matrices(nodes)
     model = build_day_model(
-        orders, stops, scenario.vehicles(), scenario.depots(), duration, distance, drop_penalty=scenario.drop_penalties()
+        orders, stops, scenario.vehicles(), scenario.depots(), duration, distance, drop_penalty=scenario.drop_penalties(),
+        carriers=scenario.carriers(),
     )
     solution = solve_repeatable(model.problem, routing)
     plan = plan_from_solution(model, solution, date=date)

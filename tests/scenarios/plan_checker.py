@@ -4,7 +4,7 @@ It shares nothing with the planner but the network loader: it snaps the coordina
 the file, builds its own travel-time matrix per route, and replays the day stop by stop from
 the depot departure, waiting where the van is early. It confirms:
 
-* every order is either on exactly one route or listed as unserved, never both;
+* every order is on exactly one route, listed as unserved or handed to a carrier, never two of these;
 * each order's delivery (service start) lies inside its booked window (one of its windows, when it
   has several; a soft window's start may be up to ``max_late_s`` after the last one closes);
 * the parcels on a route fit the vehicle's capacity;
@@ -32,6 +32,10 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
 
     served = Counter(oid for r in plan["routes"] for s in r["stops"] for oid in s["order_ids"])
     unserved = Counter(u["order_id"] for u in plan["unserved"])
+    carried = Counter(c["order_id"] for c in plan.get("carrier_orders") or [])
+    for oid in carried:
+        if oid in served or oid in unserved or carried[oid] > 1:
+            problems.append(f"order {oid} is handed to a carrier and also routed, unserved or handed twice")
     for oid, n in served.items():
         if n > 1:
             problems.append(f"order {oid} is on {n} stops")
@@ -39,7 +43,7 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
             problems.append(f"order {oid} is both served and unserved")
         if oid not in orders:
             problems.append(f"order {oid} on a route is not in the order list")
-    missing = set(orders) - set(served) - set(unserved)
+    missing = set(orders) - set(served) - set(unserved) - set(carried)
     if missing:
         problems.append(f"{len(missing)} orders are neither served nor unserved: {sorted(missing)[:5]}")
 
