@@ -6,8 +6,13 @@ or gives back a seat with a conditional update on the zone-slot counter (see
 ``Idempotency-Key`` stores the response, all committed before the caller answers. A refused
 request writes nothing.
 
-The stop is reserved in the date's tentative routes *before* the transaction (so a booking is
-only accepted if its insertion is feasible) and taken out again if the transaction refuses it.
+A new booking is first checked against its date's tentative routes without any lock, then
+queued for its date's commit: one thread of the process at a time commits every booking of the
+date waiting then, in one transaction (a group commit). That transaction takes the date's
+routability lock first (:mod:`scheduling.shared_routes`), brings the routes to the committed
+bookings of every process, and for each booking in turn checks it, inserts its stop, takes its
+seat and writes its rows; a booking refused by a rule writes nothing of its own and the others
+go on. If the transaction fails as a whole, each booking is committed again alone.
 
 Every change a shop makes (book, confirm, reschedule, cancel) is refused with 409
 ``past_cutoff`` once the booking's date is past its cut-off: the day is being dispatched. Only
@@ -25,7 +30,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -210,6 +215,31 @@ def sweep_expired_holds(db: Database, now: dt.datetime) -> list[tuple[str, str]]
         ids = cs.run_transaction(db, lambda s: expire_holds(s, zone, date, slot, now))
         out += [(date, i) for i in ids]
     return out
+
+
+MAX_GROUP = 32  # at most this many bookings of one date in one transaction (scheduling.bookings group commit)
+
+
+@dataclass(eq=False)
+class _Ticket:
+    """A booking waiting for its date's commit: what it asks, and once ``done`` its outcome or error."""
+
+    shop_id: int
+    req: NewBooking
+    idem: Idempotency | None
+    template: SlotTemplate
+    zone: str
+    stop: StopRequest
+    home_zone: str
+    date: str
+    booking_id: str
+    now: dt.datetime
+    fee: float
+    quoted: bool
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+    done: bool = False
+    event: threading.Event = field(default_factory=threading.Event)  # set when done, or when it is to lead
 
 
 class BookingService:
@@ -428,79 +458,27 @@ class BookingService:
             except BookingError:
                 day.remove(booking_id)
                 raise
-        expired: list[str] = []
-        freed: list[tuple[str, list[str]]] = []
-
-        taken: list[int] = []
-
-        def work(s: Session) -> Outcome:
-            tier_policy.check_allowed(s, shop_id, req.tier)
-            tier_policy.check_share(s, shop_id, req.tier, date, dict(self.setup.tiers))
-            self._check_blackout(s, home_zone, date)
-            expired.clear()
-            freed.clear()
-            if req.order_ref is not None:
-                found = self._check_order_ref(s, shop_id, req.order_ref, now)
-                if found is not None:
-                    freed.append(found)
-            if req.rebook_of is not None:
-                from scheduling.rebook import check_rebook_of
-
-                check_rebook_of(s, shop_id, req.rebook_of)
-            expired.extend(expire_holds(s, zone, date, template.id, now))
-            cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
-            if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
-                raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
-            naive = _naive_utc(now)
-            consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
-            booking = Booking(
-                id=booking_id,
-                shop_id=shop_id,
-                customer_id=req.customer_id,
-                zone=zone,
-                date=date,
-                slot=template.id,
-                kind=template.kind,
-                pickup_point_id=req.pickup_point_id if template.kind == "pickup" else None,
-                lat=req.lat,
-                lon=req.lon,
-                node=stop.node,
-                parcels=req.parcels,
-                tier=req.tier,
-                status="held" if req.hold else "confirmed",
-                fee=fee,
-                order_ref=req.order_ref,
-                address=req.address,
-                bulky=req.bulky,
-                instructions=req.instructions,
-                notify=req.notify,
-                rebooked_from=req.rebook_of,
-                personalization_consent=consent,
-                fee_quoted=quoted,
-                hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
-                created_at=naive,
-                updated_at=naive,
-            )
-            s.add(booking)
-            day.stamps[booking_id] = naive
-            if consent:  # without consent no profile is kept (scheduling.privacy.consent)
-                self._upsert_customer(s, shop_id, req, home_zone, naive)
-            outcome = Outcome(201, booking_dict(booking, self.currency))
-            self._remember(s, shop_id, idem, outcome)
-            s.flush()
-            # The last lock taken, once every row is written: the date's lock is held only for the
-            # insertion into the routes and the commit, and all transactions lock in one order.
-            taken[:] = [self._routable_under_lock(s, day, date, booking_id, stop, now, req.slot)]
-            return outcome
-
-        try:
-            with day.commit_lock:  # this process's bookings of the date queue here, not in the database's lock
-                outcome = cs.run_transaction(self.db, work)
-                day.synced_version = taken[0]  # committed: the day matches the store at this version
-        except (IntegrityError, BookingError) as exc:
-            day.remove(booking_id)
-            if isinstance(exc, BookingError) and exc.reason != "duplicate":
-                raise
+        ticket = _Ticket(shop_id, req, idem, template, zone, stop, home_zone, date, booking_id, now, fee, quoted)
+        # A group commit: this process's bookings of the date queue in ``day.pending``; one thread
+        # at a time leads, committing every booking waiting then (one date lock, one sync and one
+        # commit for all of them) until its own is done, then hands the lead to the first one still
+        # waiting. The others sleep on their ticket's event: no lock convoy when a group is done.
+        with day.pending_lock:
+            day.pending.append(ticket)
+            lead = not day.leading
+            day.leading = True
+        if not lead:
+            ticket.event.wait()
+        if not ticket.done:  # leading (from the start, or handed over)
+            self._lead(day, date, ticket)
+        exc = ticket.error
+        if exc is None:
+            self.plans.booked(date)
+            return ticket.outcome  # type: ignore[return-value]
+        day.remove(booking_id)
+        if isinstance(exc, BookingError) and exc.reason != "duplicate":
+            raise exc
+        if isinstance(exc, (IntegrityError, BookingError)):
             replay = self._replay(shop_id, idem)  # a concurrent request with the same key won
             if replay is not None:
                 return replay
@@ -511,14 +489,175 @@ class BookingService:
                     existing = self._live_with_ref(s, shop_id, req.order_ref)
                 if existing is not None:
                     raise self._duplicate(req.order_ref, existing) from None
-            raise
+        raise exc
+
+    def _lead(self, day, date: str, mine: _Ticket) -> None:
+        """Commit the waiting bookings of ``date`` group by group until ``mine`` is done; then hand
+        the lead to the first booking still waiting (or give it up if none is)."""
+        try:
+            while not mine.done:
+                with day.pending_lock:
+                    batch = day.pending[:MAX_GROUP]
+                    del day.pending[:len(batch)]
+                try:
+                    with day.commit_lock:  # reschedules of the date take it too
+                        self._commit_group(day, date, batch)
+                finally:
+                    for t in batch:  # every ticket of the group is done now
+                        if t is not mine:
+                            t.event.set()
+        finally:
+            with day.pending_lock:
+                if mine in day.pending:  # interrupted before its group
+                    day.pending.remove(mine)
+                if day.pending:
+                    nxt = day.pending[0]
+                    nxt.event.set()  # not done: it leads now
+                else:
+                    day.leading = False
+
+    def _commit_group(self, day, date: str, batch: list[_Ticket]) -> None:
+        """Commit ``batch`` (this process's waiting bookings of ``date``) in one transaction; each
+        ticket ends done with its outcome or its error. If the transaction as a whole fails (a
+        unique index refusing a row, say), each booking is tried again alone, so one booking's
+        failure never refuses another."""
+        try:
+            if len(batch) > 1:
+                try:
+                    self._group_transaction(day, date, batch)
+                    return
+                except Exception as exc:  # nothing of the group was committed; one at a time now
+                    log.info("group commit of %d bookings on %s failed (%s: %s); committing them one by one",
+                             len(batch), date, type(exc).__name__, exc)
+            for t in batch:
+                try:
+                    self._group_transaction(day, date, [t])
+                except Exception as exc:
+                    t.outcome, t.error, t.done = None, exc, True
+        finally:
+            for t in batch:  # interrupted (not an Exception): the waiting threads must not wait forever
+                if not t.done:
+                    t.outcome, t.error, t.done = None, RuntimeError("the booking's commit was interrupted"), True
+
+    def _group_transaction(self, day, date: str, batch: list[_Ticket]) -> None:
+        """One transaction for ``batch``: take the date's lock, bring the routes to the store, then
+        for each booking in turn check it, insert its stop (409 ``not_routable`` if it does not
+        fit), take its seat and write its rows. A booking refused by a rule writes nothing of its
+        own; the others go on. Raises (committing nothing) if a statement fails."""
+        inserted: list[str] = []  # stops put on the routes by this attempt
+        results: dict[str, Outcome | BookingError] = {}
+        expired: list[tuple[str, list[str]]] = []
+
+        def work(s: Session) -> int:
+            for key in inserted:  # a retried transaction starts afresh
+                day.remove(key)
+            inserted.clear()
+            results.clear()
+            expired.clear()
+            # The date's lock first: on SQLite its write takes the database's write lock, on
+            # PostgreSQL it queues the other processes' bookings of the date on one row. Every
+            # check below then sees the committed bookings of every process.
+            version = shared_routes.lock_date(s, date)
+            if shared_routes.needs_sync(day, version, time.monotonic()):
+                shared_routes.sync_day(s, day, date, _naive_utc(min(t.now for t in batch)),
+                                       lambda b: stop_of_row(self.setup, b), day.in_flight)
+                day.synced_at = time.monotonic()
+            prepared: set[tuple[str, str]] = set()
+            blackouts: dict[str, BookingError | None] = {}
+            for t in batch:
+                try:
+                    results[t.booking_id] = self._book_in_group(s, day, t, prepared, blackouts, expired, inserted)
+                except BookingError as exc:
+                    results[t.booking_id] = exc
+            return version
+
+        try:
+            version = cs.run_transaction(self.db, work)
         except BaseException:
-            day.remove(booking_id)
+            for key in inserted:
+                day.remove(key)
             raise
-        self._forget_expired(date, expired)
-        for other_date, ids in freed:
+        day.synced_version = version  # committed: the day matches the store at this version
+        for other_date, ids in expired:
             self._forget_expired(other_date, ids)
-        self.plans.booked(date)
+        for t in batch:
+            got = results[t.booking_id]
+            if isinstance(got, BookingError):
+                t.outcome, t.error = None, got
+            else:
+                t.outcome, t.error = got, None
+            t.done = True
+
+    def _book_in_group(self, s: Session, day, t: _Ticket, prepared: set, blackouts: dict, expired: list, inserted: list) -> Outcome:
+        """Inside a group's transaction, the date's lock held: check, route and write one booking."""
+        req, shop_id, date, template, zone, now = t.req, t.shop_id, t.date, t.template, t.zone, t.now
+        tier_policy.check_allowed(s, shop_id, req.tier)
+        tier_policy.check_share(s, shop_id, req.tier, date, dict(self.setup.tiers))
+        if t.home_zone not in blackouts:
+            try:
+                self._check_blackout(s, t.home_zone, date)
+                blackouts[t.home_zone] = None
+            except BookingError as exc:
+                blackouts[t.home_zone] = exc
+        if blackouts[t.home_zone] is not None:
+            raise blackouts[t.home_zone]
+        if req.order_ref is not None:
+            found = self._check_order_ref(s, shop_id, req.order_ref, now)
+            if found is not None:
+                expired.append(found)
+        if req.rebook_of is not None:
+            from scheduling.rebook import check_rebook_of
+
+            check_rebook_of(s, shop_id, req.rebook_of)
+        if (zone, template.id) not in prepared:
+            expired.append((date, expire_holds(s, zone, date, template.id, now)))
+            cs.ensure_counter(s, zone, date, template.id, self.setup.capacity_default(template, zone))
+            prepared.add((zone, template.id))
+        # The stop before the seat: a booking whose stop does not fit writes nothing.
+        if not day.add(t.booking_id, t.stop).feasible:
+            raise BookingError(409, "slot", "not_routable", f"{req.slot} on {date} no longer fits the day's routes; pick another slot")
+        inserted.append(t.booking_id)
+        if not cs.take_seat(s, zone, date, template.id, hold=req.hold):
+            inserted.remove(t.booking_id)
+            day.remove(t.booking_id)
+            raise BookingError(409, "slot", "full", f"{req.slot} on {date} in {zone} is fully booked; pick another slot")
+        naive = _naive_utc(now)
+        consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
+        booking = Booking(
+            id=t.booking_id,
+            shop_id=shop_id,
+            customer_id=req.customer_id,
+            zone=zone,
+            date=date,
+            slot=template.id,
+            kind=template.kind,
+            pickup_point_id=req.pickup_point_id if template.kind == "pickup" else None,
+            lat=req.lat,
+            lon=req.lon,
+            node=t.stop.node,
+            parcels=req.parcels,
+            tier=req.tier,
+            status="held" if req.hold else "confirmed",
+            fee=t.fee,
+            order_ref=req.order_ref,
+            address=req.address,
+            bulky=req.bulky,
+            instructions=req.instructions,
+            notify=req.notify,
+            rebooked_from=req.rebook_of,
+            personalization_consent=consent,
+            fee_quoted=t.quoted,
+            hold_expires_at=naive + dt.timedelta(minutes=self.setup.hold_minutes) if req.hold else None,
+            created_at=naive,
+            updated_at=naive,
+        )
+        s.add(booking)
+        day.stamps[t.booking_id] = naive
+        if consent:  # without consent no profile is kept (scheduling.privacy.consent)
+            self._upsert_customer(s, shop_id, req, t.home_zone, naive)
+        outcome = Outcome(201, booking_dict(booking, self.currency))
+        self._remember(s, shop_id, t.idem, outcome)
+        s.flush()  # the next booking of the group sees this one (its order reference, the tier share)
         return outcome
 
     def _upsert_customer(self, s: Session, shop_id: int, req: NewBooking, zone: str, now: dt.datetime) -> None:
@@ -721,6 +860,10 @@ class BookingService:
         taken: list[int] = []
 
         def work(s: Session) -> Outcome:
+            # The new date's lock first, as a group of new bookings takes it (scheduling.bookings
+            # _group_transaction), so the two never wait for each other's rows in opposite order;
+            # it is taken again (one more version) when the probe is inserted below.
+            shared_routes.lock_date(s, new_date)
             b = self._own(s, shop_id, booking_id, lock=True)
             if b.status not in LIVE:
                 raise BookingError(409, "booking_id", "not_live", f"booking {booking_id} is {b.status}")

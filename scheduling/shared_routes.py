@@ -2,8 +2,9 @@
 
 Every server process keeps a date's tentative routes in memory (:mod:`scheduling.tentative`);
 a second process would check a new stop against routes that lack the first one's bookings and
-could accept a stop that fits only once. So a booking's transaction first locks the date's row
-in ``route_locks`` (one booking transaction per date at a time, in every process), then brings
+could accept a stop that fits only once. So a booking's transaction locks the date's row in
+``route_locks`` (one booking transaction per date at a time, in every process; a new booking's
+group commit takes it first, a move last), then brings
 this process's routes of the date to the live bookings as committed (:func:`sync_day`: stops of
 bookings made or moved elsewhere are added, those cancelled, moved away or expired elsewhere are
 removed), and only then checks the insertion. The check and the insert commit together, so no

@@ -123,6 +123,11 @@ class DayRoutes:
         # Held around a booking's transaction of this date: threads of one process wait their turn
         # here, in order, instead of in the database's lock (SQLite's busy wait sleeps and is unfair).
         self.commit_lock = threading.Lock()
+        # Bookings of this process waiting for ``commit_lock``: its holder commits them all in one
+        # transaction (scheduling.bookings, group commit).
+        self.pending: list = []
+        self.pending_lock = threading.Lock()  # guards pending and leading (never held while waiting)
+        self.leading = False  # a thread is committing this date's pending bookings
         self.synced_version: int | None = None  # route_locks.version this day matches, after our last commit
         self.synced_at = float("-inf")  # time.monotonic() of the last full sync
 
