@@ -86,12 +86,13 @@ class OfferBuilder:
         self.priors = dict(priors or {})
 
     # -- inputs ------------------------------------------------------------------------------
-    def _tier(self, s, shop_id: int, req: OfferRequest, consent: bool) -> str:
+    def _tier(self, s, shop_id: int, req: OfferRequest, consent: bool, profile=None) -> str:
+        """The tier to price for; ``profile``: the customer's (consented_at, tier) row if already read."""
         if req.tier is not None:
             self.setup.check_tier(req.tier)
             return req.tier
         if req.customer_id and consent:
-            tier = s.scalar(
+            tier = profile.tier if profile is not None else s.scalar(
                 select(CustomerProfile.tier).where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == req.customer_id)
             )
             if tier in self.setup.tiers:
@@ -132,8 +133,17 @@ class OfferBuilder:
         points = points[:3]
         pickup_templates = st.calendar.pickup_templates()
         with self.db.session() as s:  # every read of the offer in one session
-            consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
-            tier = self._tier(s, shop_id, req, consent)
+            profile = None
+            if req.customer_id and req.personalization_consent is None:
+                # The store's word on consent and the stored tier are one row: read it once.
+                profile = s.execute(
+                    select(CustomerProfile.consented_at, CustomerProfile.tier)
+                    .where(CustomerProfile.shop_id == shop_id, CustomerProfile.customer_id == req.customer_id)
+                ).first()
+                consent = profile is not None and profile.consented_at is not None
+            else:
+                consent = consent_settle(s, shop_id, req.customer_id, req.personalization_consent)
+            tier = self._tier(s, shop_id, req, consent, profile)
             if req.tier is not None:
                 tier_policy.check_allowed(s, shop_id, tier)
             history = self.service.history(shop_id, req.customer_id, session=s) if consent else []
