@@ -12,6 +12,7 @@ p50/p99 and bookings per second per level, stops the server, and checks in the d
     python benchmarks/booking_load.py --clients 16 --seconds 5 --database-url postgresql+psycopg://...
     python benchmarks/booking_load.py --think-ms 1000         # shoppers pause ~1 s to read and to pay
     python benchmarks/booking_load.py --clients 16 --seconds 30 --think-ms 1000 --dispatcher-solve 60
+    python benchmarks/booking_load.py --clients 16 --seconds 20 --workers 1 2 4 --next-date-when-full
 
 Without ``--think-ms`` every client fires its next request the moment the last one returns:
 a saturation test, whose latency is mostly queueing (clients / throughput). With it, each
@@ -29,6 +30,12 @@ times, alternating (a) and (b) so a drift of the machine falls on both, and also
 pooled p99 of each phase: with about 200 offers a phase, one phase's p99 is its second-slowest
 request, so one pair's ratio is mostly chance. Each pair books two dates a week apart (the same
 weekday, both empty at the start).
+
+One date takes about 600 bookings in Gothenburg (its zone-slot capacities), so a saturation
+level of 20 s fills its date at 30 bookings/s; from then on the clients only get offers with no
+slot left, and bookings/s measures the date's capacity, not the server. With
+``--next-date-when-full`` the level's clients move on to the next date when an offer shows no
+slot left (up to the day before the next level's first date), so the level keeps booking.
 
 Exit status 1 if the audit finds overbooking or a lost booking.
 """
@@ -75,6 +82,8 @@ class Level:
     label: str = ""  # "a": checkouts only; "b": while a dispatcher solve runs
     round: int = 0  # which (a)/(b) pair, with --rounds
     workers: int = 1  # server processes
+    roll_until: str | None = None  # with --next-date-when-full: the last date the level may move on to
+    dates: list[str] = field(default_factory=list)  # the dates booked, in order (the first is ``date``)
     resolves: list[str] = field(default_factory=list)  # the server's log lines of this level's re-solves
 
 
@@ -122,6 +131,14 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
     made but not counted (a new date's routes are built from the store on first use)."""
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+    level.dates = [level.date]
+
+    def move_on(full: str) -> None:
+        """``full`` had no slot left: the level's clients book the next date (with --next-date-when-full)."""
+        with lock:
+            nxt = (dt.date.fromisoformat(full) + dt.timedelta(days=1)).isoformat()
+            if level.roll_until is not None and level.dates[-1] == full and nxt <= level.roll_until:
+                level.dates.append(nxt)
     counted_from = time.perf_counter() + warmup_s
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
@@ -150,8 +167,9 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
 
         while time.monotonic() < stop:
             c = rng.choice(customers)
+            date = level.dates[-1]
             t0 = time.perf_counter()
-            status, offer = call("GET", f"/api/v1/slots?date={level.date}&lat={c.lat}&lon={c.lon}&customer_id={c.id}")
+            status, offer = call("GET", f"/api/v1/slots?date={date}&lat={c.lat}&lon={c.lon}&customer_id={c.id}")
             t1 = time.perf_counter()
             if status != 200:
                 with lock:
@@ -163,11 +181,12 @@ def run_level(port: int, key: str, customers, level: Level, seconds: float, seed
                     if t0 >= counted_from:
                         level.offer_s.append(t1 - t0)
                     level.no_slot += 1
+                move_on(date)
                 think()
                 continue
             think()
             t1b = time.perf_counter()
-            body = {"customer_id": c.id, "date": level.date, "slot": ranked[0]["slot"], "lat": c.lat, "lon": c.lon, "tier": c.tier}
+            body = {"customer_id": c.id, "date": date, "slot": ranked[0]["slot"], "lat": c.lat, "lon": c.lon, "tier": c.tier}
             status, answer = call("POST", "/api/v1/bookings", body, {"Idempotency-Key": uuid.uuid4().hex})
             t2 = time.perf_counter()
             with lock:
@@ -358,6 +377,9 @@ def main(argv=None) -> int:
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause of a shopper after each answer (default 0: saturation)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1],
                         help="server processes (lastmile serve --workers N); several values run one after the other (default 1)")
+    parser.add_argument("--next-date-when-full", action="store_true",
+                        help="when an offer shows no slot left, the level's clients book the next date (saturation runs: "
+                             "one date takes about 600 bookings, so a fast server fills it within a 20 s level)")
     parser.add_argument("--warmup-s", type=float, default=3.0,
                         help="requests of each level's first seconds are not counted: a new date's routes are built on first use (default 3)")
     args = parser.parse_args(argv)
@@ -403,7 +425,11 @@ def main(argv=None) -> int:
                 dispatcher.open_day(solve_day(today))  # the page a dispatcher has open before pressing Plan
             for k, clients in enumerate(args.clients):
                 if dispatcher is None:
-                    level = Level(clients, (today + dt.timedelta(days=2 + 2 * k + shift)).isoformat(), label="a", workers=workers)
+                    first = today + dt.timedelta(days=2 + 2 * k + shift)
+                    level = Level(clients, first.isoformat(), label="a", workers=workers)
+                    if args.next_date_when_full:  # up to the day before the next level's first date
+                        last = min(first + dt.timedelta(days=1 if len(args.clients) > 1 else 6), today + dt.timedelta(days=21))
+                        level.roll_until = last.isoformat()
                     run_level(port, key, customers, level, args.seconds, args.seed + k, args.think_ms / 1000.0, args.warmup_s)
                     levels.append(level)
                     continue
@@ -434,6 +460,8 @@ def main(argv=None) -> int:
         refusals = ", ".join(f"{r} {n}" for r, n in sorted(lv.reasons.items())) or "-"
         if lv.no_slot:
             refusals += f"; offers with no slot left {lv.no_slot}"
+        if len(lv.dates) > 1:
+            refusals += f"; dates booked {len(lv.dates)} ({lv.dates[0]} to {lv.dates[-1]})"
         print(
             f"{lv.workers:>9} {lv.label:>3} {lv.clients:>7} {len(lv.offer_s):>7} {percentile(lv.offer_s, 0.5) * 1000:>8.1f}ms {percentile(lv.offer_s, 0.99) * 1000:>8.1f}ms "
             f"{percentile(lv.book_s, 0.5) * 1000:>7.1f}ms {percentile(lv.book_s, 0.99) * 1000:>7.1f}ms {max(lv.offer_s + lv.book_s, default=0):>7.1f}s "
