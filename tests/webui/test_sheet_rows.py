@@ -68,3 +68,29 @@ def test_the_printed_sheet_says_which_window_a_stop_is_served_in_and_how_late(tm
                                vehicles=["van-1"], depot=None, colour="#333", km=12.0)
     assert "08:00-10:00|17:00-19:00" in page and "this stop: 17:00-19:00" in page
     assert "10 min late (allowed)" in page
+
+
+def test_the_drivers_break_is_on_the_row_of_the_stop_it_precedes_and_a_break_on_the_way_back_on_the_last():
+    route = {"vehicle_id": "van-1", "stops": [stop(), stop(seq=2, stop_id="S2"), stop(seq=3, stop_id="S3")],
+             "breaks": [{"after_stops": 1, "start": "11:40", "end": "12:10"},
+                        {"after_stops": 3, "start": "15:00", "end": "15:15"}]}
+    cells = [dict(zip(DRIVER_SHEET_COLUMNS, row)) for row in sheet_rows(route)]
+    assert [c["break_before"] for c in cells] == ["", "11:40-12:10", ""]
+    assert [c["break_after"] for c in cells] == ["", "", "15:00-15:15"]
+
+
+def test_the_printed_sheet_shows_the_breaks_between_the_stops(tmp_path):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from tests.webui.pages_support import small_day_config
+    from webui.app import create_app
+
+    app = create_app(small_day_config(tmp_path))
+    s = stop(window="08:00-10:00", late=False, break_before="11:40-12:10")
+    route = {"vehicle_id": "van-1", "depot_id": "d", "start": "08:00", "end": "16:00", "load": 1, "stops": [s]}
+    with app.test_request_context("/"):
+        page = render_template("sheet.html", plan=SimpleNamespace(id=1, date="2026-11-24"), route=route, stops=[s],
+                               vehicles=["van-1"], depot=None, colour="#333", km=12.0, break_back="15:00-15:15")
+    assert "Break 11:40-12:10" in page and "Break 15:00-15:15</b> (on the way back)" in page
