@@ -155,6 +155,7 @@ def consolidate_stops(
                     windows=o.windows if len(o.windows) > 1 else (),
                     max_late_s=order_lateness(o, lateness)[0],
                     late_cost_per_min=order_lateness(o, lateness)[1],
+                    ready_s=o.ready_s or 0,
                 )
             )
     for point_id in sorted(by_point):
@@ -183,6 +184,7 @@ def consolidate_stops(
                     skills=tuple(sorted({k for o in group for k in o.skills})),
                     max_late_s=min(order_lateness(o, lateness)[0] for o in group),
                     late_cost_per_min=sum(order_lateness(o, lateness)[1] for o in group),
+                    ready_s=max(o.ready_s or 0 for o in group),
                 )
             )
 
@@ -341,6 +343,7 @@ def build_day_model(
         tw_start[i] = min((v.shift.start for v in vehicles), default=0)
         tw_end[i] = max((v.shift.end for v in vehicles), default=24 * 3600)
     late_allowed = np.zeros(n, dtype=np.int64)
+    ready = np.zeros(n, dtype=np.int64)
     windows: dict[int, list[tuple[int, int]]] = {}
     for k, s in enumerate(stops):
         node = len(depots) + k
@@ -352,6 +355,7 @@ def build_day_model(
         if len(wins) > 1:
             windows[node] = [(w.start, w.end) for w in wins]
         late_allowed[node] = s.max_late_s
+        ready[node] = s.ready_s
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
     order_penalty = {o: float(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]))
                      for s in stops for o in s.order_ids}
@@ -414,6 +418,7 @@ def build_day_model(
         windows=windows,
         late_allowed=late_allowed if soft else None,
         late_cost=late_cost if soft else None,
+        ready=ready if ready.any() else None,
     )
     return DayModel(
         depots=list(depots),
@@ -530,9 +535,10 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
         hard_end = p.hard_end(node)  # the last window's end plus its allowed lateness
         if hard_end < veh.shift_start or stop.window.start > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
-        arrival = veh.shift_start + int(p.service[veh.depot]) + int(p.duration[veh.depot, node])
+        leave = p.earliest_departure(i, [node])
+        arrival = leave + int(p.service[veh.depot]) + int(p.duration[veh.depot, node])
         if arrival > hard_end:
-            return UnservedReason.WINDOW_UNREACHABLE
+            return UnservedReason.READY_TOO_LATE if leave > veh.shift_start else UnservedReason.WINDOW_UNREACHABLE
         begin = service_start(arrival, p.windows_of(node), hard_end)
         back = begin + stop.service_s + int(p.duration[node, veh.depot])
         if back > veh.shift_end:
@@ -548,7 +554,7 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
         return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}: {verdicts[0].describe()}"
     # All vehicles fail: report the reason that applies to the most of them, in severity order.
     severity = (UnservedReason.CAPACITY, UnservedReason.TOO_HEAVY, UnservedReason.TOO_BULKY,
-                UnservedReason.OUTSIDE_SHIFT, UnservedReason.WINDOW_UNREACHABLE)
+                UnservedReason.OUTSIDE_SHIFT, UnservedReason.READY_TOO_LATE, UnservedReason.WINDOW_UNREACHABLE)
     for reason in severity:
         if all(v == reason for v in verdicts):
             return reason, _reason_detail(model, stop, node, reason, candidates)
@@ -575,6 +581,9 @@ def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReaso
         earliest = min(p.vehicles[i].shift_start + int(p.duration[p.vehicles[i].depot, node]) for i in candidates)
         late = f" (and its {stop.max_late_s // 60} min allowed lateness)" if stop.max_late_s else ""
         return f"slot {windows_label(stop.time_windows)}{late} closes before the earliest possible arrival {hhmm(earliest)}"
+    if reason is UnservedReason.READY_TOO_LATE:
+        return (f"its parcels reach the depot at {hhmm(stop.ready_s)}, too late to reach it in slot "
+                f"{windows_label(stop.time_windows)}; book a later slot or bring the linehaul forward")
     if reason is UnservedReason.OUTSIDE_SHIFT:
         shifts = sorted({(p.vehicles[i].shift_start, p.vehicles[i].shift_end) for i in candidates})
         text = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in shifts)

@@ -177,6 +177,7 @@ class Order:
     windows: tuple[TimeWindow, ...] = ()  # several windows; () is the single ``window``
     max_late_s: int | None = None  # seconds allowed after the (last) window; None: the tier's
     late_cost_per_min: float | None = None  # currency per minute late; None: the tier's
+    ready_s: int | None = None  # seconds since midnight the parcels reach the depot; None: from the start
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -323,6 +324,7 @@ class Stop:
     windows: tuple[TimeWindow, ...] = ()  # several windows (``window`` is their hull); () single
     max_late_s: int = 0  # seconds the service may start after the (last) window closes
     late_cost_per_min: float = 0.0  # currency per minute late (all its orders)
+    ready_s: int = 0  # seconds since midnight its last parcel reaches the depot (0: from the start)
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -383,6 +385,7 @@ class UnservedReason(str, Enum):
     TOO_HEAVY = "too_heavy"  # heavier than any vehicle (with the skills it needs) carries
     TOO_BULKY = "too_bulky"  # more volume than any vehicle (with the skills it needs) holds
     SKILL_MISSING = "skill_missing"  # needs a skill no vehicle of the fleet has
+    READY_TOO_LATE = "ready_too_late"  # its parcels reach the depot too late for its slot or any shift
 
     def describe(self) -> str:
         return {
@@ -394,6 +397,7 @@ class UnservedReason(str, Enum):
             "too_heavy": "heavier than any vehicle can carry",
             "too_bulky": "more volume than any vehicle can hold",
             "skill_missing": "it needs a skill no vehicle has",
+            "ready_too_late": "its parcels reach the depot too late to be delivered in its slot",
         }[self.value]
 
 

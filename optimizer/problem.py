@@ -85,6 +85,9 @@ class RoutingProblem:
     ``late_allowed[i]`` seconds after ``tw_end[i]`` (the promised end of the last window) the
     service may still start, at ``late_cost[i]`` cost units per second late; None (or 0) is a hard
     window. Read them through :meth:`windows_of` and :meth:`hard_end`.
+
+    Release times: ``ready[i]``, when given, is when stop ``i``'s parcels reach the depot (seconds);
+    the vehicle that serves it leaves its depot no earlier (:meth:`earliest_departure`).
     """
 
     duration: np.ndarray  # (n, n) int seconds
@@ -104,6 +107,7 @@ class RoutingProblem:
     windows: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     late_allowed: np.ndarray | None = None  # (n,) int seconds after tw_end; None = hard windows
     late_cost: np.ndarray | None = None  # (n,) int cost units per second late
+    ready: np.ndarray | None = None  # (n,) int seconds the parcels reach the depot; None = all at the start
 
     @property
     def n(self) -> int:
@@ -130,20 +134,32 @@ class RoutingProblem:
         """Whether any vehicle has breaks, a maximum route duration or overtime."""
         return any(v.work != NO_RULES for v in self.vehicles)
 
+    def earliest_departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> int:
+        """When ``vehicle`` may leave to serve ``stops``: its shift start, or later when a stop's
+        parcels reach the depot later (``ready``), seconds."""
+        start = self.vehicles[vehicle].shift_start
+        if self.ready is None or not len(stops):
+            return start
+        return max(start, max(int(self.ready[node]) for node in stops))
+
     def walk(self, vehicle: int, stops: list[int] | tuple[int, ...], depart: int | None = None) -> Walk:
-        """``stops`` walked by ``vehicle`` leaving its depot at ``depart`` (its shift start if None),
-        with the problem's windows and the vehicle's breaks (:func:`optimizer.departure.walk_route`)."""
+        """``stops`` walked by ``vehicle`` leaving its depot at ``depart`` (if None, the earliest it
+        may: :meth:`earliest_departure`), with the problem's windows and the vehicle's breaks
+        (:func:`optimizer.departure.walk_route`)."""
         spec = self.vehicles[vehicle]
-        return walk_route(stops, spec.depot, spec.shift_start if depart is None else depart, self.duration,
+        depart = self.earliest_departure(vehicle, stops) if depart is None else depart
+        return walk_route(stops, spec.depot, depart, self.duration,
                           self.service, self.tw_start, self.tw_end, windows=self.windows,
                           late_allowed=self.late_allowed, breaks=spec.work.breaks)
 
     def departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> Departure:
         """When ``vehicle`` leaves to serve ``stops``: the one departure rule
         (:func:`optimizer.departure.leave_as_late_as_possible`) with the problem's windows and
-        lateness costs and the vehicle's wage and working-time rules."""
+        lateness costs, the vehicle's wage and working-time rules, leaving no earlier than
+        :meth:`earliest_departure`."""
         spec = self.vehicles[vehicle]
-        return leave_as_late_as_possible(stops, spec.depot, spec.shift_start, spec.shift_end, self.duration,
+        return leave_as_late_as_possible(stops, spec.depot, self.earliest_departure(vehicle, stops), spec.shift_end,
+                                         self.duration,
                                          self.service, self.tw_start, self.tw_end, windows=self.windows,
                                          late_allowed=self.late_allowed, late_cost=self.late_cost,
                                          cost_per_s=spec.cost_per_s, work=spec.work)

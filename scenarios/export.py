@@ -146,6 +146,7 @@ def plan_to_dict(result: DayResult) -> dict:
                 # a soft window as planned: the order's own allowance or its tier's (its stop's)
                 "max_late_s": stop_of[o.id].max_late_s if o.id in stop_of else 0,
                 "late_cost_per_min": stop_of[o.id].late_cost_per_min if o.id in stop_of else 0.0,
+                "ready_s": o.ready_s,  # when its parcels reach the depot; None: from the start of day
             }
             for o in result.orders
         ],

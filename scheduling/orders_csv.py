@@ -28,6 +28,8 @@ windows             no        several windows instead of one slot, ``HH:MM-HH:MM
 max_late_min        no        soft window: minutes the delivery may start after the (last)
                               window closes, a whole number >= 0 (empty: the tier's, 0: hard)
 late_cost_per_min   no        currency per minute late, a number >= 0 (empty: the tier's)
+ready_at            no        ``HH:MM`` the parcels reach the depot (a late linehaul): the van
+                              that carries them leaves no earlier (empty: from the start of day)
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
 shop                no        the shop the order belongs to (its name in lastmile)
 order_ref           no        the shop's order reference; with ``shop``, matches a booking
@@ -73,7 +75,7 @@ from scheduling.csv_cells import csv_writer, unquote_cell
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
-    "weight_kg", "volume_l", "skills", "windows", "max_late_min", "late_cost_per_min",
+    "weight_kg", "volume_l", "skills", "windows", "max_late_min", "late_cost_per_min", "ready_at",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 DELIMITERS = (",", ";", "\t")
@@ -289,6 +291,7 @@ class _Row(BaseModel):
     windows: tuple[TimeWindow, ...] = ()
     max_late_min: int | None = None
     late_cost_per_min: float | None = None
+    ready_at: int | None = None
     address: str = ""
     parcels: int = Field(default=1, ge=1, le=1000)
     pickup_point_id: str | None = None
@@ -339,6 +342,13 @@ class _Row(BaseModel):
     @classmethod
     def _blank_tier(cls, v: object) -> object:
         return "ordinary" if isinstance(v, str) and not v.strip() else str(v).strip().lower()
+
+    @field_validator("ready_at", mode="before")
+    @classmethod
+    def _ready(cls, v: object) -> int | None:
+        if v is None or not str(v).strip():
+            return None
+        return parse_hhmm(str(v))
 
     @field_validator("slot_start", "slot_end", mode="before")
     @classmethod
@@ -507,6 +517,7 @@ def parse_orders(
                 windows=row.windows if len(row.windows) > 1 else (),
                 max_late_s=None if row.max_late_min is None else row.max_late_min * 60,
                 late_cost_per_min=row.late_cost_per_min,
+                ready_s=row.ready_at,
                 parcels=row.parcels,
                 service_s=service.for_order(row.parcels, row.bulky, row.skills),
                 address=row.address or (pickup_points[row.pickup_point_id].name if row.pickup_point_id else ""),
@@ -570,5 +581,6 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     windows_label(o.windows) if o.windows else "",
                     "" if o.max_late_s is None else o.max_late_s // 60,
                     "" if o.late_cost_per_min is None else f"{o.late_cost_per_min:g}",
+                    "" if o.ready_s is None else hhmm(o.ready_s),
                 ]
             )

@@ -3,7 +3,7 @@
 :func:`solve_ortools` builds the full model (multi-depot, one capacity dimension per quantity:
 parcels, weight, volume; time windows on the start of service, a stop with several windows as
 one node per window in a disjunction of at most one, soft windows as a soft upper bound with a
-hard one at the allowed lateness; shifts, drivers' breaks as break intervals of the time dimension (never during a service), the
+hard one at the allowed lateness; shifts, release times (a stop's parcels reach the depot late: its vehicle leaves after), drivers' breaks as break intervals of the time dimension (never during a service), the
 maximum route duration as a span upper bound and overtime as a soft one, per-vehicle
 distance/labour/fixed costs, optional stops, allowed vehicles for locks and skills) and solves it
 with guided local search. :func:`evaluate_in_ortools` expresses a route set found by any engine
@@ -188,6 +188,7 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             time_dim.SetSoftSpanUpperBoundForVehicle(
                 pywrapcp.BoundCost(int(work.normal_span), int(work.overtime_cost_per_s)), v_idx)
     _add_breaks(routing, manager, time_dim, problem, service)
+    _add_release_times(routing, manager, time_dim, problem, copies)
 
     # Optional stops; required stops get a prohibitive penalty so a first solution always exists.
     # A stop's window copies share one disjunction: at most one of them is visited.
@@ -229,6 +230,23 @@ def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np
                                                      f"break {k} of vehicle {v_idx}")
                      for k, b in enumerate(v.work.breaks)]
         time_dim.SetBreakIntervalsOfVehicle(intervals, v_idx, visit)
+
+
+def _add_release_times(routing, manager, time_dim, problem: RoutingProblem, copies: dict[int, list[int]]) -> None:
+    """A stop whose parcels reach the depot at ``ready`` holds back the departure of the vehicle
+    that serves it: ``start cumul >= ready x [the stop is on that vehicle]``, for each vehicle whose
+    shift starts earlier (one constraint per such stop, copy and vehicle)."""
+    if problem.ready is None:
+        return
+    solver = routing.solver()
+    for node in problem.stop_nodes():
+        ready = int(problem.ready[node])
+        late_starts = [v for v, spec in enumerate(problem.vehicles) if spec.shift_start < ready]
+        for model_node in copies.get(node, [node]) if late_starts else ():
+            index = manager.NodeToIndex(model_node)
+            for v in late_starts:
+                on_v = solver.IsEqualCstVar(routing.VehicleVar(index), v)
+                solver.Add(time_dim.CumulVar(routing.Start(v)) >= on_v * ready)
 
 
 # Above this many nodes, switch off the LNS operators that rebuild whole routes with a

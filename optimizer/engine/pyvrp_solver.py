@@ -227,6 +227,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                     tw_early=int(open_s),
                     tw_late=hard_end if k == len(wins) - 1 else int(close_s),
                     prize=0 if required else int(problem.penalty[node]),
+                    release_time=0 if problem.ready is None else int(problem.ready[node]),
                     required=required and not several,
                     group=len(groups) - 1 if several else None,
                 )

@@ -8,7 +8,8 @@ the depot departure, waiting where the van is early. It confirms:
 * each order's delivery (service start) lies inside its booked window (one of its windows, when it
   has several; a soft window's start may be up to ``max_late_s`` after the last one closes);
 * the parcels on a route fit the vehicle's capacity;
-* the route leaves the depot no earlier than the shift starts and returns by its end, and is no
+* the route leaves the depot no earlier than the shift starts, nor before its orders' parcels
+  reach the depot (``ready_s``), and returns by its end, and is no
   longer than the vehicle's ``max_route_s``;
 * each break written on a route is one of the vehicle's breaks, in order, of its duration and
   inside its window, never during a service; a break the route does not list fits wholly before
@@ -58,6 +59,9 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         where = f"route {r['vehicle_id']}"
         if r["start_s"] < v["shift_start_s"]:
             problems.append(f"{where} leaves at {r['start_s']} before its shift starts {v['shift_start_s']}")
+        ready = max((orders[o].get("ready_s") or 0 for s in stops for o in s["order_ids"]), default=0)
+        if stops and r["start_s"] < ready:
+            problems.append(f"{where} leaves at {r['start_s']}, before its parcels reach the depot at {ready}")
         load = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"])
         if load > v["capacity"]:
             problems.append(f"{where} carries {load} parcels, capacity {v['capacity']}")

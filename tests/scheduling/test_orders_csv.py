@@ -270,3 +270,16 @@ def test_windows_and_lateness_survive_a_written_order_file(tmp_path):
     again = parse_orders(path)
     fields = [(o.window, o.windows, o.max_late_s, o.late_cost_per_min) for o in again]
     assert fields == [(o.window, o.windows, o.max_late_s, o.late_cost_per_min) for o in parse_orders(WINDOWS)]
+
+
+def test_a_ready_time_says_when_the_parcels_reach_the_depot_and_a_bad_one_names_its_line_and_column(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    late, early = parse_orders("order_id,lat,lon,slot_start,slot_end,ready_at\nA1,57.7,11.9,14:00,16:00,11:30\n"
+                               "A2,57.7,11.9,08:00,10:00,\n")
+    assert (late.ready_s, early.ready_s) == (11 * 3600 + 1800, None)
+    write_orders_csv([late, early], tmp_path / "o.csv")
+    assert [o.ready_s for o in parse_orders((tmp_path / "o.csv").read_text())] == [late.ready_s, None]
+    with pytest.raises(OrderFileError) as err:
+        parse_orders("order_id,lat,lon,slot_start,slot_end,ready_at\nA1,57.7,11.9,14:00,16:00,noon\n")
+    assert err.value.problems[0].startswith("line 2, column ready_at: 'noon' is not a time of day; write it as HH:MM")
