@@ -61,8 +61,8 @@ class RouteCheck:
     stops: tuple[int, ...]
     distance: int  # metres, depot to depot
     load: int  # parcels
-    earliest_starts: tuple[int, ...]  # service start at each stop when leaving at shift start
-    return_time: int  # back at the depot, leaving at shift start
+    earliest_starts: tuple[int, ...]  # service start at each stop leaving as early as it may (shift start, parcels in)
+    return_time: int  # back at the depot, leaving then
     span: int  # seconds, shortest depot-to-depot duration (waiting included); 0 if empty
     cost: int  # cost units: distance, labour (span), fixed cost and lateness; 0 if empty
     depart: int = 0  # leaves its depot (the departure ``span`` and ``late`` are measured from)

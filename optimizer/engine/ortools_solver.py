@@ -221,8 +221,7 @@ def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np
     if not any(v.work.breaks for v in problem.vehicles):
         return
     solver = routing.solver()
-    visit = [int(service[manager.IndexToNode(index)]) if index < routing.Size() else 0
-             for index in range(routing.Size())]
+    visit = [int(service[manager.IndexToNode(index)]) for index in range(routing.Size())]
     for v_idx, v in enumerate(problem.vehicles):
         if not v.work.breaks:
             continue
