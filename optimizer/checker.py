@@ -103,6 +103,10 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     spec = problem.vehicles[vehicle]
     violations: list[str] = []
     early = problem.walk(vehicle, stops)
+    leave = problem.departure(vehicle, stops)
+    chosen = problem.walk(vehicle, stops, leave.depart_s)
+    if spec.work.breaks and not early.sound and chosen.sound:
+        early = chosen  # a break that fits only wholly before a later departure: judge the route from there
     distance, load, prev = 0, 0, spec.depot
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
         if start > problem.hard_end(node):
@@ -136,8 +140,6 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         shown = ", ".join(f"{r.duration} s within [{r.earliest}, {r.latest}]" for r in spec.work.breaks)
         violations.append(f"break: vehicle {vehicle} cannot take its break{'s' if len(spec.work.breaks) > 1 else ''} "
                           f"({shown}) on this route")
-    leave = problem.departure(vehicle, stops)
-    chosen = problem.walk(vehicle, stops, leave.depart_s)
     late = chosen.late_s if problem.late_allowed is not None else tuple(0 for _ in stops)
     late_cost = sum(s * int(problem.late_cost[n]) for n, s in zip(stops, late) if s) if problem.late_cost is not None else 0
     span = leave.span_s

@@ -372,17 +372,30 @@ def best_departure(
             candidates.update((int(open_s) - p, int(close_s) - p))
         candidates.add(int(tw_end[node]) + (0 if late_allowed is None else int(late_allowed[node])) - p)
     if work.breaks:
+        # A break taken on the way shifts every later arrival by its duration: each bound may be
+        # met after any run of breaks taken on the route (the others before leaving or after return).
+        lengths = [rule.duration for rule in work.breaks]
+        taken = {sum(lengths[i:j]) for i in range(len(lengths)) for j in range(i + 1, len(lengths) + 1)}
+        candidates |= {c - d for c in list(candidates) for d in taken}
         legs = [int(service[depot])] + [p + int(service[node]) for node, p in zip(stops, prefix)] + [back_free]
         for rule in work.breaks:
             candidates.add(rule.latest)  # leave right after a break taken at the depot, at its latest
             candidates.add(rule.earliest + rule.duration)
             for q in legs:
                 candidates.update((rule.earliest - q, rule.latest_start - q))
+    # Leaving later helps an unsound route only until every break could lie wholly before leaving.
+    all_before = None
+    for rule in work.breaks:
+        all_before = rule.earliest + rule.duration if all_before is None else max(rule.earliest, all_before) + rule.duration
     best = None  # (back by shift end, key, walk)
+    first = None
     for depart in sorted(c for c in candidates if shift_start <= c <= max(shift_start, shift_end)):
         w = walk_route(stops, depot, depart, duration, service, tw_start, tw_end, **kw)
+        first = first or w
         if not w.sound:
-            if best is None:  # even the shift start misses a stop or a break
+            if all_before is not None and depart < all_before:
+                continue  # leaving later may let a break fall wholly before the departure
+            if best is None:  # even the shift start misses a stop
                 return Departure(shift_start, w.return_s)
             break  # service starts only move later with the departure: every later one misses it too
         late = sum(s * (0 if late_cost is None else int(late_cost[n])) for n, s in zip(stops, w.late_s))
@@ -391,5 +404,7 @@ def best_departure(
         rank = (within, (-(cost_per_s * span + work.overtime_cost(span) + late), -span, -depart))
         if best is None or rank > best[0]:
             best = (rank, w)
+    if best is None:  # no departure serves every stop and takes every break: the shift start
+        return Departure(shift_start, first.return_s)
     w = best[1]
     return Departure(w.depart_s, w.return_s)

@@ -228,6 +228,8 @@ def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np
         intervals = [solver.FixedDurationIntervalVar(int(b.earliest), int(b.latest_start), int(b.duration), False,
                                                      f"break {k} of vehicle {v_idx}")
                      for k, b in enumerate(v.work.breaks)]
+        for before, after in zip(intervals, intervals[1:]):  # taken in the order listed, as the walk does
+            solver.Add(after.StartExpr() >= before.EndExpr())
         time_dim.SetBreakIntervalsOfVehicle(intervals, v_idx, visit)
 
 

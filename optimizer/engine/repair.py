@@ -28,6 +28,8 @@ def _in_time(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> boo
     duration, fit in it leaving when the departure rule says."""
     spec = problem.vehicles[vehicle]
     w = problem.walk(vehicle, stops)
+    if spec.work.breaks and stops and not w.sound:  # a break may fit only before a later departure
+        w = problem.walk(vehicle, stops, problem.departure(vehicle, stops).depart_s)
     if not (w.sound and w.return_s <= spec.shift_end):
         return False
     return spec.work.max_span is None or not stops or problem.departure(vehicle, stops).span_s <= spec.work.max_span
@@ -101,7 +103,7 @@ def _walk_cost(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> i
     nodes = [spec.depot, *stops, spec.depot]
     distance = sum(int(problem.distance[a, b]) for a, b in zip(nodes, nodes[1:]))
     late = 0 if problem.late_cost is None else sum(s * int(problem.late_cost[n]) for n, s in zip(stops, w.late_s))
-    return distance * spec.cost_per_m + (w.return_s - spec.shift_start) * spec.cost_per_s + late
+    return distance * spec.cost_per_m + (w.return_s - problem.earliest_departure(vehicle, stops)) * spec.cost_per_s + late
 
 
 def _fits_load(problem: RoutingProblem, vehicle: int, stops: Sequence[int], node: int) -> bool:
