@@ -32,12 +32,15 @@ Working-time rules (:class:`WorkRules`): a driver's breaks, each of a duration i
 (30 min within 11:00-14:00), a maximum route duration and overtime after a normal one. A break is
 taken between two services: while the van drives, waits, or at the depot before it leaves or
 after it is back (a route that is back before the break window needs none taken on it), never
-during a service; the walk places each break where the rest of the route is served earliest
-(:func:`walk_route`, exact over every placement). Leaving later can then move a break, so the
-departure is :func:`best_departure`'s, with the break bounds among its candidates, and overtime
-(seconds of span over the normal duration, at its own rate) is part of the cost it minimises.
-The same rules are OR-Tools' break intervals and span bounds: the checker re-walks what the
-engines planned with them.
+during a service, in the order listed; the walk places the breaks where the van is back earliest
+(:func:`walk_route`: exact over every placement for that aim; with soft windows it does not weigh
+lateness against an earlier return, so a route may be priced a little late where another
+placement was on time). Leaving later can then move a break, so the departure is
+:func:`best_departure`'s, with the break bounds (and window bounds less the breaks taken before
+them) among its candidates, and overtime (seconds of span over the normal duration, at its own
+rate) is part of the cost it minimises. The same rules are OR-Tools' break intervals (ordered)
+and span bounds: the checker re-walks what the engines planned with them, and a randomized test
+holds both to the same verdict and price.
 
 Times in seconds since midnight of the plan date; travel and service times in seconds.
 """
