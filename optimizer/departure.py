@@ -32,15 +32,14 @@ Working-time rules (:class:`WorkRules`): a driver's breaks, each of a duration i
 (30 min within 11:00-14:00), a maximum route duration and overtime after a normal one. A break is
 taken between two services: while the van drives, waits, or at the depot before it leaves or
 after it is back (a route that is back before the break window needs none taken on it), never
-during a service, in the order listed; the walk places the breaks where the van is back earliest
-(:func:`walk_route`: exact over every placement for that aim; with soft windows it does not weigh
-lateness against an earlier return, so a route may be priced a little late where another
-placement was on time). Leaving later can then move a break, so the departure is
-:func:`best_departure`'s, with the break bounds (and window bounds less the breaks taken before
-them) among its candidates, and overtime (seconds of span over the normal duration, at its own
-rate) is part of the cost it minimises. The same rules are OR-Tools' break intervals (ordered)
-and span bounds: the checker re-walks what the engines planned with them, and a randomized test
-holds both to the same verdict and price.
+during a service, in the order listed; the walk places the breaks where the route is cheapest,
+labour until the return plus the stops' lateness (:func:`walk_route`: exact over every
+placement; with hard windows, where the van is back earliest). Leaving later can then move a
+break, so the departure is :func:`best_departure`'s, with the break bounds (met where a leg starts
+or ends, and window bounds less the breaks taken before them) among its candidates, and overtime
+(seconds of span over the normal duration, at its own rate) is part of the cost it minimises. The
+same rules are OR-Tools' break intervals (ordered) and span bounds: the checker re-walks what the
+engines planned with them, and a randomized test holds both to the same verdict and price.
 
 Times in seconds since midnight of the plan date; travel and service times in seconds.
 """
@@ -225,14 +224,16 @@ def _drive_with_breaks(ready: int, travel: int, rules: Sequence[BreakRule]) -> t
 
 
 def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
-                      rules: Sequence[BreakRule]) -> Walk:
+                      rules: Sequence[BreakRule], late_cost, cost_per_s: int) -> Walk:
     """:func:`walk_route` with breaks: over every way to share the breaks out among the legs, the
-    one that serves each stop earliest. For a given number of breaks taken, getting somewhere
-    earlier never hurts what follows (a van can always wait), so keeping the earliest state per
-    number of breaks at each stop is exact."""
+    one that is cheapest, ``cost_per_s`` per second until the return plus the stops' lateness at
+    ``late_cost`` (with hard windows: the one back earliest). For a given number of breaks taken,
+    getting somewhere earlier and less late never hurts what follows (a van can always wait), so
+    keeping, per number of breaks at each stop, the states no other is both earlier and less late
+    than is exact."""
     n_rules = len(rules)
-    # A state: (rank, done at, late so far, path); path is a linked list of per-stop records.
-    states: dict[int, tuple] = {}
+    # A state: (missed, done at, lateness cost so far, path); path is a linked list of per-stop records.
+    states: dict[int, list[tuple]] = {}
     ready = depart + int(service[depot])
     end_before = None
     for m in range(n_rules + 1):  # the first m breaks wholly before the departure
@@ -242,43 +243,46 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
             if start > rule.latest_start or start + rule.duration > depart:
                 break
             end_before = start + rule.duration
-        states[m] = ((False, ready, 0), ready, 0, None)
+        states[m] = [(False, ready, 0, None)]
     prev = depot
     for index, node in enumerate(stops):
         wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
         soft_end = int(wins[-1][1])
         hard = soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+        per_s = 0 if late_cost is None else int(late_cost[node])
         travel = int(duration[prev, node])
-        nxt: dict[int, tuple] = {}
-        for k, (rank, done, late, path) in states.items():
-            missed = rank[0]
-            for j in range(n_rules - k + 1):
-                leg = _drive_with_breaks(done, travel, rules[k:k + j])
-                if leg is None:
-                    break  # a later break cannot fit where an earlier one did not
-                arrive, taken = leg
-                begin = service_start(arrive, wins, hard)
-                key = (missed or begin > hard, begin, late + max(0, begin - soft_end))
-                if k + j not in nxt or key < nxt[k + j][0]:
-                    record = (arrive, begin, max(0, begin - soft_end), tuple((index, a, b) for a, b in taken))
-                    nxt[k + j] = (key, begin + int(service[node]), key[2], (path, record))
-        states = nxt
+        nxt: dict[int, list[tuple]] = {}
+        for k, entries in states.items():
+            for missed, done, cost, path in entries:
+                for j in range(n_rules - k + 1):
+                    leg = _drive_with_breaks(done, travel, rules[k:k + j])
+                    if leg is None:
+                        break  # a later break cannot fit where an earlier one did not
+                    arrive, taken = leg
+                    begin = service_start(arrive, wins, hard)
+                    late = max(0, begin - soft_end)
+                    record = (arrive, begin, late, tuple((index, a, b) for a, b in taken))
+                    nxt.setdefault(k + j, []).append(
+                        (missed or begin > hard, begin + int(service[node]), cost + late * per_s, (path, record)))
+        states = {k: _undominated(entries) for k, entries in nxt.items()}
         prev = node
     best = None
     back_travel = int(duration[prev, depot]) if stops else 0
-    for k, (rank, done, late, path) in states.items():
-        for j in range(n_rules - k + 1):
-            leg = _drive_with_breaks(done, back_travel, rules[k:k + j]) if stops else (depart, [])
-            if leg is None:
-                break
-            back, taken = leg
-            after = _drive_with_breaks(back, 0, rules[k + j:]) if stops else (back, [])
-            fit = after is not None or not stops
-            key = (rank[0], not fit, back, late, -(k + j))  # on a tie, breaks inside the route (in its waits)
-            if best is None or key < best[0]:
-                best = (key, back, path, tuple((len(stops), a, b) for a, b in taken))
-            if not stops:
-                break
+    for k, entries in states.items():
+        for missed, done, cost, path in entries:
+            for j in range(n_rules - k + 1):
+                leg = _drive_with_breaks(done, back_travel, rules[k:k + j]) if stops else (depart, [])
+                if leg is None:
+                    break
+                back, taken = leg
+                after = _drive_with_breaks(back, 0, rules[k + j:]) if stops else (back, [])
+                fit = after is not None or not stops
+                # on a tie, breaks inside the route (in its waits)
+                key = (missed, not fit, cost_per_s * back + cost, back, -(k + j))
+                if best is None or key < best[0]:
+                    best = (key, back, path, tuple((len(stops), a, b) for a, b in taken))
+                if not stops:
+                    break
     if best is None:  # no placement at all (a break that fits nowhere): walk without them
         plain = walk_route(stops, depot, depart, duration, service, tw_start, tw_end,
                            windows=windows, late_allowed=late_allowed)
@@ -294,6 +298,17 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
                 back, not key[0], tuple(taken), not key[1])
 
 
+def _undominated(entries: list[tuple]) -> list[tuple]:
+    """The states no other is at least as good as in every respect (in time, done no later, no
+    costlier lateness); with hard windows that is the single earliest in-time state."""
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    kept: list[tuple] = []
+    for e in entries:
+        if not any(k[0] <= e[0] and k[1] <= e[1] and k[2] <= e[2] for k in kept):
+            kept.append(e)
+    return kept
+
+
 def walk_route(
     stops: Sequence[int],
     depot: int,
@@ -306,12 +321,16 @@ def walk_route(
     windows: Mapping[int, Sequence[tuple[int, int]]] | None = None,
     late_allowed: np.ndarray | None = None,
     breaks: Sequence[BreakRule] = (),
+    late_cost: np.ndarray | None = None,
+    cost_per_s: int = 1,
 ) -> Walk:
     """Walk ``stops`` leaving ``depot`` at ``depart``, each served by :func:`service_start`, the
-    driver taking ``breaks`` where they delay the route least (:class:`Walk`)."""
+    driver taking ``breaks`` where the route is cheapest: labour at ``cost_per_s`` until the
+    return plus lateness at ``late_cost`` (cost units per second; with hard windows, where the van
+    is back earliest) (:class:`Walk`)."""
     if breaks:
         return _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
-                                 tuple(breaks))
+                                 tuple(breaks), late_cost, cost_per_s)
     arrivals, starts, late = [], [], []
     t, prev, in_time = depart, depot, True
     for node in stops:
@@ -361,7 +380,7 @@ def best_departure(
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks)
+    kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks, late_cost=late_cost, cost_per_s=cost_per_s)
     reach, prev, prefix = 0, depot, []
     for node in stops:
         reach += int(service[prev]) + int(duration[prev, node])
@@ -380,7 +399,8 @@ def best_departure(
         lengths = [rule.duration for rule in work.breaks]
         taken = {sum(lengths[i:j]) for i in range(len(lengths)) for j in range(i + 1, len(lengths) + 1)}
         candidates |= {c - d for c in list(candidates) for d in taken}
-        legs = [int(service[depot])] + [p + int(service[node]) for node, p in zip(stops, prefix)] + [back_free]
+        # where a leg starts, and where it ends (a break begun on arrival wastes no driving)
+        legs = [int(service[depot])] + [p + int(service[node]) for node, p in zip(stops, prefix)] + prefix + [back_free]
         for rule in work.breaks:
             candidates.add(rule.latest)  # leave right after a break taken at the depot, at its latest
             candidates.add(rule.earliest + rule.duration)

@@ -150,7 +150,8 @@ class RoutingProblem:
         depart = self.earliest_departure(vehicle, stops) if depart is None else depart
         return walk_route(stops, spec.depot, depart, self.duration,
                           self.service, self.tw_start, self.tw_end, windows=self.windows,
-                          late_allowed=self.late_allowed, breaks=spec.work.breaks)
+                          late_allowed=self.late_allowed, breaks=spec.work.breaks, late_cost=self.late_cost,
+                          cost_per_s=spec.cost_per_s)
 
     def departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> Departure:
         """When ``vehicle`` leaves to serve ``stops``: the one departure rule

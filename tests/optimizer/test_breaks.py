@@ -169,8 +169,8 @@ def test_the_portfolio_plan_takes_its_breaks():
 
 
 def _random_day_route(rng):
-    """A one-van route of 1-3 stops with one or two breaks, sometimes a maximum duration or a
-    stop whose parcels come in late (seconds)."""
+    """A one-van route of 1-3 stops with one or two breaks, sometimes a maximum duration, soft
+    windows or a stop whose parcels come in late (seconds)."""
     n = rng.randint(2, 4)
     duration = np.array([[0 if i == j else rng.randint(5, 40) for j in range(n)] for i in range(n)])
     service = np.array([0] + [rng.randint(0, 10) for _ in range(n - 1)])
@@ -184,14 +184,19 @@ def _random_day_route(rng):
     ready = np.array([0] + [rng.choice([0, 0, rng.randint(0, 120)]) for _ in range(n - 1)])
     spec = VehicleSpec(depot=0, capacity=100, shift_start=rng.randint(0, 30), shift_end=400, cost_per_m=0, cost_per_s=1,
                        work=WorkRules(breaks=tuple(rules), max_span=rng.choice([None, rng.randint(60, 250)])))
+    soft = rng.random() < 0.5
+    late_allowed = np.array([0] + [rng.randint(0, 40) for _ in range(n - 1)]) if soft else None
+    late_cost = np.array([0] + [rng.randint(1, 5) for _ in range(n - 1)]) if soft else None
     problem = RoutingProblem(duration=duration, distance=np.zeros((n, n), dtype=int), demand=np.array([0] + [1] * (n - 1)),
                              service=service, tw_start=tw_start, tw_end=tw_end, vehicles=[spec], depots=[0],
-                             penalty=np.array([0] + [10**6] * (n - 1)), ready=ready if ready.any() else None)
+                             penalty=np.array([0] + [10**6] * (n - 1)), ready=ready if ready.any() else None,
+                             late_allowed=late_allowed, late_cost=late_cost)
     return problem, rng.sample(range(1, n), n - 1)
 
 
 @pytest.mark.parametrize("seed", range(2))
 def test_the_checker_and_or_tools_agree_on_which_routes_take_their_breaks_and_on_their_price(seed):
+    # soft windows included: the walk weighs lateness against the return when placing a break
     rng = random.Random(seed)
     for _ in range(150):
         problem, route = _random_day_route(rng)
