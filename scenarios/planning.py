@@ -89,16 +89,29 @@ class DayResult:
 
 def _insertion_start(model: DayModel, orders: Sequence[Order]) -> RoutingSolution | None:
     """The orders inserted in their given order, as a sound solution priced by the checker
-    (set as the problem's initial routes), or None when it is not sound."""
+    (set as the problem's initial routes), or None when it is not sound.
+
+    The insertion rule (the booking service's) knows windows, shifts and loads but not the
+    drivers' breaks or release times; a route they break is repaired under the exact walk
+    (:func:`optimizer.engine.repair.repair_windows`: the stops that break it are taken off and put
+    back where they fit), so the search still starts from the booked routes."""
     from optimizer.checker import check_solution
+    from optimizer.engine.repair import repair_windows
     from optimizer.warmstart import insertion_routes
 
     node_of_order = {oid: model.stop_node(k) for k, st in enumerate(model.stops) for oid in st.order_ids}
     routes = insertion_routes(model.problem, [node_of_order[o.id] for o in orders if o.id in node_of_order])
-    on_route = {n for r in routes for n in r}
-    dropped = [n for n in model.problem.stop_nodes() if n not in on_route]
-    start = RoutingSolution(routes=routes, dropped=dropped, objective=0, engine="insertion", wall_s=0.0)
-    report = check_solution(model.problem, start)
+
+    def priced(routes):
+        on_route = {n for r in routes for n in r}
+        dropped = [n for n in model.problem.stop_nodes() if n not in on_route]
+        start = RoutingSolution(routes=routes, dropped=dropped, objective=0, engine="insertion", wall_s=0.0)
+        return start, check_solution(model.problem, start)
+
+    start, report = priced(routes)
+    if report.kinds() & {"window", "shift", "break", "duration"}:
+        routes, _ = repair_windows(model.problem, routes)
+        start, report = priced(routes)
     if not report.kinds() <= {"unserved"}:
         return None
     model.problem.initial_routes = routes

@@ -154,6 +154,16 @@ def test_overtime_is_priced_after_the_normal_duration_and_capped_at_the_maximum(
     assert "duration" in report.kinds()
 
 
+def test_repair_moves_the_stop_the_break_pushes_out_of_its_window_to_another_van():
+    from optimizer.engine.repair import repair_windows
+
+    problem = _lunch_problem(vehicles=2)
+    assert not check_routes(problem, [[1, 2, 3], []]).feasible  # planned as if there were no break
+    routes, left = repair_windows(problem, [[1, 2, 3], []])
+    assert left == [] and sorted(n for r in routes for n in r) == [1, 2, 3]
+    assert check_routes(problem, routes).feasible
+
+
 def test_pyvrp_gets_the_duration_rules_exactly_and_the_breaks_as_a_relaxation():
     spec = _lunch_problem(breaks=False, normal=3600, overtime=5, max_span=3 * 3600).vehicles[0]
     assert _working_time(spec) == dict(shift_duration=3600, max_overtime=7200, unit_overtime_cost=5)

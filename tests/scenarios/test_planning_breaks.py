@@ -66,3 +66,12 @@ def test_a_plan_file_whose_route_skips_its_break_is_caught(lunch_day, gothenburg
     route = next(r for r in plan["routes"] if r["breaks"])
     route["breaks"] = []
     assert any("breaks" in p for p in check_plan_file(plan, gothenburg))
+
+
+def test_a_booked_day_starts_from_its_booked_routes_sound_under_the_lunch_break(lunch_day):
+    from optimizer.checker import check_routes
+    from scenarios.planning import _insertion_start
+
+    start = _insertion_start(lunch_day.model, lunch_day.orders)
+    assert start is not None and check_routes(lunch_day.model.problem, start.routes).kinds() <= {"unserved"}
+    assert sum(map(len, start.routes)) == len(lunch_day.model.stops) - len(start.dropped)
