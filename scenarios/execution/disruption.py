@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from optimizer.domain import Depot, Order, Plan, Route, Stop, TimeWindow, Unserved, UnservedReason, Vehicle, Visit, hhmm, parse_windows
+from optimizer.domain import Depot, Order, Plan, Route, RouteBreak, Stop, TimeWindow, Unserved, UnservedReason, Vehicle, Visit, hhmm, parse_windows
 from scheduling.storage import Database
 from scheduling.storage.models import DeliveryEventRow, VehicleOutage
 
@@ -398,8 +398,10 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
         cap = max(0, v.capacity - sum(o.parcels for o in failed))
         kg = None if v.weight_capacity_kg is None else max(0.0, v.weight_capacity_kg - sum(o.weight_kg for o in failed))
         litres = None if v.volume_capacity_l is None else max(0.0, v.volume_capacity_l - sum(o.volume_l for o in failed))
+        taken = len(_breaks_taken(r, len(prefix), from_s))  # the driver's breaks already behind it
         starts.append((dataclasses.replace(v, capacity=cap, weight_capacity_kg=kg, volume_capacity_l=litres, fixed_cost=0.0,
-                                           shift=TimeWindow(max(from_s, free), max(from_s, free, v.shift.end))),
+                                           shift=TimeWindow(max(from_s, free), max(from_s, free, v.shift.end)),
+                                           breaks=v.breaks[taken:]),
                        pos, home, own))
 
     stops = [st for _, _, _, own in starts for st in own] + moving
@@ -456,8 +458,13 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             continue
         start = routes[v.id]["start_s"] if v.id in routes else (new_routes[v.id].start if v.id in new_routes else from_s)
         last = (tail or head)[-1]
-        end = last.departure + int(duration[index[last.stop_id], home])
-        merged.append(_route(v, start, head + tail, end, duration, distance, index, home))
+        end = new_routes[v.id].end if tail else last.departure + int(duration[index[last.stop_id], home])
+        # the breaks the driver took on the driven part, then those planned on the re-planned rest
+        breaks = _breaks_taken(routes.get(v.id), len(head), from_s)
+        if tail:
+            breaks += [RouteBreak(b.after_stops + len(head), b.start, b.end) for b in new_routes[v.id].breaks]
+        merged.append(dataclasses.replace(_route(v, start, head + tail, end, duration, distance, index, home),
+                                          breaks=tuple(breaks)))
     unserved = [Unserved(u["order_id"], u["stop_id"], UnservedReason(u["reason"]), u["detail"]) for u in base.plan["unserved"]]
     for st, why, detail in at_risk:
         unserved += [Unserved(o, st.id, UnservedReason(why), f"{broken} out of service from {hhmm(from_s)}; {detail}")
@@ -499,6 +506,13 @@ def _free_at(p: _VanProgress, prefix: list[dict], duration: np.ndarray, index: d
         left = p.last_s if p.last_s is not None else int(last["arrival_s"])
         leg = int(duration[home, index[sid]])
     return max(left + leg, int(last["window_start_s"])) + handling
+
+
+def _breaks_taken(route: dict | None, stops_done: int, now_s: int) -> list[RouteBreak]:
+    """The planned breaks of a route (``plan.json`` layout) that lie in its driven part: after at
+    most ``stops_done`` stops and begun before ``now_s``."""
+    return [RouteBreak(b["after_stops"], b["start_s"], b["end_s"]) for b in (route or {}).get("breaks") or ()
+            if b["after_stops"] <= stops_done and b["start_s"] < now_s]
 
 
 def _route(v: Vehicle, start: int, visits: list[Visit], end: int, duration, distance, index: dict[str, int], home: int,

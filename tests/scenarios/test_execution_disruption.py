@@ -94,6 +94,17 @@ def test_every_unserved_stop_of_the_broken_van_is_on_another_van_in_its_slot_or_
     assert [st["stop_id"] for st in after.route(van)["stops"]] == replan.served
 
 
+def test_a_re_plan_keeps_the_breaks_already_taken_and_asks_only_for_the_rest():
+    from optimizer.domain import RouteBreak
+    from scenarios.execution.disruption import _breaks_taken
+
+    route = {"breaks": [{"after_stops": 3, "start_s": 39_600, "end_s": 41_400},
+                        {"after_stops": 9, "start_s": 54_000, "end_s": 54_900}]}
+    assert _breaks_taken(route, 5, 45_000) == [RouteBreak(3, 39_600, 41_400)]  # lunch behind it, the tea break not
+    assert _breaks_taken(route, 2, 45_000) == []  # stop 3 not yet served: its lunch is still ahead
+    assert _breaks_taken(None, 5, 45_000) == [] and _breaks_taken({"breaks": None}, 5, 45_000) == []
+
+
 def test_the_re_plan_is_published_with_replanned_and_at_risk_events_and_the_outage_is_stored(published):
     bench = published
     route = busiest(bench)
