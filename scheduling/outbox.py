@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "booking.planned",
     "booking.eta_changed",
     "booking.unserved",
+    "booking.handed_to_carrier",
     "booking.cancelled_by_operator",
     # The day as it is driven (scenarios.execution):
     "booking.delay_risk",

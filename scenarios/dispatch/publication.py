@@ -3,7 +3,8 @@
 Publication is one database transaction: every booked order of the plan gets its planned
 arrival (the service start), an ETA window inside its booked slot and the plan version; its
 shop gets a ``booking.planned`` event (first publication), ``booking.eta_changed`` (a later
-publication that moves the window) or ``booking.unserved`` (the plan leaves it out, with the
+publication that moves the window), ``booking.handed_to_carrier`` (an overflow carrier delivers
+it: its id and kind) or ``booking.unserved`` (the plan leaves it out, with the
 reason), written to the outbox in the same transaction. A refusal writes nothing: nothing is
 ever half-published.
 
@@ -61,6 +62,7 @@ class PublishedDay:
     unserved: int
     events: int
     shops: dict[str, ShopReport]
+    to_carriers: int = 0  # bookings handed to a carrier (booking.handed_to_carrier)
 
 
 def _naive(t: dt.datetime) -> dt.datetime:
@@ -114,8 +116,14 @@ def publish(
             f"plan #{plan.id} serves {len(late)} booking(s) outside their slot: {', '.join(late[:5])}; "
             "re-optimize or move those stops, or pass --force to publish the late ETAs"
         )
-    unserved = {orders[u["order_id"]].booking_id: u for u in plan.plan["unserved"]
+    left_out = {orders[u["order_id"]].booking_id: u for u in plan.plan["unserved"]
                 if u["order_id"] in orders and orders[u["order_id"]].booking_id}
+    # Orders handed to a carrier: no van, no ETA of ours; the shop hears which carrier delivers.
+    carried = {orders[c["order_id"]].booking_id: {"reason": "carrier", "detail": f"delivered by {c['carrier_id']} ({c['kind']})",
+                                                  "carrier_id": c["carrier_id"], "carrier_kind": c["kind"]}
+               for c in plan.plan.get("carrier_orders") or ()
+               if c["order_id"] in orders and orders[c["order_id"]].booking_id}
+    unserved = left_out | carried
     at = _naive(now)
     with db.session() as s:
         digest, booked_now = confirmed_state(s, date)
@@ -173,14 +181,18 @@ def publish(
                     events += 1
             elif not reported_unserved:  # first word of it, or its ETA is withdrawn
                 u = unserved[booking_id]
-                enqueue(s, b.shop_id, b.id, unserved_event, payload | {"reason": u["reason"], "detail": u["detail"]})
+                if "carrier_id" in u:
+                    enqueue(s, b.shop_id, b.id, "booking.handed_to_carrier",
+                            payload | {"carrier_id": u["carrier_id"], "carrier_kind": u["carrier_kind"]})
+                else:
+                    enqueue(s, b.shop_id, b.id, unserved_event, payload | {"reason": u["reason"], "detail": u["detail"]})
                 events += 1
         pub = Publication(scenario=scenario, date=date, plan_id=plan.id, published_by=user, published_at=at,
-                          eta_width_s=int(eta_width_s), bookings_planned=len(placed), bookings_unserved=len(unserved),
+                          eta_width_s=int(eta_width_s), bookings_planned=len(placed), bookings_unserved=len(left_out),
                           forced=bool(force and (late or now < cutoff)))
         s.add(pub)
         s.flush()
-        return PublishedDay(pub.id, plan.id, date, len(placed), len(unserved), events, reports)
+        return PublishedDay(pub.id, plan.id, date, len(placed), len(left_out), events, reports, len(carried))
 
 
 def _slot(b: Booking) -> TimeWindow:

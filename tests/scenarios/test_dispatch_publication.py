@@ -177,3 +177,27 @@ def test_a_booking_the_plan_leaves_out_gets_one_unserved_event_with_the_reason(d
         unserved = s.scalars(select(OutboxEvent).where(OutboxEvent.type == "booking.unserved")).all()
     assert done.unserved >= 1 and len(unserved) == done.unserved
     assert json.loads(unserved[0].payload_json)["reason"] == "unassigned_by_dispatcher"
+
+
+def test_a_booking_handed_to_a_carrier_gets_no_eta_and_its_shop_hears_which_carrier(day, scenario):
+    bench, clock = day
+    after_cutoff(clock, scenario)
+    from scenarios.scenario import CarrierSpec
+
+    # The same city with a 1 SEK crowd carrier of 3 orders a day: cheaper than any van for them.
+    crowd = CarrierSpec(id="crowd", kind="crowd", price_per_parcel=1, daily_limit=3)
+    cheap = scenario.spec.model_copy(update={"carriers": [crowd]})
+    bench._scenario = type(scenario)(spec=cheap, folder=scenario.folder, customers=scenario.customers,
+                                     pickup_points=scenario.pickup_points)
+    plan_id = bench.plan(DATE.isoformat(), "anna", 1.0)
+    carried = bench.get_plan(plan_id).plan["carrier_orders"]
+    assert len(carried) == 3 and {c["carrier_id"] for c in carried} == {"crowd"}
+    done = bench.publish(DATE.isoformat(), "anna", plan_id=plan_id)
+    with bench.db.session() as s:
+        events = s.scalars(select(OutboxEvent).where(OutboxEvent.type == "booking.handed_to_carrier")).all()
+        handed = {json.loads(e.payload_json)["booking_id"] for e in events}
+        rows = {b.id: b for b in s.scalars(select(Booking).where(Booking.id.in_(handed)))}
+    assert done.to_carriers == 3 and len(events) == 3
+    assert all(json.loads(e.payload_json)["carrier_kind"] == "crowd" for e in events)
+    assert all(rows[b].eta_start_s is None and rows[b].planned_vehicle_id is None for b in handed)
+    assert done.planned + done.unserved + done.to_carriers == len(bench.get_plan(plan_id).orders())
