@@ -200,7 +200,8 @@ def _booked_day(args: argparse.Namespace, scenario, network, console) -> int:
 def print_publication(done, console) -> None:
     """One line for the publication and one per shop: planned, ETA windows sent, unserved with reasons."""
     console.print(f"Published plan #{done.plan_id} for {done.date}: {done.planned} bookings planned, "
-                  f"{done.unserved} unserved, {done.events} event(s) for the shops")
+                  f"{done.unserved} unserved, " + (f"{done.to_carriers} with carriers, " if done.to_carriers else "")
+                  + f"{done.events} event(s) for the shops")
     for name, r in sorted(done.shops.items()):
         reasons: dict[str, int] = {}
         for _, reason in r.unserved:

@@ -582,7 +582,8 @@ def publish(plan_id: int):
     else:
         audit("plan.publish", f"day:{plan.date}", f"plan {plan_id}: {done.planned} planned, {done.unserved} unserved"
               + (" (forced)" if force else ""))
-        flash(f"Published plan #{plan_id}: {done.planned} bookings got ETA windows, {done.unserved} unserved; "
-              f"{done.events} event(s) for the shops.", "ok")
+        flash(f"Published plan #{plan_id}: {done.planned} bookings got ETA windows, {done.unserved} unserved"
+              + (f", {done.to_carriers} with carriers" if done.to_carriers else "")
+              + f"; {done.events} event(s) for the shops.", "ok")
     return redirect(url_for("day.view", date=plan.date, plan=plan_id))
 
