@@ -181,6 +181,16 @@ def service_start(arrival: int, windows: Sequence[tuple[int, int]], hard_end: in
     return arrival
 
 
+def stop_windows(node: int, tw_start: np.ndarray, tw_end: np.ndarray,
+                 windows: Mapping[int, Sequence[tuple[int, int]]] | None,
+                 late_allowed: np.ndarray | None) -> tuple[Sequence[tuple[int, int]], int, int]:
+    """A stop's windows (its several, or its one ``(tw_start, tw_end)``), the promised end of the
+    last one and its hard end (that end plus the allowed lateness), seconds."""
+    wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
+    soft_end = int(wins[-1][1])
+    return wins, soft_end, soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+
+
 @dataclass(frozen=True)
 class Walk:
     """A route walked from one departure: arrival and service start per stop, seconds late per
@@ -225,7 +235,7 @@ def _drive_with_breaks(ready: int, travel: int, rules: Sequence[BreakRule]) -> t
 
 def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
                       rules: Sequence[BreakRule], late_cost, cost_per_s: int) -> Walk:
-    """:func:`walk_route` with breaks: over every way to share the breaks out among the legs, the
+    """:func:`walk_route` with breaks (and at least one stop): over every way to share the breaks out among the legs, the
     one that is cheapest, ``cost_per_s`` per second until the return plus the stops' lateness at
     ``late_cost`` (with hard windows: the one back earliest). For a given number of breaks taken,
     getting somewhere earlier and less late never hurts what follows (a van can always wait), so
@@ -246,9 +256,7 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
         states[m] = [(False, ready, 0, None)]
     prev = depot
     for index, node in enumerate(stops):
-        wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
-        soft_end = int(wins[-1][1])
-        hard = soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+        wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         per_s = 0 if late_cost is None else int(late_cost[node])
         travel = int(duration[prev, node])
         nxt: dict[int, list[tuple]] = {}
@@ -267,22 +275,19 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
         states = {k: _undominated(entries) for k, entries in nxt.items()}
         prev = node
     best = None
-    back_travel = int(duration[prev, depot]) if stops else 0
+    back_travel = int(duration[prev, depot])
     for k, entries in states.items():
         for missed, done, cost, path in entries:
             for j in range(n_rules - k + 1):
-                leg = _drive_with_breaks(done, back_travel, rules[k:k + j]) if stops else (depart, [])
+                leg = _drive_with_breaks(done, back_travel, rules[k:k + j])
                 if leg is None:
                     break
                 back, taken = leg
-                after = _drive_with_breaks(back, 0, rules[k + j:]) if stops else (back, [])
-                fit = after is not None or not stops
+                fit = _drive_with_breaks(back, 0, rules[k + j:]) is not None  # the rest after the return
                 # on a tie, breaks inside the route (in its waits)
                 key = (missed, not fit, cost_per_s * back + cost, back, -(k + j))
                 if best is None or key < best[0]:
                     best = (key, back, path, tuple((len(stops), a, b) for a, b in taken))
-                if not stops:
-                    break
     if best is None:  # no placement at all (a break that fits nowhere): walk without them
         plain = walk_route(stops, depot, depart, duration, service, tw_start, tw_end,
                            windows=windows, late_allowed=late_allowed)
@@ -328,16 +333,14 @@ def walk_route(
     driver taking ``breaks`` where the route is cheapest: labour at ``cost_per_s`` until the
     return plus lateness at ``late_cost`` (cost units per second; with hard windows, where the van
     is back earliest) (:class:`Walk`)."""
-    if breaks:
+    if breaks and stops:  # a van with no stops takes its breaks off the route
         return _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
                                  tuple(breaks), late_cost, cost_per_s)
     arrivals, starts, late = [], [], []
     t, prev, in_time = depart, depot, True
     for node in stops:
         arrive = t + int(service[prev]) + int(duration[prev, node])
-        wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
-        soft_end = int(wins[-1][1])
-        hard = soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+        wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         begin = service_start(arrive, wins, hard)
         in_time = in_time and begin <= hard
         arrivals.append(arrive)
@@ -389,10 +392,10 @@ def best_departure(
     back_free = reach + int(service[prev]) + int(duration[prev, depot])
     candidates = {shift_start, shift_end - back_free}
     for node, p in zip(stops, prefix):
-        wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
+        wins, _, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         for open_s, close_s in wins:
             candidates.update((int(open_s) - p, int(close_s) - p))
-        candidates.add(int(tw_end[node]) + (0 if late_allowed is None else int(late_allowed[node])) - p)
+        candidates.add(hard - p)
     if work.breaks:
         # A break taken on the way shifts every later arrival by its duration: each bound may be
         # met after any run of breaks taken on the route (the others before leaving or after return).
