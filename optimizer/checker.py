@@ -102,11 +102,9 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     """Re-walk one route; returns its figures and its violations (window, shift, capacity, locked)."""
     spec = problem.vehicles[vehicle]
     violations: list[str] = []
-    early = problem.walk(vehicle, stops)
     leave = problem.departure(vehicle, stops)
     chosen = problem.walk(vehicle, stops, leave.depart_s)
-    if spec.work.breaks and not early.sound and chosen.sound:
-        early = chosen  # a break that fits only wholly before a later departure: judge the route from there
+    early = problem.judged_walk(vehicle, stops, leave)
     distance, load, prev = 0, 0, spec.depot
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
         if start > problem.hard_end(node):

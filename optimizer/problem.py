@@ -153,6 +153,16 @@ class RoutingProblem:
                           late_allowed=self.late_allowed, breaks=spec.work.breaks, late_cost=self.late_cost,
                           cost_per_s=spec.cost_per_s)
 
+    def judged_walk(self, vehicle: int, stops: list[int] | tuple[int, ...], departure: Departure | None = None) -> Walk:
+        """The walk a route is judged by (windows, breaks, shift end): leaving as early as it may
+        (:meth:`walk`), or, when a break of the vehicle fits only wholly before a later departure,
+        leaving at the departure rule's (``departure``, computed when not given)."""
+        early = self.walk(vehicle, stops)
+        if early.sound or not stops or not self.vehicles[vehicle].work.breaks:
+            return early
+        later = self.walk(vehicle, stops, (departure or self.departure(vehicle, stops)).depart_s)
+        return later if later.sound else early
+
     def departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> Departure:
         """When ``vehicle`` leaves to serve ``stops``: the one departure rule
         (:func:`optimizer.departure.leave_as_late_as_possible`) with the problem's windows and

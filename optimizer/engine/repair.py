@@ -24,12 +24,11 @@ from optimizer.problem import RoutingProblem
 
 def _in_time(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> bool:
     """Whether ``stops`` walk in time for ``vehicle`` (every service start by its hard end, every
-    break taken, back by the shift end), leaving at the shift start, and, with a maximum route
-    duration, fit in it leaving when the departure rule says."""
+    break taken, back by the shift end) as the checker judges them
+    (:meth:`~optimizer.problem.RoutingProblem.judged_walk`), and, with a maximum route duration,
+    fit in it leaving when the departure rule says."""
     spec = problem.vehicles[vehicle]
-    w = problem.walk(vehicle, stops)
-    if spec.work.breaks and stops and not w.sound:  # a break may fit only before a later departure
-        w = problem.walk(vehicle, stops, problem.departure(vehicle, stops).depart_s)
+    w = problem.judged_walk(vehicle, stops)
     if not (w.sound and w.return_s <= spec.shift_end):
         return False
     return spec.work.max_span is None or not stops or problem.departure(vehicle, stops).span_s <= spec.work.max_span
