@@ -62,13 +62,17 @@ def hand_over(
     placed: dict[str, CarrierOrder] = {}
     why: dict[str, str] = {}
 
+    # the carriers able to take each order, cheapest first
+    able_for = {u.order_id: sorted((c for c in carriers if can_take(c, orders[u.order_id])),
+                                   key=lambda c, o=orders[u.order_id]: c.price(o)) for u in unserved}
+
     def saving(u: Unserved) -> float:
-        price = cheapest_price(orders[u.order_id], carriers)
-        return float("-inf") if price is None else drop_penalty[u.order_id] - price
+        able = able_for[u.order_id]
+        return drop_penalty[u.order_id] - able[0].price(orders[u.order_id]) if able else float("-inf")
 
     for u in sorted(unserved, key=saving, reverse=True):
         order = orders[u.order_id]
-        able = sorted((c for c in carriers if can_take(c, order)), key=lambda c: c.price(order))
+        able = able_for[u.order_id]
         if not able:
             why[u.order_id] = "no carrier can take it (it needs " + ", ".join(order.skills) + ")"
             continue
