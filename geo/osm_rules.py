@@ -28,6 +28,9 @@ service                       15
 
 A tagged numeric ``maxspeed`` (e.g. ``"50"``, ``"30 mph"``) is used as 85 % of its value, capped
 below by 5 km/h, since vans rarely hold the limit in town.
+
+The cycle (cargo bike) profile, :func:`is_cyclable`, :func:`cycle_oneway_direction` and
+:func:`cycle_speed_mps`, has its own table (:data:`CYCLE_SPEED_KMH`); see those functions.
 """
 
 from __future__ import annotations
@@ -107,7 +110,17 @@ KEPT_TAGS: tuple[str, ...] = (
     "public_transport",
     "area",
 )
-"""The tags this project reads; derived data files keep only these."""
+"""The tags derived data files keep (``geo/data/gothenburg.ways.json.gz`` holds exactly these).
+
+Kept as it is so that rebuilding the embedded file stays byte-identical; the cycle tags below
+are read too where a source has them (``.osm.pbf`` extracts, see :data:`READ_TAGS`).
+"""
+
+CYCLE_TAGS: tuple[str, ...] = ("bicycle", "oneway:bicycle")
+"""Bicycle-specific tags the cycle profile honours when present (the embedded file has none)."""
+
+READ_TAGS: tuple[str, ...] = KEPT_TAGS + CYCLE_TAGS
+"""Every tag the rules in this module read; sources parsed directly (``.osm.pbf``) keep these."""
 
 
 def is_drivable(tags: Tags) -> bool:
@@ -193,3 +206,126 @@ def allows_stopping(tags: Tags) -> bool:
 def is_platform(tags: Tags) -> bool:
     """True for public-transport platforms (``highway=platform`` or ``public_transport=platform``)."""
     return tags.get("highway") == "platform" or tags.get("public_transport") == "platform"
+
+
+# -- cycle (cargo bike) profile ------------------------------------------------------------
+
+CYCLE_SPEED_KMH: dict[str, float] = {
+    "cycleway": 16.0,
+    "residential": 15.0,
+    "service": 15.0,
+    "unclassified": 15.0,
+    "road": 15.0,
+    "tertiary": 14.0,
+    "tertiary_link": 14.0,
+    "secondary": 14.0,
+    "secondary_link": 14.0,
+    "primary": 14.0,
+    "primary_link": 14.0,
+    "track": 12.0,
+    "path": 12.0,
+    "living_street": 8.0,
+    "pedestrian": 8.0,
+    "footway": 8.0,
+}
+"""Average cargo-bike speed (km/h) per ``highway`` class, stops and junctions included.
+
+==============================================  =====  ==============================================
+highway                                         km/h   why
+==============================================  =====  ==============================================
+cycleway                                        16     own path, few stops (e-assist tops out at 25)
+residential, service, unclassified, road        15     quiet streets, parked cars, give-way junctions
+tertiary, secondary, primary (and ``_link``)    14     traffic lights and turning across traffic
+track, path                                     12     gravel, shared with walkers
+living_street                                   8      Swedish *gångfartsområde*: walking pace for
+                                                       every vehicle, bikes included
+pedestrian                                      8      Swedish *gågata*: bikes allowed at walking pace
+footway                                         8      only where ``bicycle=yes/designated/permissive``
+==============================================  =====  ==============================================
+
+Never cyclable: ``motorway``, ``trunk`` and their links (whatever ``bicycle`` says), ``steps``,
+``bridleway``, ``platform`` and every class not in this table. A numeric ``maxspeed`` below the
+class speed caps it (a bike obeys the limit; it does not speed up to it). ``bicycle=dismount``
+means pushing the bike: :data:`DISMOUNT_SPEED_KMH`.
+"""
+
+DISMOUNT_SPEED_KMH = 5.0
+"""Pushing a loaded cargo bike (``bicycle=dismount``), km/h."""
+
+CYCLABLE_HIGHWAYS = frozenset(CYCLE_SPEED_KMH)
+
+NEVER_CYCLABLE_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "steps"})
+"""Classes a cargo bike never uses, whatever the tags say (listed for documentation and tests)."""
+
+BICYCLE_PERMITTED_ONLY = frozenset({"footway"})
+"""Classes that need an explicit ``bicycle`` permission: without it a footway is for walkers."""
+
+CONTRAFLOW_HIGHWAYS = frozenset({"residential", "living_street", "service"})
+"""Classes where the cycle profile rides both ways along a ``oneway`` street (see
+:func:`cycle_oneway_direction`)."""
+
+_BICYCLE_NO = frozenset({"no", "private", "use_sidepath"})
+_BICYCLE_YES = frozenset({"yes", "designated", "permissive", "dismount"})
+
+
+def is_cyclable(tags: Tags) -> bool:
+    """True when a cargo bike may ride (or push, ``bicycle=dismount``) along the way.
+
+    Class: :data:`CYCLABLE_HIGHWAYS`; a ``footway`` only with ``bicycle=yes/designated/
+    permissive/dismount``. Not ``area=yes`` (like driving). ``bicycle=no/private/use_sidepath``
+    forbids; otherwise ``access`` or ``vehicle`` = ``no``/``private`` forbids unless ``bicycle``
+    explicitly permits. ``motor_vehicle``/``motorcar`` do not concern bikes. The embedded
+    Gothenburg file carries no ``bicycle`` tag, so there the class and access rules alone decide.
+    """
+    highway = tags.get("highway")
+    if highway not in CYCLABLE_HIGHWAYS:
+        return False
+    if tags.get("area") == "yes":
+        return False
+    bicycle = tags.get("bicycle")
+    if bicycle in _BICYCLE_NO:
+        return False
+    if bicycle in _BICYCLE_YES:
+        return True
+    if highway in BICYCLE_PERMITTED_ONLY:
+        return False
+    return tags.get("access") not in _NO_ACCESS and tags.get("vehicle") not in _NO_ACCESS
+
+
+def cycle_oneway_direction(tags: Tags) -> int:
+    """Cycling direction along the way's coordinates: ``1`` forward only, ``-1`` backward only, ``0`` both.
+
+    ``oneway:bicycle`` decides when tagged (``yes/1/true``, ``-1``, ``no``). Otherwise the
+    driving rule (:func:`oneway_direction`) applies, except that on ``residential``,
+    ``living_street`` and ``service`` streets the bike rides both ways: **a documented
+    assumption** of this profile, since contraflow cycling on one-way residential streets is
+    common in Swedish cities and the embedded data has no ``oneway:bicycle`` tag to say where.
+    Roundabouts are never ridden backwards. Cycleways, paths and the like are two-way unless
+    ``oneway`` says otherwise.
+    """
+    tagged = (tags.get("oneway:bicycle") or "").strip().lower()
+    if tagged in _ONEWAY_FORWARD:
+        return 1
+    if tagged in _ONEWAY_BACKWARD:
+        return -1
+    if tagged == "no":
+        return 0
+    direction = oneway_direction(tags)
+    if (
+        direction != 0
+        and tags.get("highway") in CONTRAFLOW_HIGHWAYS
+        and tags.get("junction") not in _IMPLIED_ONEWAY_JUNCTIONS
+    ):
+        return 0
+    return direction
+
+
+def cycle_speed_mps(tags: Tags) -> float:
+    """Average cargo-bike speed (metres per second) on a cyclable way (:data:`CYCLE_SPEED_KMH`)."""
+    if tags.get("bicycle") == "dismount":
+        return DISMOUNT_SPEED_KMH / 3.6
+    kmh = CYCLE_SPEED_KMH.get(tags.get("highway", ""), 12.0)
+    limit = parse_maxspeed_kmh(tags.get("maxspeed"))
+    if limit is not None:
+        kmh = min(kmh, max(limit, DISMOUNT_SPEED_KMH))
+    return kmh / 3.6

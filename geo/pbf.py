@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from geo.cache import file_sha1
+from geo.osm_rules import READ_TAGS
 from geo.stops import Platforms
 from geo.ways import ODBL_NOTICE, Way, WaySet, keep_tags
 
@@ -25,7 +26,7 @@ def _row_tags(row: dict[str, Any]) -> dict[str, str]:
     if isinstance(extra, dict):
         for key, value in extra.items():
             props.setdefault(key, value)
-    return keep_tags(props)
+    return keep_tags(props, READ_TAGS)  # the derived-file tags plus bicycle/oneway:bicycle
 
 
 def _lines(geom) -> list[np.ndarray]:
