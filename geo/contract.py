@@ -26,15 +26,23 @@ def _gather_ranges(ptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def compact(
-    n: int, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray], lon: np.ndarray, lat: np.ndarray
+    n: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    weights: dict[str, np.ndarray],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    keep: np.ndarray | None = None,
 ) -> Graph:
     """Contract pass-through vertices (shape points) into edges carrying summed weights and geometry.
 
     ``u``, ``v`` are unique directed edges (no self-loops) over vertices ``0..n-1``; undirected
     graphs list both directions. A vertex is *pass-through* when it has exactly two distinct
     neighbours and traffic flows straight across it (two-way both sides, or one-way in and out).
-    Every other vertex (junction, dead end, one-way change) stays a node. The first weight is the
-    primary cost: of parallel contracted edges between the same nodes the cheapest is kept.
+    Every other vertex (junction, dead end, one-way change) stays a node, and so does every vertex
+    where the optional boolean mask ``keep`` is set (e.g. the cycle graph keeps the driving
+    graph's nodes so the two share them). The first weight is the primary cost: of parallel
+    contracted edges between the same nodes the cheapest is kept.
     """
     names = list(weights)
     order, indptr = _csr_order(n, u, v)
@@ -46,6 +54,8 @@ def compact(
     pairs = np.unique(lo * n + hi)
     nbrs = np.bincount(pairs // n, minlength=n) + np.bincount(pairs % n, minlength=n)
     through = (nbrs == 2) & (((indeg == 2) & (outdeg == 2)) | ((indeg == 1) & (outdeg == 1)))
+    if keep is not None:
+        through &= ~keep
     if through.all():  # the whole graph is one ring: keep one node
         through[0] = False
 

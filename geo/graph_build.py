@@ -11,6 +11,9 @@ haversine distance in metres. After the component step, shape points are contrac
   component, so every node can reach every other.
 * Walking graph: undirected, walkable ways (:func:`geo.osm_rules.is_walkable`), length in metres,
   restricted to the largest connected component.
+* Cycle (cargo bike) graph: directed, cyclable ways (:func:`geo.osm_rules.is_cyclable`), bike
+  one-way rules (:func:`geo.osm_rules.cycle_oneway_direction`), weights ``time_s`` at cycle speeds
+  (:func:`geo.osm_rules.cycle_speed_mps`) and ``length_m``; largest strongly connected component.
 
 Node ids of each graph are ``0..n-1`` indices into that graph's ``lon``/``lat`` arrays.
 """
@@ -27,7 +30,16 @@ from scipy.sparse.csgraph import connected_components
 from geo.contract import compact
 from geo.geodesy import haversine_m
 from geo.graph import NO_STOP_WEIGHT, Graph
-from geo.osm_rules import allows_stopping, drive_speed_mps, is_drivable, is_walkable, oneway_direction
+from geo.osm_rules import (
+    allows_stopping,
+    cycle_oneway_direction,
+    cycle_speed_mps,
+    drive_speed_mps,
+    is_cyclable,
+    is_drivable,
+    is_walkable,
+    oneway_direction,
+)
 from geo.ways import Way
 
 MIN_EDGE_TIME_S = 0.01
@@ -48,13 +60,21 @@ class Segments:
     length_m: np.ndarray  # (m,)
 
 
+def coordinate_keys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """One int64 per point, equal exactly when the coordinates agree to 1e-7 degree (junction rule)."""
+    ilon = np.round(np.asarray(lon, dtype=np.float64) * _COORD_SCALE).astype(np.int64)
+    ilat = np.round(np.asarray(lat, dtype=np.float64) * _COORD_SCALE).astype(np.int64)
+    return (ilon + 1_800_000_000) * 4_000_000_000 + (ilat + 900_000_000)
+
+
 def segments_from_ways(ways: Sequence[Way]) -> Segments:
-    """Merge vertices by coordinates and list every non-degenerate segment."""
+    """Merge vertices by coordinates and list every non-degenerate segment.
+
+    Vertices come out sorted by :func:`coordinate_keys`.
+    """
     counts = np.fromiter((len(w.coords) for w in ways), dtype=np.int64, count=len(ways))
     coords = np.concatenate([w.coords for w in ways]) if ways else np.zeros((0, 2))
-    ilon = np.round(coords[:, 0] * _COORD_SCALE).astype(np.int64)
-    ilat = np.round(coords[:, 1] * _COORD_SCALE).astype(np.int64)
-    keys = (ilon + 1_800_000_000) * 4_000_000_000 + (ilat + 900_000_000)
+    keys = coordinate_keys(coords[:, 0], coords[:, 1])
     uniq, inverse = np.unique(keys, return_inverse=True)
     first = np.zeros(len(uniq), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(keys))[::-1]
@@ -93,8 +113,13 @@ def _largest_component(n: int, u: np.ndarray, v: np.ndarray, strong: bool) -> np
     return labels == int(np.argmax(sizes))
 
 
-def _subgraph(seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool) -> Graph:
-    """Largest (strongly) connected component of the vertex graph, then :func:`compact`."""
+def _subgraph(
+    seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool, pinned: np.ndarray | None = None
+) -> Graph:
+    """Largest (strongly) connected component of the vertex graph, then :func:`compact`.
+
+    ``pinned`` (boolean per vertex) marks vertices that stay nodes even where they are shape points.
+    """
     n = len(seg.lon)
     keep_nodes = _largest_component(n, u, v, strong)
     new_id = np.full(n, -1, dtype=np.int64)
@@ -102,7 +127,34 @@ def _subgraph(seg: Segments, u, v, weights: dict[str, np.ndarray], strong: bool)
     keep_edges = keep_nodes[u] & keep_nodes[v]
     nu, nv = new_id[u[keep_edges]], new_id[v[keep_edges]]
     m = int(keep_nodes.sum())
-    return compact(m, nu, nv, {k: w[keep_edges] for k, w in weights.items()}, seg.lon[keep_nodes], seg.lat[keep_nodes])
+    return compact(
+        m,
+        nu,
+        nv,
+        {k: w[keep_edges] for k, w in weights.items()},
+        seg.lon[keep_nodes],
+        seg.lat[keep_nodes],
+        keep=None if pinned is None else pinned[keep_nodes],
+    )
+
+
+def _directed_edges(seg: Segments, usable: np.ndarray, direction: np.ndarray, speed_mps: np.ndarray):
+    """Directed segment edges ``(u, v, time_s, length_m, way)`` of the usable ways, one-ways applied."""
+    on = usable[seg.way]
+    d = direction[seg.way]
+    fwd = on & (d >= 0)
+    bwd = on & (d <= 0)
+    u = np.concatenate([seg.u[fwd], seg.v[bwd]])
+    v = np.concatenate([seg.v[fwd], seg.u[bwd]])
+    way = np.concatenate([seg.way[fwd], seg.way[bwd]])
+    length = np.concatenate([seg.length_m[fwd], seg.length_m[bwd]])
+    time = np.maximum(length / speed_mps[way], MIN_EDGE_TIME_S)
+    return u, v, time, length, way
+
+
+def _per_way(ways: Sequence[Way], rule, dtype) -> np.ndarray:
+    """``rule(tags)`` of every way as one array."""
+    return np.fromiter((rule(w.tags) for w in ways), dtype=dtype, count=len(ways))
 
 
 def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
@@ -112,20 +164,14 @@ def build_drive_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph
     motorway/trunk classes, where deliveries cannot stop; 0 for ordinary streets).
     """
     seg = seg or segments_from_ways(ways)
-    drivable = np.fromiter((is_drivable(w.tags) for w in ways), dtype=bool, count=len(ways))
-    direction = np.fromiter((oneway_direction(w.tags) for w in ways), dtype=np.int8, count=len(ways))
-    speed = np.fromiter((drive_speed_mps(w.tags) for w in ways), dtype=np.float64, count=len(ways))
-
-    on = drivable[seg.way]
-    d = direction[seg.way]
-    fwd = on & (d >= 0)
-    bwd = on & (d <= 0)
-    u = np.concatenate([seg.u[fwd], seg.v[bwd]])
-    v = np.concatenate([seg.v[fwd], seg.u[bwd]])
-    length = np.concatenate([seg.length_m[fwd], seg.length_m[bwd]])
-    time = np.maximum(length / np.concatenate([speed[seg.way[fwd]], speed[seg.way[bwd]]]), MIN_EDGE_TIME_S)
-    no_stop_way = ~np.fromiter((allows_stopping(w.tags) for w in ways), dtype=bool, count=len(ways))
-    no_stop = np.where(np.concatenate([no_stop_way[seg.way[fwd]], no_stop_way[seg.way[bwd]]]), length, 0.0)
+    u, v, time, length, way = _directed_edges(
+        seg,
+        _per_way(ways, is_drivable, bool),
+        _per_way(ways, oneway_direction, np.int8),
+        _per_way(ways, drive_speed_mps, np.float64),
+    )
+    no_stop_way = ~_per_way(ways, allows_stopping, bool)
+    no_stop = np.where(no_stop_way[way], length, 0.0)
     u, v, time, length, no_stop = _min_edges(u, v, time, length, no_stop)
     weights = {"time_s": time, "length_m": length, NO_STOP_WEIGHT: no_stop}
     return _subgraph(seg, u, v, weights, strong=True)
@@ -141,3 +187,33 @@ def build_walk_graph(ways: Sequence[Way], seg: Segments | None = None) -> Graph:
     length = np.concatenate([seg.length_m[on], seg.length_m[on]])
     u, v, length = _min_edges(u, v, length)
     return _subgraph(seg, u, v, {"length_m": length}, strong=False)
+
+
+def build_cycle_graph(
+    ways: Sequence[Way], seg: Segments | None = None, pinned_lonlat: np.ndarray | None = None
+) -> Graph:
+    """Directed cargo-bike graph on the largest SCC; weights ``time_s`` (seconds) and ``length_m`` (metres).
+
+    Ways, directions and speeds follow :func:`geo.osm_rules.is_cyclable`,
+    :func:`geo.osm_rules.cycle_oneway_direction` and :func:`geo.osm_rules.cycle_speed_mps`;
+    parallel edges keep the fastest. ``pinned_lonlat`` (``(k, 2)`` lon/lat rows, e.g. the driving
+    graph's nodes) names way vertices that stay graph nodes even where they are mere shape points
+    for bikes, so a driving node maps onto a cycle node at the very same place.
+    """
+    seg = seg or segments_from_ways(ways)
+    u, v, time, length, _ = _directed_edges(
+        seg,
+        _per_way(ways, is_cyclable, bool),
+        _per_way(ways, cycle_oneway_direction, np.int8),
+        _per_way(ways, cycle_speed_mps, np.float64),
+    )
+    u, v, time, length = _min_edges(u, v, time, length)
+    pinned = None
+    if pinned_lonlat is not None and len(pinned_lonlat):
+        pins = np.asarray(pinned_lonlat, dtype=np.float64).reshape(-1, 2)
+        vertex_keys = coordinate_keys(seg.lon, seg.lat)  # sorted: segments_from_ways orders vertices so
+        pin_keys = coordinate_keys(pins[:, 0], pins[:, 1])
+        at = np.minimum(np.searchsorted(vertex_keys, pin_keys), len(vertex_keys) - 1)
+        pinned = np.zeros(len(seg.lon), dtype=bool)
+        pinned[at[vertex_keys[at] == pin_keys]] = True
+    return _subgraph(seg, u, v, {"time_s": time, "length_m": length}, strong=True, pinned=pinned)
