@@ -3,6 +3,7 @@
 >>> net = load_network("gothenburg")                   # embedded OSM data, (c) OSM contributors, ODbL
 >>> nodes = net.snap([57.7089, 57.6990], [11.9746, 11.9630], labels=["depot", "c1"])
 >>> duration_s, distance_m = net.travel_matrices(nodes)  # int32 seconds, int32 metres
+>>> bike_s, bike_m = net.travel_matrices(nodes, profile="cycle")  # cargo bike, same driving node ids
 
 ``source`` is ``"gothenburg"`` (the file shipped in ``geo/data``), the path of a derived
 ``*.ways.json.gz`` file (see :mod:`geo.build_default_city`) or an OpenStreetMap ``.osm.pbf``
@@ -26,31 +27,41 @@ import scipy.sparse as sp
 from geo import matrix as _matrix
 from geo.cache import cache_dir, file_sha1, load_npz, save_npz
 from geo.graph import Graph, graph_from_arrays, graph_to_arrays
-from geo.graph_build import build_drive_graph, build_walk_graph, segments_from_ways
+from geo.geodesy import haversine_m
+from geo.graph_build import build_cycle_graph, build_drive_graph, build_walk_graph, coordinate_keys, segments_from_ways
 from geo.snap import DEFAULT_MAX_DISTANCE_M, Snapper
 from geo.stops import TransitStop, cluster_stops, platforms_from_ways, street_names_from_ways
 from geo.ways import ODBL_NOTICE, WaySet, read_ways
 
-__all__ = ["ODBL_NOTICE", "RoadNetwork", "load_network", "DATA_DIR", "BUILD_VERSION"]
+__all__ = ["ODBL_NOTICE", "RoadNetwork", "load_network", "DATA_DIR", "BUILD_VERSION", "PROFILES"]
 
 DATA_DIR = Path(__file__).parent / "data"
 EMBEDDED = {"gothenburg": DATA_DIR / "gothenburg.ways.json.gz"}
-BUILD_VERSION = "geo-graph-2"
+BUILD_VERSION = "geo-graph-3"
 """Part of every cache key: bump when graph building changes, so old caches are ignored."""
+
+PROFILES = ("drive", "cycle")
+"""Travel profiles of :meth:`RoadNetwork.travel_matrices`: delivery van, cargo bike."""
+
+MAX_CYCLE_MAPPING_M = 300.0
+"""Farthest a driving node may lie from the cycle node standing in for it (metres)."""
 
 
 @dataclass(eq=False)
 class RoadNetwork:
-    """Driving graph (directed; seconds and metres), walking graph (metres) and transit stops.
+    """Driving graph (directed; seconds and metres), walking graph (metres), cycle graph
+    (directed; cargo-bike seconds and metres) and transit stops.
 
     Node ids returned by :meth:`snap` and accepted by the other methods index the driving graph's
-    ``lon``/``lat`` arrays. Walking-graph nodes are internal to :mod:`geo.catchment`.
+    ``lon``/``lat`` arrays. Walking-graph nodes are internal to :mod:`geo.catchment`; cycle-graph
+    nodes are internal too: :meth:`cycle_nodes` maps driving nodes onto them.
     """
 
     name: str
     key: str
     drive: Graph
     walk: Graph
+    cycle: Graph
     stops: tuple[TransitStop, ...]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     notice: str = ODBL_NOTICE
@@ -58,7 +69,8 @@ class RoadNetwork:
     def __repr__(self) -> str:
         return (
             f"RoadNetwork(name={self.name!r}, drive={self.drive.n_nodes} nodes/{self.drive.n_edges} edges, "
-            f"walk={self.walk.n_nodes} nodes, stops={len(self.stops)}, key={self.key[:24]!r})"
+            f"walk={self.walk.n_nodes} nodes, cycle={self.cycle.n_nodes} nodes/{self.cycle.n_edges} edges, "
+            f"stops={len(self.stops)}, key={self.key[:24]!r})"
         )
 
     # -- basic facts -----------------------------------------------------------------------
@@ -119,10 +131,78 @@ class RoadNetwork:
         """Nearest node id (int64) per point; :class:`geo.snap.SnapError` if any is too far/invalid."""
         return self.snapper(graph).snap(lats, lons, labels=labels, max_distance_m=max_distance_m)
 
-    # -- driving ---------------------------------------------------------------------------
-    def travel_matrices(self, nodes, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """``(duration_s, distance_m)``, int32 ``(n, n)``, of fastest driving paths between nodes."""
-        return _matrix.travel_matrices(self.time_s, self.length_m, nodes, network_key=self.key, use_cache=use_cache)
+    # -- driving and cycling -----------------------------------------------------------------
+    def travel_matrices(self, nodes, use_cache: bool = True, profile: str = "drive") -> tuple[np.ndarray, np.ndarray]:
+        """``(duration_s, distance_m)``, int32 ``(n, n)``, of fastest paths between driving nodes.
+
+        ``profile="drive"`` (a delivery van on the driving graph) or ``"cycle"`` (a cargo bike on
+        the cycle graph): the same driving-graph node ids (from :meth:`snap`) either way, the
+        cycle profile routing between the cycle nodes that :meth:`cycle_nodes` maps them to.
+        """
+        if profile == "drive":
+            return _matrix.travel_matrices(self.time_s, self.length_m, nodes, network_key=self.key, use_cache=use_cache)
+        if profile == "cycle":
+            weights = self.cycle.weights
+            return _matrix.travel_matrices(
+                weights["time_s"],
+                weights["length_m"],
+                self.cycle_nodes(nodes),
+                network_key=f"{self.key}-cycle",
+                use_cache=use_cache,
+            )
+        raise ValueError(f"profile must be one of {', '.join(map(repr, PROFILES))}; got {profile!r}")
+
+    @cached_property
+    def _cycle_of_drive(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per driving node: the cycle node standing in for it, and the metres between the two.
+
+        A driving node that is in the cycle graph (the cycle graph keeps them as nodes, see
+        :func:`geo.graph_build.build_cycle_graph`) is itself, 0 m; any other (on motorways, trunk
+        roads, bike-forbidden streets) gets the nearer end of the nearest cycle street piece.
+        """
+        cycle_keys = coordinate_keys(self.cycle.lon, self.cycle.lat)
+        order = np.argsort(cycle_keys)
+        drive_keys = coordinate_keys(self.drive.lon, self.drive.lat)
+        at = np.minimum(np.searchsorted(cycle_keys[order], drive_keys), len(order) - 1)
+        found = cycle_keys[order[at]] == drive_keys
+        mapped = np.where(found, order[at], -1).astype(np.int64)
+        metres = np.zeros(self.drive.n_nodes)
+        missing = np.flatnonzero(~found)
+        if missing.size:
+            lon, lat = self.drive.lon[missing], self.drive.lat[missing]
+            nearest, _ = Snapper(self.cycle).nearest(lat, lon)
+            mapped[missing] = nearest
+            metres[missing] = haversine_m(lon, lat, self.cycle.lon[nearest], self.cycle.lat[nearest])
+        mapped.setflags(write=False)
+        metres.setflags(write=False)
+        return mapped, metres
+
+    def cycle_nodes(self, nodes, max_distance_m: float = MAX_CYCLE_MAPPING_M) -> np.ndarray:
+        """Cycle-graph node id (int64) standing in for each driving node id.
+
+        Computed once per network for all driving nodes. A driving node farther than
+        ``max_distance_m`` from every cycle node (e.g. deep in a motorway junction) raises a
+        ``ValueError`` naming the node and the distance: no cargo-bike trip can start there.
+        """
+        nodes = np.asarray(nodes, dtype=np.int64).ravel()
+        n = self.drive.n_nodes
+        if nodes.size and (nodes.min() < 0 or nodes.max() >= n):
+            raise ValueError(f"node ids must be in [0, {n}), got min {nodes.min()}, max {nodes.max()}")
+        if self.cycle.n_edges == 0:
+            raise ValueError(f"network {self.name!r} has no connected cycle streets; the cycle profile is unavailable")
+        mapped, metres = self._cycle_of_drive
+        far = np.unique(nodes[metres[nodes] > max_distance_m])
+        if far.size:
+            items = [
+                f"driving node {int(i)} (lat={self.drive.lat[i]:.6f}, lon={self.drive.lon[i]:.6f}) is "
+                f"{metres[i]:,.0f} m from the nearest cycle-graph node"
+                for i in far
+            ]
+            raise ValueError(
+                f"{far.size} node(s) have no cycle street within {max_distance_m:,.0f} m (motorway or "
+                "trunk road only?): " + "; ".join(items)
+            )
+        return mapped[nodes]
 
     def shortest_path_nodes(self, a: int, b: int) -> list[int]:
         """Driving-graph node ids of the fastest path from ``a`` to ``b`` (inclusive)."""
@@ -152,7 +232,11 @@ class RoadNetwork:
 
     # -- persistence -----------------------------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
-        arrays = {**graph_to_arrays(self.drive, "drive_"), **graph_to_arrays(self.walk, "walk_")}
+        arrays = {
+            **graph_to_arrays(self.drive, "drive_"),
+            **graph_to_arrays(self.walk, "walk_"),
+            **graph_to_arrays(self.cycle, "cycle_"),
+        }
         arrays["stop_id"] = np.array([s.id for s in self.stops], dtype=str)
         arrays["stop_name"] = np.array([s.name for s in self.stops], dtype=str)
         arrays["stop_lat"] = np.array([s.lat for s in self.stops], dtype=float)
@@ -174,6 +258,7 @@ class RoadNetwork:
             key=key,
             drive=graph_from_arrays(dict(arrays), "drive_"),
             walk=graph_from_arrays(dict(arrays), "walk_"),
+            cycle=graph_from_arrays(dict(arrays), "cycle_"),
             stops=stops,
             provenance=provenance,
             notice=notice,
@@ -193,6 +278,8 @@ def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadN
             f"network {name!r}: too few connected streets (driving graph {drive.n_nodes} nodes, "
             f"walking graph {walk.n_nodes} nodes); is the extract the right area?"
         )
+    # no size check: a network without cycle streets still drives; cycle_nodes() then refuses
+    cycle = build_cycle_graph(ways, seg, pinned_lonlat=np.column_stack([drive.lon, drive.lat]))
     street_lonlat, street_names = street_names_from_ways(ways)
     stops = cluster_stops(
         platforms if platforms is not None else platforms_from_ways(ways), street_lonlat, street_names
@@ -202,6 +289,7 @@ def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadN
         key=key,
         drive=drive,
         walk=walk,
+        cycle=cycle,
         stops=tuple(stops),
         provenance=dict(way_set.provenance),
         notice=way_set.notice,
