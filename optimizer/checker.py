@@ -60,7 +60,7 @@ class RouteCheck:
     vehicle: int
     stops: tuple[int, ...]
     distance: int  # metres, depot to depot
-    load: int  # parcels
+    load: int  # parcels at its fullest (the total, unless it collects returns on the way)
     earliest_starts: tuple[int, ...]  # service start at each stop leaving as early as it may (shift start, parcels in)
     return_time: int  # back at the depot, leaving then
     span: int  # seconds, shortest depot-to-depot duration (waiting included); 0 if empty
@@ -105,7 +105,7 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     leave = problem.departure(vehicle, stops)
     chosen = problem.walk(vehicle, stops, leave.depart_s)
     early = problem.judged_walk(vehicle, stops, leave)
-    distance, load, prev = 0, 0, spec.depot
+    distance, prev = 0, spec.depot
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
         if start > problem.hard_end(node):
             wins = problem.windows_of(node)
@@ -120,19 +120,21 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
             allowed = problem.allowed_vehicles[node]
             violations.append(f"locked: node {node} is locked to vehicles {list(allowed)}, not {vehicle}")
         distance += int(problem.distance[prev, node])
-        load += int(problem.demand[node])
         prev = node
     back = early.return_s if stops else spec.shift_start
     distance += int(problem.distance[prev, spec.depot]) if stops else 0
     if back > spec.shift_end:
         violations.append(f"shift: vehicle {vehicle} returns at {back} s, after its shift end {spec.shift_end} s")
-    if load > spec.capacity:
-        violations.append(f"capacity: vehicle {vehicle} carries {load} parcels, capacity {spec.capacity}")
-    for k, quantity in enumerate(problem.quantities):
-        carried = sum(int(quantity.demand[node]) for node in stops)
-        capacity = problem.capacity(vehicle, k)
+    # Capacity binds where the vehicle is fullest: at the start for deliveries, later when it
+    # collects returns on the way (RoutingProblem.peak_loads).
+    peaks = problem.peak_loads(stops)
+    capacities = problem.capacities(vehicle)
+    at_most = " at its fullest" if problem.has_returns() else ""
+    if peaks[0] > capacities[0]:
+        violations.append(f"capacity: vehicle {vehicle} carries {peaks[0]} parcels{at_most}, capacity {capacities[0]}")
+    for quantity, carried, capacity in zip(problem.quantities, peaks[1:], capacities[1:]):
         if carried > capacity:
-            violations.append(f"capacity: vehicle {vehicle} carries {quantity.shown(carried)}, "
+            violations.append(f"capacity: vehicle {vehicle} carries {quantity.shown(carried)}{at_most}, "
                               f"capacity {quantity.shown(capacity)}")
     if stops and not early.breaks_fit:
         shown = ", ".join(f"{r.duration} s within [{r.earliest}, {r.latest}]" for r in spec.work.breaks)
@@ -147,7 +149,7 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     overtime = spec.work.overtime_s(span) if stops else 0
     overtime_cost = overtime * spec.work.overtime_cost_per_s
     cost = distance * spec.cost_per_m + span * spec.cost_per_s + spec.fixed_cost + late_cost + overtime_cost if stops else 0
-    report = RouteCheck(vehicle, tuple(stops), distance, load, early.starts, back, span, cost,
+    report = RouteCheck(vehicle, tuple(stops), distance, peaks[0], early.starts, back, span, cost,
                         depart=leave.depart_s, starts=chosen.starts, late=late, lateness_cost=late_cost,
                         breaks=chosen.breaks, overtime=overtime, overtime_cost=overtime_cost)
     return report, violations

@@ -123,7 +123,9 @@ def consolidate_stops(
     ``max_weight_kg``/``max_volume_l`` are given) fit in one van; otherwise the point gets
     as few stops as that allows (greedy by window end). A consolidated stop's window is the
     intersection of its orders' windows, so serving the stop in time serves each order in time.
-    A stop's weight and volume are its orders' sums, its skills their union.
+    A stop's weight and volume are its orders' sums, its skills their union. Returns collected at
+    a pickup point (parcels customers dropped there) make stops of their own, apart from its
+    deliveries: the van's load goes the other way.
 
     A home order's several windows become its stop's. Soft windows: ``lateness`` maps a tier to
     ``(max_late_s, late_cost_per_min)``, used for an order that sets neither itself
@@ -133,10 +135,10 @@ def consolidate_stops(
     tier_rank = tier_rank or {}
     lateness = lateness or {}
     stops: list[Stop] = []
-    by_point: dict[str, list[Order]] = defaultdict(list)
+    by_point: dict[tuple[str, str], list[Order]] = defaultdict(list)  # (point, kind): returns apart
     for o in orders:
         if o.pickup_point_id:
-            by_point[o.pickup_point_id].append(o)
+            by_point[(o.pickup_point_id, o.kind)].append(o)
         else:
             stops.append(
                 Stop(
@@ -156,9 +158,10 @@ def consolidate_stops(
                     max_late_s=order_lateness(o, lateness)[0],
                     late_cost_per_min=order_lateness(o, lateness)[1],
                     ready_s=o.ready_s or 0,
+                    kind=o.kind,
                 )
             )
-    for point_id in sorted(by_point):
+    for point_id, kind in sorted(by_point):
         group: list[Order] = []
         window: TimeWindow | None = None
         parcels, kg, litres = 0, 0.0, 0.0
@@ -185,10 +188,11 @@ def consolidate_stops(
                     max_late_s=min(order_lateness(o, lateness)[0] for o in group),
                     late_cost_per_min=sum(order_lateness(o, lateness)[1] for o in group),
                     ready_s=max(o.ready_s or 0 for o in group),
+                    kind=kind,
                 )
             )
 
-        for o in sorted(by_point[point_id], key=lambda o: (o.window.end, o.window.start, o.id)):
+        for o in sorted(by_point[(point_id, kind)], key=lambda o: (o.window.end, o.window.start, o.id)):
             joined = o.window if window is None else window.intersect(o.window)
             # Slots that only touch (08:00-12:00 and 12:00-16:00) share a single instant, which
             # no van can be expected to hit: they are not an overlap.
@@ -344,6 +348,7 @@ def build_day_model(
         tw_end[i] = max((v.shift.end for v in vehicles), default=24 * 3600)
     late_allowed = np.zeros(n, dtype=np.int64)
     ready = np.zeros(n, dtype=np.int64)
+    collects = np.zeros(n, dtype=bool)
     windows: dict[int, list[tuple[int, int]]] = {}
     for k, s in enumerate(stops):
         node = len(depots) + k
@@ -356,6 +361,7 @@ def build_day_model(
             windows[node] = [(w.start, w.end) for w in wins]
         late_allowed[node] = s.max_late_s
         ready[node] = s.ready_s
+        collects[node] = s.is_return
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
     order_penalty = {o: float(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]))
                      for s in stops for o in s.order_ids}
@@ -419,6 +425,7 @@ def build_day_model(
         late_allowed=late_allowed if soft else None,
         late_cost=late_cost if soft else None,
         ready=ready if ready.any() else None,
+        collects=collects if collects.any() else None,
     )
     return DayModel(
         depots=list(depots),
@@ -450,14 +457,15 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
     walk = p.walk(vehicle_index, list(nodes), depart)
     times = list(zip(walk.arrivals, walk.starts))
 
-    load = int(sum(int(p.demand[n]) for n in nodes))
+    route_stops = [model.node_stop(n) for n in nodes]
+    load = sum(s.parcels for s in route_stops if not s.is_return)
     visits = []
     on_board = load
     dist = 0
     prev = veh.depot
     for node, (arrival, start) in zip(nodes, times):
         stop = model.node_stop(node)
-        on_board -= stop.parcels
+        on_board += stop.parcels if stop.is_return else -stop.parcels
         dist += int(p.distance[prev, node])
         late_s = max(0, start - stop.time_windows[-1].end) if stop.max_late_s else 0
         visits.append(
@@ -481,6 +489,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
                 window_used=window_used(stop.time_windows, start),
                 late_s=late_s,
                 late_cost=round(late_s / 60 * stop.late_cost_per_min, 2),
+                kind=stop.kind,
             )
         )
         prev = node
@@ -497,8 +506,9 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         end=end,
         distance_m=dist,
         load=load,
-        weight_kg=round(sum(v.weight_kg for v in visits), 3),
-        volume_l=round(sum(v.volume_l for v in visits), 3),
+        weight_kg=round(sum(v.weight_kg for v in visits if v.kind != "return"), 3),
+        volume_l=round(sum(v.volume_l for v in visits if v.kind != "return"), 3),
+        collected=sum(s.parcels for s in route_stops if s.is_return),
         breaks=tuple(RouteBreak(after, start, stop) for after, start, stop in walk.breaks) if nodes else (),
     )
 

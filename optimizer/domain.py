@@ -128,6 +128,21 @@ def parse_skills(text: str) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
+# What the van does at an order's address.
+ORDER_KINDS: dict[str, str] = {
+    "delivery": "parcels leave the depot on the van and are handed over at the address",
+    "return": "parcels are collected at the address and brought back to the depot",
+}
+
+
+def parse_order_kind(text: str) -> str:
+    """``delivery`` (also an empty text) or ``return``; raises ``ValueError`` naming the accepted kinds."""
+    kind = str(text).strip().lower() or "delivery"
+    if kind not in ORDER_KINDS:
+        raise ValueError(f"'{text}' is not an order kind; use one of {', '.join(ORDER_KINDS)}")
+    return kind
+
+
 # Default member tiers, lowest first; a scenario may define its own.
 DEFAULT_TIERS: tuple[str, ...] = ("ordinary", "silver", "gold", "platinum")
 
@@ -178,6 +193,11 @@ class Order:
     max_late_s: int | None = None  # seconds allowed after the (last) window; None: the tier's
     late_cost_per_min: float | None = None  # currency per minute late; None: the tier's
     ready_s: int | None = None  # seconds since midnight the parcels reach the depot; None: from the start
+    kind: str = "delivery"  # a key of ORDER_KINDS: "return" is collected at the address and brought back
+
+    @property
+    def is_return(self) -> bool:
+        return self.kind == "return"
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -325,6 +345,11 @@ class Stop:
     max_late_s: int = 0  # seconds the service may start after the (last) window closes
     late_cost_per_min: float = 0.0  # currency per minute late (all its orders)
     ready_s: int = 0  # seconds since midnight its last parcel reaches the depot (0: from the start)
+    kind: str = "delivery"  # "return": its parcels, kilograms and litres are collected, not delivered
+
+    @property
+    def is_return(self) -> bool:
+        return self.kind == "return"
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -354,6 +379,7 @@ class Visit:
     window_used: TimeWindow | None = None  # the window the service starts in (the last one if late)
     late_s: int = 0  # seconds after the window closed (a soft window's allowed lateness)
     late_cost: float = 0.0  # currency: late_s at the stop's cost per minute
+    kind: str = "delivery"  # "return": ``parcels`` (and kg, litres) are collected here
 
 
 @dataclass(frozen=True)
@@ -368,6 +394,7 @@ class Route:
     weight_kg: float = 0.0  # kilograms loaded at the depot
     volume_l: float = 0.0  # litres loaded at the depot
     breaks: tuple[RouteBreak, ...] = ()  # the driver's breaks on the route
+    collected: int = 0  # parcels of returns collected on the way and brought back to the depot
 
     @property
     def duration_s(self) -> int:

@@ -12,6 +12,7 @@ window, a service time and either ``required`` (must be served, e.g. Solomon ben
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +89,11 @@ class RoutingProblem:
 
     Release times: ``ready[i]``, when given, is when stop ``i``'s parcels reach the depot (seconds);
     the vehicle that serves it leaves its depot no earlier (:meth:`earliest_departure`).
+
+    Returns: ``collects[i]``, when given and true, makes stop ``i`` a collection: its load (parcels
+    and every quantity) is picked up there and carried back to the depot instead of delivered.
+    A vehicle then leaves with its deliveries only and must hold what is on board at every point
+    of the route (:meth:`peak_loads`), not only the route's total.
     """
 
     duration: np.ndarray  # (n, n) int seconds
@@ -108,6 +114,7 @@ class RoutingProblem:
     late_allowed: np.ndarray | None = None  # (n,) int seconds after tw_end; None = hard windows
     late_cost: np.ndarray | None = None  # (n,) int cost units per second late
     ready: np.ndarray | None = None  # (n,) int seconds the parcels reach the depot; None = all at the start
+    collects: np.ndarray | None = None  # (n,) bool: the stop's load is collected (a return); None = all deliveries
 
     @property
     def n(self) -> int:
@@ -175,6 +182,27 @@ class RoutingProblem:
                                          late_allowed=self.late_allowed, late_cost=self.late_cost,
                                          cost_per_s=spec.cost_per_s, work=spec.work)
 
+    def has_returns(self) -> bool:
+        """Whether any stop collects its load (a return) rather than delivering it."""
+        return self.collects is not None and bool(np.any(self.collects))
+
+    def amounts(self) -> list[np.ndarray]:
+        """Each load dimension's per-node amounts: parcels (``demand``), then each of ``quantities``."""
+        return [self.demand, *(q.demand for q in self.quantities)]
+
+    def capacities(self, vehicle: int) -> list[int]:
+        """``vehicle``'s capacity in each of :meth:`amounts` (engine units)."""
+        return [int(self.vehicles[vehicle].capacity), *(self.capacity(vehicle, k) for k in range(len(self.quantities)))]
+
+    def peak_loads(self, stops: Sequence[int]) -> list[int]:
+        """The most a vehicle holds at any point of ``stops`` in each of :meth:`amounts`
+        (:func:`peak_load`): the route's total when every stop is a delivery."""
+        return [peak_load(stops, amount, self.collects) for amount in self.amounts()]
+
+    def load_fits(self, vehicle: int, stops: Sequence[int]) -> bool:
+        """Whether ``vehicle`` holds ``stops``'s load at every point of the route, in every dimension."""
+        return all(peak <= cap for peak, cap in zip(self.peak_loads(stops), self.capacities(vehicle)))
+
     def stop_nodes(self) -> list[int]:
         depot_set = set(self.depots)
         return [i for i in range(self.n) if i not in depot_set]
@@ -196,6 +224,23 @@ class RoutingProblem:
         spec = self.vehicles[vehicle]
         cap = spec.capacities[k] if k < len(spec.capacities) else None
         return int(self.quantities[k].demand.sum()) if cap is None else int(cap)
+
+
+def peak_load(stops: Sequence[int], amount: np.ndarray, collects: np.ndarray | None = None) -> int:
+    """The most a vehicle serving ``stops`` in order holds at once of ``amount`` (engine units).
+
+    It leaves with every delivery on board; each delivery lightens it, each collection
+    (``collects[node]`` true: a return) adds to it until the depot. Without collections this is
+    the route's total. Capacity binds at this peak, wherever on the route it falls.
+    """
+    if collects is None:
+        return int(sum(int(amount[node]) for node in stops))
+    on_board = int(sum(int(amount[node]) for node in stops if not collects[node]))
+    peak = on_board
+    for node in stops:
+        on_board += int(amount[node]) if collects[node] else -int(amount[node])
+        peak = max(peak, on_board)
+    return peak
 
 
 @dataclass

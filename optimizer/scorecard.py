@@ -70,6 +70,8 @@ class Scorecard:
     orders_to_carriers: int = 0
     carrier_orders_by_kind: dict[str, int] = field(default_factory=dict)
     cost_carriers: float = 0.0
+    returns_collected: int = 0  # return orders picked up on the routes (in orders_served too)
+    parcels_collected: int = 0  # their parcels, brought back to the depot
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,6 +91,7 @@ def build_scorecard(
     weight = volume = 0.0
     soft_late, minutes_late, lateness = 0, 0.0, 0.0
     overtime_h, overtime_cost, breaks = 0.0, 0.0, 0
+    returns, collected = 0, 0
     limited = {"weight": [0.0, 0.0], "volume": [0.0, 0.0]}  # carried, capacity over vehicles with a limit
     per_vehicle = []
     for route in plan.routes:
@@ -107,6 +110,7 @@ def build_scorecard(
         overtime_cost += route_overtime_h * v.overtime_cost_per_hour
         breaks += len(route.breaks)
         parcels += route.load
+        collected += route.collected
         capacity += v.capacity
         stops += len(route.visits)
         weight += route.weight_kg
@@ -130,6 +134,7 @@ def build_scorecard(
                     if visit.late_s > 0:
                         soft_late += 1
                         minutes_late += max(0, visit.start - o.time_windows[-1].end) / 60
+                returns += o.is_return
                 matched += o.got_first_choice
                 pickups += o.pickup_point_id is not None
         per_vehicle.append(
@@ -138,6 +143,7 @@ def build_scorecard(
                 "stops": len(route.visits),
                 "orders": sum(len(x.order_ids) for x in route.visits),
                 "parcels": route.load,
+                "collected": route.collected,
                 "capacity": v.capacity,
                 "km": round(route_km, 2),
                 "hours": round(route_h, 2),
@@ -192,6 +198,8 @@ def build_scorecard(
         orders_to_carriers=len(plan.carrier_orders),
         carrier_orders_by_kind=dict(sorted(Counter(c.kind for c in plan.carrier_orders).items())),
         cost_carriers=round(carrier_cost, 2),
+        returns_collected=returns,
+        parcels_collected=collected,
     )
 
 

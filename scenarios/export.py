@@ -32,6 +32,7 @@ DRIVER_SHEET_COLUMNS = (
     "late_min",
     "break_before",
     "break_after",
+    "task",
 )
 
 
@@ -79,6 +80,7 @@ def plan_to_dict(result: DayResult) -> dict:
                 "end": hhmm(r.end),
                 "distance_m": r.distance_m,
                 "load": r.load,
+                "collected": r.collected,  # parcels of returns brought back to the depot
                 "weight_kg": r.weight_kg,
                 "volume_l": r.volume_l,
                 # the driver's breaks: after how many stops (0: before the first), from, to
@@ -93,6 +95,7 @@ def plan_to_dict(result: DayResult) -> dict:
                         "lon": v.lon,
                         "address": v.address,
                         "pickup_point_id": v.pickup_point_id,
+                        "kind": v.kind,  # "delivery", or "return": its parcels are collected here
                         "parcels": v.parcels,
                         "window_start_s": v.window.start if v.window else None,
                         "window_end_s": v.window.end if v.window else None,
@@ -147,6 +150,7 @@ def plan_to_dict(result: DayResult) -> dict:
                 "max_late_s": stop_of[o.id].max_late_s if o.id in stop_of else 0,
                 "late_cost_per_min": stop_of[o.id].late_cost_per_min if o.id in stop_of else 0.0,
                 "ready_s": o.ready_s,  # when its parcels reach the depot; None: from the start of day
+                "kind": o.kind,
             }
             for o in result.orders
         ],
@@ -177,6 +181,11 @@ def breaks_after(route: dict, stops_before: int) -> str:
     return " ".join(f"{b['start']}-{b['end']}" for b in route.get("breaks") or () if b["after_stops"] == stops_before)
 
 
+def task(stop: dict) -> str:
+    """What the driver does at a stop of ``plan.json``: ``deliver``, or ``collect`` for a return."""
+    return "collect" if stop.get("kind") == "return" else "deliver"
+
+
 def sheet_rows(route: dict) -> list[list]:
     """The driver-sheet CSV rows of one route of ``plan.json`` (:func:`plan_to_dict`), in
     :data:`DRIVER_SHEET_COLUMNS` order. Weight (kg) and volume (litres) are empty when the stop's
@@ -185,14 +194,15 @@ def sheet_rows(route: dict) -> list[list]:
     (``08:00-10:00|17:00-19:00``); ``window_used`` the one the plan serves it in; ``late_min`` the
     minutes after that window closed (a soft window's allowed lateness), else empty.
     ``break_before`` is the driver's break on the way to the stop (at the depot or on the leg),
-    ``break_after`` (last stop only) one on the way back."""
+    ``break_after`` (last stop only) one on the way back. ``task`` is ``deliver``, or ``collect``
+    for a return (its parcels come back on the van; ``load_after`` counts them)."""
     stops = route["stops"]
     return [
         [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
          slot_label(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
          _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ()),
          s.get("window_used") or "", late_minutes(s), breaks_after(route, k),
-         breaks_after(route, len(stops)) if k == len(stops) - 1 else ""]
+         breaks_after(route, len(stops)) if k == len(stops) - 1 else "", task(s)]
         for k, s in enumerate(stops)
     ]
 

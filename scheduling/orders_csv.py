@@ -30,6 +30,10 @@ max_late_min        no        soft window: minutes the delivery may start after 
 late_cost_per_min   no        currency per minute late, a number >= 0 (empty: the tier's)
 ready_at            no        ``HH:MM`` the parcels reach the depot (a late linehaul): the van
                               that carries them leaves no earlier (empty: from the start of day)
+kind                no        ``delivery`` (default) or ``return``: the parcels (with their
+                              weight and volume) are collected at the address or pickup point
+                              and brought back to the depot; the van's load then holds along
+                              the route, not only in total; a return has no ``ready_at``
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
 shop                no        the shop the order belongs to (its name in lastmile)
 order_ref           no        the shop's order reference; with ``shop``, matches a booking
@@ -69,13 +73,15 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm, parse_skills, parse_windows, windows_label
+from optimizer.domain import (DEFAULT_TIERS, Order, TimeWindow, hhmm, parse_hhmm, parse_order_kind, parse_skills,
+                              parse_windows, windows_label)
 from scheduling.csv_cells import csv_writer, unquote_cell
 
 REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
     "weight_kg", "volume_l", "skills", "windows", "max_late_min", "late_cost_per_min", "ready_at",
+    "kind",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 DELIMITERS = (",", ";", "\t")
@@ -292,6 +298,7 @@ class _Row(BaseModel):
     max_late_min: int | None = None
     late_cost_per_min: float | None = None
     ready_at: int | None = None
+    kind: str = "delivery"
     address: str = ""
     parcels: int = Field(default=1, ge=1, le=1000)
     pickup_point_id: str | None = None
@@ -350,6 +357,11 @@ class _Row(BaseModel):
             return None
         return parse_hhmm(str(v))
 
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, v: object) -> str:
+        return parse_order_kind("" if v is None else str(v))
+
     @field_validator("slot_start", "slot_end", mode="before")
     @classmethod
     def _time(cls, v: object) -> int | None:
@@ -402,6 +414,9 @@ class _Row(BaseModel):
 
     @model_validator(mode="after")
     def _window_and_place(self) -> "_Row":
+        if self.kind == "return" and self.ready_at is not None:
+            raise ValueError("ready_at: a return is collected at the customer, no parcel waits for it at the depot; "
+                             "leave ready_at empty for kind return")
         if self.windows:
             if self.pickup_point_id is not None:
                 raise ValueError("windows: several windows are for home deliveries; a pickup-point order has "
@@ -518,6 +533,7 @@ def parse_orders(
                 max_late_s=None if row.max_late_min is None else row.max_late_min * 60,
                 late_cost_per_min=row.late_cost_per_min,
                 ready_s=row.ready_at,
+                kind=row.kind,
                 parcels=row.parcels,
                 service_s=service.for_order(row.parcels, row.bulky, row.skills),
                 address=row.address or (pickup_points[row.pickup_point_id].name if row.pickup_point_id else ""),
@@ -582,5 +598,6 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     "" if o.max_late_s is None else o.max_late_s // 60,
                     "" if o.late_cost_per_min is None else f"{o.late_cost_per_min:g}",
                     "" if o.ready_s is None else hhmm(o.ready_s),
+                    o.kind,
                 ]
             )

@@ -270,6 +270,8 @@ def print_scorecard(result, console) -> None:
         ("Orders served", f"{sc.orders_served} / {sc.orders_total}"),
         *([("Handed to carriers", ", ".join(f"{n} {kind}" for kind, n in sc.carrier_orders_by_kind.items())
             + f", {sc.cost_carriers:,.0f} {cur}")] if sc.orders_to_carriers else []),
+        *([("Returns collected", f"{sc.returns_collected} orders, {sc.parcels_collected} parcels")]
+          if sc.returns_collected else []),
         ("On-time rate", f"{sc.on_time_rate:.1%}"),
         *([("Late within allowance", f"{sc.soft_late_orders} orders, {sc.minutes_late:,.0f} min, "
                                      f"{sc.cost_lateness:,.0f} {cur}")] if sc.soft_late_orders else []),

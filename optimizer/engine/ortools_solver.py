@@ -127,14 +127,15 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
 
     # Capacity: parcels, then one dimension per further quantity (weight, volume), each with the
     # vehicles' capacities (an unlimited one is the quantity's total demand: RoutingProblem.capacity).
-    demand_index = routing.RegisterUnaryTransitVector([int(d) for d in np.asarray(problem.demand)[at]])
-    routing.AddDimensionWithVehicleCapacity(
-        demand_index, 0, [int(v.capacity) for v in vehicles], True, "Capacity"
-    )
-    for k, quantity in enumerate(problem.quantities):
-        index = routing.RegisterUnaryTransitVector([int(d) for d in np.asarray(quantity.demand)[at]])
-        caps = [problem.capacity(v_idx, k) for v_idx in range(len(vehicles))]
-        routing.AddDimensionWithVehicleCapacity(index, 0, caps, True, f"Capacity:{quantity.name}")
+    names = ["Capacity", *(f"Capacity:{q.name}" for q in problem.quantities)]
+    caps = [[problem.capacities(v_idx)[k] for v_idx in range(len(vehicles))] for k in range(len(names))]
+    for name, amount, dim_caps in zip(names, problem.amounts(), caps):
+        if problem.has_returns():
+            _add_load_with_returns(routing, manager, problem, np.asarray(amount)[at], np.asarray(problem.collects)[at],
+                                   dim_caps, name)
+        else:
+            index = routing.RegisterUnaryTransitVector([int(d) for d in np.asarray(amount)[at]])
+            routing.AddDimensionWithVehicleCapacity(index, 0, dim_caps, True, name)
 
     # Time: transit i->j = travel(i, j) + service(i); slack = waiting.
     service = np.asarray(problem.service, dtype=np.int64)[at]
@@ -211,6 +212,24 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             routing.VehicleVar(manager.NodeToIndex(model_node)).SetValues([-1] + [int(v) for v in allowed])
 
     return OrtoolsModel(problem, manager, routing, time_dim, required_penalty, base, copies)
+
+
+def _add_load_with_returns(routing, manager, problem: RoutingProblem, amount: np.ndarray, collects: np.ndarray,
+                           caps: list[int], name: str) -> None:
+    """A load dimension for a day with returns: ``name`` is what is on board (its cumul at the
+    start is what the vehicle leaves with; each delivery takes its amount off, each collection
+    adds it), bounded by the vehicle's capacity at every node, and ``name:delivered`` counts the
+    deliveries, so the load at the start is exactly the route's deliveries. Both in engine units
+    (``amount`` indexed by model node)."""
+    delivered = [0 if c else int(a) for a, c in zip(amount, collects)]
+    change = [int(a) if c else -int(a) for a, c in zip(amount, collects)]
+    routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(delivered), 0, caps, True,
+                                            f"{name}:delivered")
+    routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(change), 0, caps, False, name)
+    on_board, out = routing.GetDimensionOrDie(name), routing.GetDimensionOrDie(f"{name}:delivered")
+    solver = routing.solver()
+    for v_idx in range(len(problem.vehicles)):
+        solver.Add(on_board.CumulVar(routing.Start(v_idx)) == out.CumulVar(routing.End(v_idx)))
 
 
 def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np.ndarray) -> None:

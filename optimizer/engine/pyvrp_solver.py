@@ -2,7 +2,7 @@
 
 Mapping (PyVRP 0.14): one PyVRP *location* per node, so the problem's matrices are used as they
 are; one *depot* per vehicle depot; one *client* per stop that some allowed vehicle could serve
-alone (``delivery=[demand, *quantities]``: parcels, then weight and volume in engine units, the
+alone (``delivery=[demand, *quantities]``, ``pickup`` instead for a return: parcels, then weight and volume in engine units, the
 vehicle types' ``capacity`` alike, an unlimited capacity as the quantity's total demand;
 ``service_duration``, window on the start of service,
 ``prize=penalty, required=False`` for optional stops); one *vehicle type* per distinct vehicle
@@ -216,13 +216,18 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
             wins = [w for w in wins if w[1] >= earliest[node]] or wins[-1:]
         hard_end = problem.hard_end(node)
         several = len(wins) > 1
+        # A return is picked up and carried to the depot: PyVRP holds the load along the route
+        # exactly (deliveries leave the depot, pickups come back), as the checker does.
+        load = [int(a[node]) for a in problem.amounts()]
+        collects = problem.collects is not None and bool(problem.collects[node])
+        none = [0] * len(load)
         if several:
             groups.append(pyvrp.ClientGroup([], required=required))
         for k, (open_s, close_s) in enumerate(wins):
             clients.append(
                 pyvrp.Client(
                     location=node,
-                    delivery=[int(problem.demand[node])] + [int(q.demand[node]) for q in problem.quantities],
+                    delivery=none if collects else load, pickup=load if collects else none,
                     service_duration=int(problem.service[node]),
                     tw_early=int(open_s),
                     tw_late=hard_end if k == len(wins) - 1 else int(close_s),

@@ -106,11 +106,17 @@ def _walk_cost(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> i
 
 
 def _fits_load(problem: RoutingProblem, vehicle: int, stops: Sequence[int], node: int) -> bool:
-    spec = problem.vehicles[vehicle]
-    if sum(int(problem.demand[n]) for n in stops) + int(problem.demand[node]) > spec.capacity:
-        return False
-    return all(sum(int(q.demand[n]) for n in stops) + int(q.demand[node]) <= problem.capacity(vehicle, k)
-               for k, q in enumerate(problem.quantities))
+    """Whether ``node`` added anywhere to ``stops`` may fit ``vehicle``: the deliveries it leaves
+    with and the returns it comes back with each fit, which is exact without returns (with
+    returns the peak may fall between, so each position is checked again)."""
+    route = [*stops, node]
+    collects = problem.collects
+    for amount, cap in zip(problem.amounts(), problem.capacities(vehicle)):
+        out = sum(int(amount[n]) for n in route if collects is None or not collects[n])
+        back = 0 if collects is None else sum(int(amount[n]) for n in route if collects[n])
+        if out > cap or back > cap:
+            return False
+    return True
 
 
 def reinsert_stops(
@@ -137,7 +143,10 @@ def reinsert_stops(
                 continue
             fixed = problem.vehicles[v].fixed_cost if not route else 0
             for pos in range(len(route) + 1):
-                trial = _walk_cost(problem, v, route[:pos] + [node] + route[pos:])
+                candidate = route[:pos] + [node] + route[pos:]
+                if problem.has_returns() and not problem.load_fits(v, candidate):
+                    continue
+                trial = _walk_cost(problem, v, candidate)
                 if trial is not None and (best is None or trial - costs[v] + fixed < best[0]):
                     best = (trial - costs[v] + fixed, v, pos)
         if best is None or best[0] >= worth(node):

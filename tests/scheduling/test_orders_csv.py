@@ -283,3 +283,23 @@ def test_a_ready_time_says_when_the_parcels_reach_the_depot_and_a_bad_one_names_
     with pytest.raises(OrderFileError) as err:
         parse_orders("order_id,lat,lon,slot_start,slot_end,ready_at\nA1,57.7,11.9,14:00,16:00,noon\n")
     assert err.value.problems[0].startswith("line 2, column ready_at: 'noon' is not a time of day; write it as HH:MM")
+
+
+def test_a_return_is_read_kept_through_a_written_file_and_a_bad_kind_names_its_line_and_column(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    back, out = parse_orders("order_id,lat,lon,slot_start,slot_end,kind\nR1,57.7,11.9,14:00,16:00,Return\n"
+                             "D1,57.7,11.9,08:00,10:00,\n")
+    assert (back.kind, back.is_return, out.kind) == ("return", True, "delivery")
+    write_orders_csv([back, out], tmp_path / "o.csv")
+    assert [o.kind for o in parse_orders((tmp_path / "o.csv").read_text())] == ["return", "delivery"]
+    with pytest.raises(OrderFileError) as err:
+        parse_orders("order_id,lat,lon,slot_start,slot_end,kind\nR1,57.7,11.9,14:00,16:00,pickup\n")
+    assert err.value.problems == ["line 2, column kind: 'pickup' is not an order kind; use one of delivery, return "
+                                  "(got 'pickup')"]
+
+
+def test_a_return_waits_for_no_parcel_at_the_depot():
+    with pytest.raises(OrderFileError) as err:
+        parse_orders("order_id,lat,lon,slot_start,slot_end,kind,ready_at\nR1,57.7,11.9,14:00,16:00,return,11:00\n")
+    assert err.value.problems[0].startswith("line 2, column ready_at: a return is collected at the customer")

@@ -19,7 +19,9 @@ def test_a_stop_shows_its_weight_volume_and_skills_in_the_sheet_columns():
 
 def test_a_stop_of_a_plan_saved_before_weights_leaves_those_cells_empty():
     (row,) = sheet_rows({"vehicle_id": "van-1", "stops": [stop()]})
-    assert row[-3:] == ["", "", ""] and len(row) == len(DRIVER_SHEET_COLUMNS)
+    cells = dict(zip(DRIVER_SHEET_COLUMNS, row))
+    assert [cells[c] for c in ("weight_kg", "volume_l", "skills", "late_min", "break_before", "break_after")] == [""] * 6
+    assert cells["task"] == "deliver" and len(row) == len(DRIVER_SHEET_COLUMNS)
 
 
 def test_the_printed_sheet_says_what_a_stop_needs_and_weighs(tmp_path):
@@ -94,3 +96,27 @@ def test_the_printed_sheet_shows_the_breaks_between_the_stops(tmp_path):
         page = render_template("sheet.html", plan=SimpleNamespace(id=1, date="2026-11-24"), route=route, stops=[s],
                                vehicles=["van-1"], depot=None, colour="#333", km=12.0, break_back="15:00-15:15")
     assert "Break 11:40-12:10" in page and "Break 15:00-15:15</b> (on the way back)" in page
+
+
+def test_the_driver_collects_a_return_and_delivers_the_rest():
+    rows = sheet_rows({"vehicle_id": "van-1", "stops": [stop(), stop(seq=2, stop_id="R1", kind="return", load_after=3)]})
+    tasks = [dict(zip(DRIVER_SHEET_COLUMNS, row))["task"] for row in rows]
+    assert tasks == ["deliver", "collect"]
+
+
+def test_the_printed_sheet_marks_a_return_to_collect(tmp_path):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from tests.webui.pages_support import small_day_config
+    from webui.app import create_app
+
+    app = create_app(small_day_config(tmp_path))
+    s = stop(kind="return", parcels=3, window="08:00-10:00", late=False)
+    route = {"vehicle_id": "van-1", "depot_id": "d", "start": "08:00", "end": "12:00", "load": 0, "collected": 3,
+             "stops": [s]}
+    with app.test_request_context("/"):
+        page = render_template("sheet.html", plan=SimpleNamespace(id=1, date="2026-11-24"), route=route, stops=[s],
+                               vehicles=["van-1"], depot=None, colour="#333", km=12.0)
+    assert '<b class="collect">collect</b> 3' in page and "3 to collect" in page
