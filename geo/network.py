@@ -180,9 +180,10 @@ class RoadNetwork:
     def cycle_nodes(self, nodes, max_distance_m: float = MAX_CYCLE_MAPPING_M) -> np.ndarray:
         """Cycle-graph node id (int64) standing in for each driving node id.
 
-        Computed once per network for all driving nodes. A driving node farther than
-        ``max_distance_m`` from every cycle node (e.g. deep in a motorway junction) raises a
-        ``ValueError`` naming the node and the distance: no cargo-bike trip can start there.
+        Computed once per network for all driving nodes: the cycle node at the same place or, for a
+        driving node outside the cycle graph, the nearer end of the nearest cycle street. A driving
+        node farther than ``max_distance_m`` from its stand-in (e.g. deep in a motorway junction)
+        raises a ``ValueError`` naming the node and the distance: no cargo-bike trip starts there.
         """
         nodes = np.asarray(nodes, dtype=np.int64).ravel()
         n = self.drive.n_nodes
@@ -195,7 +196,7 @@ class RoadNetwork:
         if far.size:
             items = [
                 f"driving node {int(i)} (lat={self.drive.lat[i]:.6f}, lon={self.drive.lon[i]:.6f}) is "
-                f"{metres[i]:,.0f} m from the nearest cycle-graph node"
+                f"{metres[i]:,.0f} m from its stand-in cycle-graph node (nearer end of the nearest cycle street)"
                 for i in far
             ]
             raise ValueError(

@@ -419,7 +419,7 @@ def test_gothenburg_driving_nodes_map_onto_cycle_nodes(gbg):
 
 
 def test_gothenburg_motorway_nodes_far_from_bike_streets_are_named(gbg):
-    with pytest.raises(ValueError, match="from the nearest cycle-graph node") as err:
+    with pytest.raises(ValueError, match="m from its stand-in cycle-graph node") as err:
         gbg.cycle_nodes(np.arange(gbg.n_nodes))
     named = [int(i) for i in re.findall(r"driving node (\d+) ", str(err.value))]
     metres = [float(m.replace(",", "")) for m in re.findall(r"is ([\d,]+) m from", str(err.value))]
