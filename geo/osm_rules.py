@@ -329,3 +329,87 @@ def cycle_speed_mps(tags: Tags) -> float:
     if limit is not None:
         kmh = min(kmh, max(limit, DISMOUNT_SPEED_KMH))
     return kmh / 3.6
+
+
+# -- road class groups (rush-hour speed factors) -------------------------------------------
+
+ROAD_CLASS_GROUPS: dict[str, tuple[str, ...]] = {
+    "motorway": ("motorway", "motorway_link"),
+    "trunk": ("trunk", "trunk_link"),
+    "primary": ("primary", "primary_link"),
+    "secondary": ("secondary", "secondary_link"),
+    "tertiary": ("tertiary", "tertiary_link"),
+    "residential": ("residential", "living_street", "unclassified", "road"),
+    "service": ("service",),
+}
+"""Road class groups a caller's speed factors are keyed by: group name -> ``highway`` values.
+
+==============  ==================================================
+group           highway
+==============  ==================================================
+motorway        motorway, motorway_link
+trunk           trunk, trunk_link
+primary         primary, primary_link
+secondary       secondary, secondary_link
+tertiary        tertiary, tertiary_link
+residential     residential, living_street, unclassified, road
+service         service, and any other drivable class (the fallback group)
+==============  ==================================================
+
+The order is fixed: :data:`ROAD_CLASS_GROUP_NAMES` indexes it, and the driving graph stores one
+time weight per group (:func:`geo.graph_build.group_time_weight`).
+"""
+
+ROAD_CLASS_GROUP_NAMES: tuple[str, ...] = tuple(ROAD_CLASS_GROUPS)
+"""Group names in their fixed order (``ROAD_CLASS_GROUP_NAMES[code]`` for a group code)."""
+
+FALLBACK_ROAD_CLASS_GROUP = "service"
+"""Group of any drivable ``highway`` value not listed in :data:`ROAD_CLASS_GROUPS`."""
+
+MAX_SPEED_FACTOR = 1.5
+"""Largest accepted speed factor; factors lie in ``(0, MAX_SPEED_FACTOR]``."""
+
+_GROUP_CODE = {h: i for i, hs in enumerate(ROAD_CLASS_GROUPS.values()) for h in hs}
+_FALLBACK_CODE = ROAD_CLASS_GROUP_NAMES.index(FALLBACK_ROAD_CLASS_GROUP)
+
+
+def road_class_group_code(tags: Tags) -> int:
+    """Index into :data:`ROAD_CLASS_GROUP_NAMES` of the way's road class group."""
+    return _GROUP_CODE.get(tags.get("highway", ""), _FALLBACK_CODE)
+
+
+def road_class_group(tags: Tags) -> str:
+    """Name of the way's road class group (:data:`ROAD_CLASS_GROUPS`; ``"service"`` as fallback)."""
+    return ROAD_CLASS_GROUP_NAMES[road_class_group_code(tags)]
+
+
+def validate_speed_factors(speed_factors: Mapping[str, float] | None) -> dict[str, float]:
+    """The factors that change anything, ``{group: factor}`` in group order, factors of 1.0 left out.
+
+    A factor multiplies free-flow speed on the group's roads (0.5 doubles their travel time); a
+    group not given keeps 1.0. ``None`` or ``{}`` gives ``{}``. An unknown group name or a factor
+    that is not a number in ``(0, 1.5]`` raises ``ValueError`` naming the key and the accepted names.
+    """
+    if speed_factors is None:
+        return {}
+    if not isinstance(speed_factors, Mapping):
+        raise ValueError(
+            f"speed_factors must be a mapping of road class group -> factor, got {type(speed_factors).__name__}; "
+            f"groups: {', '.join(ROAD_CLASS_GROUP_NAMES)}"
+        )
+    accepted = ", ".join(ROAD_CLASS_GROUP_NAMES)
+    checked: dict[str, float] = {}
+    for key, value in speed_factors.items():
+        if key not in ROAD_CLASS_GROUPS:
+            raise ValueError(f"speed_factors: unknown road class group {key!r}; accepted groups: {accepted}")
+        try:
+            factor = float(value)
+        except (TypeError, ValueError):
+            factor = float("nan")
+        if isinstance(value, bool) or not (0.0 < factor <= MAX_SPEED_FACTOR):
+            raise ValueError(
+                f"speed_factors[{key!r}] = {value!r}: a factor must be a number in (0, {MAX_SPEED_FACTOR}] "
+                f"(share of free-flow speed); accepted groups: {accepted}"
+            )
+        checked[key] = factor
+    return {g: checked[g] for g in ROAD_CLASS_GROUP_NAMES if g in checked and checked[g] != 1.0}
