@@ -4,6 +4,7 @@
 >>> nodes = net.snap([57.7089, 57.6990], [11.9746, 11.9630], labels=["depot", "c1"])
 >>> duration_s, distance_m = net.travel_matrices(nodes)  # int32 seconds, int32 metres
 >>> bike_s, bike_m = net.travel_matrices(nodes, profile="cycle")  # cargo bike, same driving node ids
+>>> peak_s, peak_m = net.travel_matrices(nodes, speed_factors={"primary": 0.65, "residential": 0.9})  # rush hour
 
 ``source`` is ``"gothenburg"`` (the file shipped in ``geo/data``), the path of a derived
 ``*.ways.json.gz`` file (see :mod:`geo.build_default_city`) or an OpenStreetMap ``.osm.pbf``
@@ -28,7 +29,15 @@ from geo import matrix as _matrix
 from geo.cache import cache_dir, file_sha1, load_npz, save_npz
 from geo.graph import Graph, graph_from_arrays, graph_to_arrays
 from geo.geodesy import haversine_m
-from geo.graph_build import build_cycle_graph, build_drive_graph, build_walk_graph, coordinate_keys, segments_from_ways
+from geo.graph_build import (
+    build_cycle_graph,
+    build_drive_graph,
+    build_walk_graph,
+    coordinate_keys,
+    group_time_weight,
+    segments_from_ways,
+)
+from geo.osm_rules import validate_speed_factors
 from geo.snap import DEFAULT_MAX_DISTANCE_M, Snapper
 from geo.stops import TransitStop, cluster_stops, platforms_from_ways, street_names_from_ways
 from geo.ways import ODBL_NOTICE, WaySet, read_ways
@@ -37,7 +46,7 @@ __all__ = ["ODBL_NOTICE", "RoadNetwork", "load_network", "DATA_DIR", "BUILD_VERS
 
 DATA_DIR = Path(__file__).parent / "data"
 EMBEDDED = {"gothenburg": DATA_DIR / "gothenburg.ways.json.gz"}
-BUILD_VERSION = "geo-graph-3"
+BUILD_VERSION = "geo-graph-4"
 """Part of every cache key: bump when graph building changes, so old caches are ignored."""
 
 PROFILES = ("drive", "cycle")
@@ -132,16 +141,36 @@ class RoadNetwork:
         return self.snapper(graph).snap(lats, lons, labels=labels, max_distance_m=max_distance_m)
 
     # -- driving and cycling -----------------------------------------------------------------
-    def travel_matrices(self, nodes, use_cache: bool = True, profile: str = "drive") -> tuple[np.ndarray, np.ndarray]:
+    def travel_matrices(
+        self,
+        nodes,
+        use_cache: bool = True,
+        profile: str = "drive",
+        speed_factors: Mapping[str, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(duration_s, distance_m)``, int32 ``(n, n)``, of fastest paths between driving nodes.
 
         ``profile="drive"`` (a delivery van on the driving graph) or ``"cycle"`` (a cargo bike on
         the cycle graph): the same driving-graph node ids (from :meth:`snap`) either way, the
         cycle profile routing between the cycle nodes that :meth:`cycle_nodes` maps them to.
+
+        ``speed_factors`` (drive only) maps road class groups
+        (:data:`geo.osm_rules.ROAD_CLASS_GROUPS`) to a share of free-flow speed, e.g. a morning peak
+        ``{"motorway": 0.55, "primary": 0.65}``; groups not given keep 1.0. Each edge's time on a
+        group's roads is divided by its factor, the fastest paths are searched again under those
+        times, and their seconds and metres are returned. ``None`` or all 1.0 is the free-flow
+        result (same cache file); other factors are cached under their own key. Unknown groups or
+        factors outside ``(0, 1.5]`` raise ``ValueError``, and so does any ``speed_factors`` with
+        ``profile="cycle"``: cargo bikes are not slowed by traffic in this model.
         """
-        if profile == "drive":
-            return _matrix.travel_matrices(self.time_s, self.length_m, nodes, network_key=self.key, use_cache=use_cache)
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(map(repr, PROFILES))}; got {profile!r}")
         if profile == "cycle":
+            if speed_factors is not None:
+                raise ValueError(
+                    "speed_factors apply to the 'drive' profile only: cargo bikes are not slowed by traffic "
+                    "in this model, so the 'cycle' profile takes no speed factors (pass speed_factors=None)"
+                )
             weights = self.cycle.weights
             return _matrix.travel_matrices(
                 weights["time_s"],
@@ -150,7 +179,39 @@ class RoadNetwork:
                 network_key=f"{self.key}-cycle",
                 use_cache=use_cache,
             )
-        raise ValueError(f"profile must be one of {', '.join(map(repr, PROFILES))}; got {profile!r}")
+        factors = validate_speed_factors(speed_factors)
+        return _matrix.travel_matrices(
+            self.drive_time_s(factors),
+            self.length_m,
+            nodes,
+            network_key=self.key + speed_factors_key(factors),
+            use_cache=use_cache,
+        )
+
+    def drive_time_s(self, speed_factors: Mapping[str, float] | None = None) -> sp.csr_matrix:
+        """Driving edge travel times (seconds, CSR like :attr:`time_s`) under ``speed_factors``.
+
+        Per edge: ``time_s + sum over groups of t_group * (1 / factor - 1)``, where ``t_group`` is the
+        edge's seconds on that group's roads (weight ``time_s@<group>``). So an edge wholly of one
+        group takes ``time_s / factor``, edges of groups without a factor keep exactly ``time_s``,
+        and ``None`` or all 1.0 returns :attr:`time_s` itself. Validated as in :meth:`travel_matrices`.
+        """
+        factors = validate_speed_factors(speed_factors)
+        if not factors:
+            return self.time_s
+        base = self.time_s
+        data = base.data.copy()
+        for group, factor in factors.items():
+            name = group_time_weight(group)
+            if name not in self.drive.weights:
+                raise ValueError(
+                    f"network {self.name!r}: the driving graph has no {name!r} weight (built before road "
+                    "class groups were stored); rebuild it with load_network(..., use_cache=False)"
+                )
+            data += self.drive.weights[name].data * (1.0 / factor - 1.0)
+        mat = sp.csr_matrix((data, base.indices, base.indptr), shape=base.shape)
+        mat.has_sorted_indices = True
+        return mat
 
     @cached_property
     def _cycle_of_drive(self) -> tuple[np.ndarray, np.ndarray]:
@@ -205,9 +266,10 @@ class RoadNetwork:
             )
         return mapped[nodes]
 
-    def shortest_path_nodes(self, a: int, b: int) -> list[int]:
-        """Driving-graph node ids of the fastest path from ``a`` to ``b`` (inclusive)."""
-        return _matrix.shortest_path_nodes(self.time_s, a, b)
+    def shortest_path_nodes(self, a: int, b: int, speed_factors: Mapping[str, float] | None = None) -> list[int]:
+        """Driving-graph node ids of the fastest path from ``a`` to ``b`` (inclusive), under ``speed_factors``
+        (as in :meth:`travel_matrices`; default free flow)."""
+        return _matrix.shortest_path_nodes(self.drive_time_s(speed_factors), a, b)
 
     def route_coordinates(self, node_sequence: Sequence[int]) -> list[list[float]]:
         """``[[lon, lat], ...]`` along the streets of the fastest paths through ``node_sequence``."""
@@ -264,6 +326,13 @@ class RoadNetwork:
             provenance=provenance,
             notice=notice,
         )
+
+
+def speed_factors_key(factors: Mapping[str, float]) -> str:
+    """Cache-key suffix of validated factors (:func:`geo.osm_rules.validate_speed_factors`); ``""`` for none."""
+    if not factors:
+        return ""
+    return "-speed-" + ",".join(f"{group}={float(factor)!r}" for group, factor in factors.items())
 
 
 def build_network(way_set: WaySet, name: str, key: str, platforms=None) -> RoadNetwork:
