@@ -31,6 +31,9 @@ below by 5 km/h, since vans rarely hold the limit in town.
 
 The cycle (cargo bike) profile, :func:`is_cyclable`, :func:`cycle_oneway_direction` and
 :func:`cycle_speed_mps`, has its own table (:data:`CYCLE_SPEED_KMH`); see those functions.
+
+Rush-hour speed factors are keyed by road class group (:data:`ROAD_CLASS_GROUPS`: motorway, trunk,
+primary, secondary, tertiary, residential, service) and checked by :func:`validate_speed_factors`.
 """
 
 from __future__ import annotations
