@@ -38,6 +38,7 @@ primary, secondary, tertiary, residential, service) and checked by :func:`valida
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Mapping
 
@@ -390,8 +391,9 @@ def validate_speed_factors(speed_factors: Mapping[str, float] | None) -> dict[st
     """The factors that change anything, ``{group: factor}`` in group order, factors of 1.0 left out.
 
     A factor multiplies free-flow speed on the group's roads (0.5 doubles their travel time); a
-    group not given keeps 1.0. ``None`` or ``{}`` gives ``{}``. An unknown group name or a factor
-    that is not a number in ``(0, 1.5]`` raises ``ValueError`` naming the key and the accepted names.
+    group not given keeps 1.0. ``None`` or ``{}`` gives ``{}``. An unknown group name, or a factor
+    that is not a real number in ``(0, 1.5]`` (a string or a bool is not), raises ``ValueError``
+    naming the key and the accepted names.
     """
     if speed_factors is None:
         return {}
@@ -405,11 +407,9 @@ def validate_speed_factors(speed_factors: Mapping[str, float] | None) -> dict[st
     for key, value in speed_factors.items():
         if key not in ROAD_CLASS_GROUPS:
             raise ValueError(f"speed_factors: unknown road class group {key!r}; accepted groups: {accepted}")
-        try:
-            factor = float(value)
-        except (TypeError, ValueError):
-            factor = float("nan")
-        if isinstance(value, bool) or not (0.0 < factor <= MAX_SPEED_FACTOR):
+        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        factor = float(value) if is_number else float("nan")
+        if not (0.0 < factor <= MAX_SPEED_FACTOR):
             raise ValueError(
                 f"speed_factors[{key!r}] = {value!r}: a factor must be a number in (0, {MAX_SPEED_FACTOR}] "
                 f"(share of free-flow speed); accepted groups: {accepted}"

@@ -121,6 +121,7 @@ def test_validated_factors_leave_out_ones_and_follow_the_group_order():
     }
     assert list(validate_speed_factors({"service": 0.9, "motorway": 1.2})) == ["motorway", "service"]
     assert validate_speed_factors({"primary": 1.5}) == {"primary": 1.5}  # off-peak night: faster is allowed
+    assert validate_speed_factors({"primary": np.float32(0.5)}) == {"primary": 0.5}
 
 
 # -- edge times ------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_an_unknown_group_is_refused_naming_it_and_the_accepted_groups(town):
         validate_speed_factors({"primary": 0.6, "residential_link": 0.9})
 
 
-@pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.6, 2, float("nan"), float("inf"), "fast", None, True])
+@pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.6, 2, float("nan"), float("inf"), "fast", "0.5", None, True])
 def test_a_factor_outside_zero_to_one_and_a_half_is_refused_naming_the_key(town, bad):
     with pytest.raises(ValueError, match=r"speed_factors\['primary'\].*\(0, 1\.5\].*accepted groups: motorway"):
         town.travel_matrices([0, 1], speed_factors={"primary": bad})
