@@ -77,6 +77,12 @@ class TravelTable:
     index: Mapping[str, int]
     distance_m: Sequence[Sequence[float]]
     duration_s: Sequence[Sequence[float]]
+    # The tables of vehicles that travel by another street profile (a cargo bike's), by vehicle id.
+    by_vehicle: Mapping[str, "TravelTable"] = field(default_factory=dict)
+
+    def for_vehicle(self, vehicle_id: str) -> "TravelTable":
+        """The table ``vehicle_id``'s legs are measured on: its street profile's, else this one."""
+        return self.by_vehicle.get(vehicle_id, self)
 
     def leg(self, a: str, b: str) -> tuple[float, float]:
         """``(metres, seconds)`` from place ``a`` to place ``b``; a place not in the table is a ``KeyError``
@@ -374,7 +380,7 @@ def _per_vehicle(routes: Mapping[str, Mapping], vehicle_by_id: Mapping[str, Vehi
         row["feedback_count"], row["rating_average"] = len(r), round(sum(r) / len(r), 3) if r else 0.0
         if row["driven"]:
             depot_id = route["depot_id"] if route else v.depot_id
-            day = _vehicle_day(by_vehicle[vid], route, depot_id, travel)
+            day = _vehicle_day(by_vehicle[vid], route, depot_id, travel.for_vehicle(vid))
             t, lab = day["km"] * v.cost_per_km, day["hours"] * v.cost_per_hour
             row.update(stops_visited=len(day["visited"]), km=round(day["km"], 2), hours=round(day["hours"], 2),
                        departed_s=day["start_s"], back_s=day["end_s"], cost_transport=round(t, 2),

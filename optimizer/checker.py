@@ -105,7 +105,7 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     leave = problem.departure(vehicle, stops)
     chosen = problem.walk(vehicle, stops, leave.depart_s)
     early = problem.judged_walk(vehicle, stops, leave)
-    distance, prev = 0, spec.depot
+    distance, prev, metres = 0, spec.depot, problem.distance_of(vehicle)
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
         if start > problem.hard_end(node):
             wins = problem.windows_of(node)
@@ -119,10 +119,10 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
         if not problem.may_serve(vehicle, node):
             allowed = problem.allowed_vehicles[node]
             violations.append(f"locked: node {node} is locked to vehicles {list(allowed)}, not {vehicle}")
-        distance += int(problem.distance[prev, node])
+        distance += int(metres[prev, node])
         prev = node
     back = early.return_s if stops else spec.shift_start
-    distance += int(problem.distance[prev, spec.depot]) if stops else 0
+    distance += int(metres[prev, spec.depot]) if stops else 0
     if back > spec.shift_end:
         violations.append(f"shift: vehicle {vehicle} returns at {back} s, after its shift end {spec.shift_end} s")
     # Capacity binds where the vehicle is fullest: at the start for deliveries, later when it

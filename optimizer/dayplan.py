@@ -21,8 +21,9 @@ import numpy as np
 
 from optimizer.carriers import hand_over, order_worth
 from optimizer.cost_scale import CostScale, choose_cost_scale, fleet_plan_bound, fleet_prices
-from optimizer.departure import BreakRule, WorkRules, service_start
+from optimizer.departure import BreakRule, WorkRules, leg_s, service_start
 from optimizer.domain import (
+    DRIVE,
     Carrier,
     Depot,
     Order,
@@ -39,7 +40,8 @@ from optimizer.domain import (
     window_used,
     windows_label,
 )
-from optimizer.problem import Quantity, RoutingProblem, RoutingSolution, VehicleSpec
+from optimizer.problem import Quantity, RoutingProblem, RoutingSolution, TravelProfile, VehicleSpec
+from optimizer.traffic import Traffic, TrafficBand, engine_bound
 
 # Drop penalties by member tier, in currency: what leaving one such order unserved is worth
 # avoiding. Higher tiers are the last to be dropped when the fleet runs out of room.
@@ -275,6 +277,7 @@ def vehicle_specs(
             fixed_cost=scale.units(v.fixed_cost),
             capacities=tuple(capacity_units(getattr(v, q.vehicle_attr), q.per_unit) for q in quantities),
             work=work_rules(v, scale),
+            profile="" if v.profile == DRIVE else v.profile,
         )
         for v in vehicles
     ]
@@ -303,10 +306,16 @@ def build_day_model(
     locks: Mapping[str, str] | None = None,
     initial_routes: Mapping[str, Sequence[str]] | None = None,
     carriers: Sequence[Carrier] = (),
+    profiles: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    traffic: Sequence[TrafficBand] = (),
 ) -> DayModel:
     """Build the engine problem for one day.
 
-    ``duration``/``distance`` are square matrices over ``depots + stops`` in seconds and metres.
+    ``duration``/``distance`` are square matrices over ``depots + stops`` in seconds and metres,
+    by the vans' streets; ``profiles`` maps each other street profile a vehicle uses (``cycle``)
+    to its ``(duration, distance)`` over the same nodes. ``traffic`` are the vans' rush-hour
+    bands over the same nodes (:mod:`optimizer.traffic`): the walk and the checker time van legs
+    by them, and the engines route on their bound (:func:`optimizer.traffic.engine_bound`).
     ``drop_penalty`` maps tier -> currency; a stop's penalty is the sum over its orders, so a
     pickup-point stop carrying many orders is dropped last. ``locks`` pins stops to vehicles;
     ``initial_routes`` (vehicle id -> stop ids in order) seeds the search, e.g. a hand-edited plan.
@@ -329,9 +338,16 @@ def build_day_model(
     vehicle_index = {v.id: i for i, v in enumerate(vehicles)}
     stop_index = {s.id: k for k, s in enumerate(stops)}
 
+    profiles = dict(profiles or {})
     for v in vehicles:
         if v.depot_id not in depot_node:
             raise ValueError(f"vehicle {v.id}: depot_id '{v.depot_id}' is not one of the depots {sorted(depot_node)}")
+        if v.profile != DRIVE and v.profile not in profiles:
+            raise ValueError(f"vehicle {v.id}: no travel matrices for its street profile '{v.profile}'")
+    for name, (p_duration, p_distance) in profiles.items():
+        if p_duration.shape != (n, n) or p_distance.shape != (n, n):
+            raise ValueError(f"the {name} matrices must be {n}x{n} (depots + stops), "
+                             f"got {p_duration.shape} and {p_distance.shape}")
     for stop_id, vehicle_id in locks.items():
         if stop_id not in stop_index:
             raise ValueError(f"lock: stop '{stop_id}' is not in today's stops")
@@ -371,7 +387,7 @@ def build_day_model(
     soft = [s for s in stops if s.max_late_s > 0]
     prices |= {f"late_cost_per_min of stop {s.id}": s.late_cost_per_min / 60
                for s in sorted(soft, key=lambda s: s.late_cost_per_min)[:1] + sorted(soft, key=lambda s: -s.late_cost_per_min)[:1]}
-    longest_arc = float(np.max(distance)) if n else 0.0
+    longest_arc = float(max([np.max(distance)] + [np.max(m) for _, m in profiles.values()])) if n else 0.0
     bound = fleet_plan_bound(vehicles, arcs=len(stops) + 2 * len(vehicles), longest_arc_m=longest_arc) + sum(worth)
     bound += sum(s.late_cost_per_min * s.max_late_s / 60 for s in soft)
     scale = choose_cost_scale(prices, plan_bound=bound)
@@ -406,8 +422,18 @@ def build_day_model(
                 initial[vehicle_index[vehicle_id]] = [
                     len(depots) + stop_index[s] for s in stop_ids if s in stop_index
                 ]
+    rush = None
+    engine_duration = np.asarray(duration, dtype=np.int64)
+    if traffic:
+        rush = Traffic(free=engine_duration, bands=tuple(traffic))
+        hard = tw_end + late_allowed
+        shift_lo = min((v.shift.start for v in vehicles), default=0)
+        shift_hi = max((v.shift.end for v in vehicles), default=24 * 3600)
+        lo, hi = tw_start + service, hard + service
+        lo[: len(depots)], hi[: len(depots)] = shift_lo, shift_hi
+        engine_duration = engine_bound(rush, leave=(lo, hi), reach=(tw_start, hard), depots=list(range(len(depots))))
     problem = RoutingProblem(
-        duration=np.asarray(duration, dtype=np.int64),
+        duration=engine_duration,
         distance=np.asarray(distance, dtype=np.int64),
         demand=demand,
         service=service,
@@ -426,6 +452,9 @@ def build_day_model(
         late_cost=late_cost if soft else None,
         ready=ready if ready.any() else None,
         collects=collects if collects.any() else None,
+        profiles={name: TravelProfile(name, np.asarray(d, dtype=np.int64), np.asarray(m, dtype=np.int64))
+                  for name, (d, m) in profiles.items() if any(v.profile == name for v in vehicles)},
+        traffic=rush,
     )
     return DayModel(
         depots=list(depots),
@@ -463,10 +492,11 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
     on_board = load
     dist = 0
     prev = veh.depot
+    metres = p.distance_of(vehicle_index)
     for node, (arrival, start) in zip(nodes, times):
         stop = model.node_stop(node)
         on_board += stop.parcels if stop.is_return else -stop.parcels
-        dist += int(p.distance[prev, node])
+        dist += int(metres[prev, node])
         late_s = max(0, start - stop.time_windows[-1].end) if stop.max_late_s else 0
         visits.append(
             Visit(
@@ -494,7 +524,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         )
         prev = node
     if nodes:
-        dist += int(p.distance[prev, veh.depot])
+        dist += int(metres[prev, veh.depot])
         end = walk.return_s
     else:
         depart = end = veh.shift_start
@@ -546,11 +576,12 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
         if hard_end < veh.shift_start or stop.window.start > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
         leave = p.earliest_departure(i, [node])
-        arrival = leave + int(p.service[veh.depot]) + int(p.duration[veh.depot, node])
+        ready = leave + int(p.service[veh.depot])
+        arrival = ready + leg_s(p.travel_of(i), veh.depot, node, ready)
         if arrival > hard_end:
             return UnservedReason.READY_TOO_LATE if leave > veh.shift_start else UnservedReason.WINDOW_UNREACHABLE
         begin = service_start(arrival, p.windows_of(node), hard_end)
-        back = begin + stop.service_s + int(p.duration[node, veh.depot])
+        back = begin + stop.service_s + leg_s(p.travel_of(i), node, veh.depot, begin + stop.service_s)
         if back > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
         return None
@@ -588,7 +619,7 @@ def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReaso
         largest = max(x for x in limits if x is not None)
         return f"{getattr(stop, q.stop_attr):g} {q.unit}, the largest vehicle{among} carries {largest:g} {q.unit}"
     if reason is UnservedReason.WINDOW_UNREACHABLE:
-        earliest = min(p.vehicles[i].shift_start + int(p.duration[p.vehicles[i].depot, node]) for i in candidates)
+        earliest = min(p.vehicles[i].shift_start + int(p.duration_of(i)[p.vehicles[i].depot, node]) for i in candidates)
         late = f" (and its {stop.max_late_s // 60} min allowed lateness)" if stop.max_late_s else ""
         return f"slot {windows_label(stop.time_windows)}{late} closes before the earliest possible arrival {hhmm(earliest)}"
     if reason is UnservedReason.READY_TOO_LATE:

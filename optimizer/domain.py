@@ -253,6 +253,14 @@ class RouteBreak:
     end: int
 
 
+# The street profiles a vehicle type may travel by (travel times from the same street network).
+DRIVE = "drive"
+STREET_PROFILES: dict[str, str] = {
+    DRIVE: "a van on the driving network (motorways allowed, one-way streets obeyed)",
+    "cycle": "a cargo bike on streets and cycle paths (no motorways or trunk roads, slower)",
+}
+
+
 @dataclass(frozen=True)
 class Vehicle:
     """A van and its driver for the day.
@@ -281,6 +289,7 @@ class Vehicle:
     max_route_s: int | None = None  # seconds
     normal_route_s: int | None = None  # seconds; overtime after it
     overtime_cost_per_hour: float = 0.0  # currency per hour beyond normal_route_s, on top of cost_per_hour
+    profile: str = DRIVE  # a key of STREET_PROFILES: the streets it uses and how fast
 
     def overtime_s(self, route_s: int) -> int:
         """Seconds of a route of ``route_s`` seconds paid as overtime."""

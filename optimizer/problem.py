@@ -19,6 +19,7 @@ import numpy as np
 
 from optimizer.cost_scale import CostScale
 from optimizer.departure import NO_RULES, Departure, Walk, WorkRules, leave_as_late_as_possible, walk_route
+from optimizer.traffic import Traffic
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class VehicleSpec:
     # engine units; ``None`` is unlimited (:meth:`RoutingProblem.capacity`).
     capacities: tuple[int | None, ...] = ()
     work: WorkRules = NO_RULES
+    # The street profile it travels by: a key of ``RoutingProblem.profiles`` (a cargo bike's
+    # "cycle"), or "" for the problem's own ``duration``/``distance`` (vans).
+    profile: str = ""
 
 
 @dataclass(eq=False)
@@ -62,6 +66,16 @@ class Quantity:
     def shown(self, units: int) -> str:
         """``812 kg`` for 812000 grams (to a tenth of the unit shown)."""
         return f"{round(units / self.per_unit, 1):g} {self.unit}"
+
+
+@dataclass(eq=False)
+class TravelProfile:
+    """Travel between the problem's nodes by another street profile than the vans' (a cargo bike
+    on cycle paths, never on motorways): ``duration`` in seconds, ``distance`` in metres, (n, n)."""
+
+    name: str
+    duration: np.ndarray
+    distance: np.ndarray
 
 
 @dataclass
@@ -90,6 +104,15 @@ class RoutingProblem:
     Release times: ``ready[i]``, when given, is when stop ``i``'s parcels reach the depot (seconds);
     the vehicle that serves it leaves its depot no earlier (:meth:`earliest_departure`).
 
+    Street profiles: a vehicle whose ``VehicleSpec.profile`` names one of ``profiles`` travels by
+    that profile's matrices (:meth:`duration_of`, :meth:`distance_of`); every other vehicle by
+    ``duration``/``distance``.
+
+    Rush hour: ``traffic``, when given, is how long the vans' legs take by when they start
+    (:class:`optimizer.traffic.Traffic`); the walk, the departure rule and the checker use it
+    (:meth:`travel_of`), while ``duration`` holds its bound (:meth:`Traffic.bounding`), the static
+    matrix the engines route on. Vehicles of another street profile are not slowed by it.
+
     Returns: ``collects[i]``, when given and true, makes stop ``i`` a collection: its load (parcels
     and every quantity) is picked up there and carried back to the depot instead of delivered.
     A vehicle then leaves with its deliveries only and must hold what is on board at every point
@@ -115,10 +138,35 @@ class RoutingProblem:
     late_cost: np.ndarray | None = None  # (n,) int cost units per second late
     ready: np.ndarray | None = None  # (n,) int seconds the parcels reach the depot; None = all at the start
     collects: np.ndarray | None = None  # (n,) bool: the stop's load is collected (a return); None = all deliveries
+    profiles: dict[str, TravelProfile] = field(default_factory=dict)  # street profiles besides the vans'
+    traffic: Traffic | None = None  # the vans' rush-hour travel; ``duration`` is then its bound
 
     @property
     def n(self) -> int:
         return int(self.duration.shape[0])
+
+    def duration_of(self, vehicle: int) -> np.ndarray:
+        """The travel times (seconds) ``vehicle`` drives or rides by: its profile's, else ``duration``."""
+        profile = self.vehicles[vehicle].profile
+        return self.profiles[profile].duration if profile else self.duration
+
+    def travel_of(self, vehicle: int) -> np.ndarray | Traffic:
+        """What ``vehicle``'s legs take, as the walk reads it: the rush-hour :class:`Traffic` for a
+        van when the problem has one, else :meth:`duration_of`."""
+        if self.traffic is not None and not self.vehicles[vehicle].profile:
+            return self.traffic
+        return self.duration_of(vehicle)
+
+    def distance_of(self, vehicle: int) -> np.ndarray:
+        """The distances (metres) ``vehicle`` covers: its profile's, else ``distance``."""
+        profile = self.vehicles[vehicle].profile
+        return self.profiles[profile].distance if profile else self.distance
+
+    def longest_arc(self) -> int:
+        """The longest arc of any profile (metres); 0 without nodes."""
+        if not self.n:
+            return 0
+        return int(max([np.max(self.distance)] + [np.max(p.distance) for p in self.profiles.values()]))
 
     def windows_of(self, node: int) -> list[tuple[int, int]]:
         """Node ``node``'s windows, ``[(start, end), ...]`` in time order (one: ``tw_start, tw_end``)."""
@@ -155,7 +203,7 @@ class RoutingProblem:
         (:func:`optimizer.departure.walk_route`)."""
         spec = self.vehicles[vehicle]
         depart = self.earliest_departure(vehicle, stops) if depart is None else depart
-        return walk_route(stops, spec.depot, depart, self.duration,
+        return walk_route(stops, spec.depot, depart, self.travel_of(vehicle),
                           self.service, self.tw_start, self.tw_end, windows=self.windows,
                           late_allowed=self.late_allowed, breaks=spec.work.breaks, late_cost=self.late_cost,
                           cost_per_s=spec.cost_per_s)
@@ -177,7 +225,7 @@ class RoutingProblem:
         :meth:`earliest_departure`."""
         spec = self.vehicles[vehicle]
         return leave_as_late_as_possible(stops, spec.depot, self.earliest_departure(vehicle, stops), spec.shift_end,
-                                         self.duration,
+                                         self.travel_of(vehicle),
                                          self.service, self.tw_start, self.tw_end, windows=self.windows,
                                          late_allowed=self.late_allowed, late_cost=self.late_cost,
                                          cost_per_s=spec.cost_per_s, work=spec.work)

@@ -10,6 +10,7 @@ Units as in :class:`optimizer.problem.RoutingProblem`: seconds, metres, parcels,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -32,7 +33,9 @@ def insertion_routes(problem: RoutingProblem, order: Sequence[int]) -> list[list
         tw_end=np.asarray(problem.tw_end, dtype=np.int64),
         service=np.asarray(problem.service, dtype=np.int64),
         demand=np.asarray(problem.demand, dtype=np.int64),
-        vehicles=list(problem.vehicles),
+        # The booking rule routes on the vans' matrix: a vehicle of another street profile (a
+        # cargo bike) is hidden by a full load, as the booking check leaves it out.
+        vehicles=[replace(v, capacity=-1) if v.profile else v for v in problem.vehicles],
         routes=[[] for _ in problem.vehicles],
     )
     depots = set(problem.depots)
@@ -55,8 +58,6 @@ def _best_on(state: TentativeRoutes, node: int, vehicles: Sequence[int]):
     """The cheapest insertion of ``node`` restricted to ``vehicles`` (others hidden by a full load)."""
     saved = list(state.vehicles)
     try:
-        from dataclasses import replace
-
         state.vehicles = [v if i in vehicles else replace(v, capacity=-1) for i, v in enumerate(saved)]
         state.invalidate()
         return cheapest_insertion(

@@ -13,7 +13,7 @@ import os
 from typing import Any, Callable, Mapping
 
 from geo.zones import grid_zones
-from optimizer.domain import parse_hhmm
+from optimizer.domain import DRIVE, parse_hhmm
 from scheduling.area import OutsideArea, PickupSite, ServiceArea
 from scheduling.booking_setup import BookingSetup, HandlingTimes, Pricing, TierPrivileges, utcnow
 from scheduling.slots import SlotCalendar, calendar_from_windows
@@ -112,7 +112,11 @@ def booking_machinery(db, scenario: Scenario, setup: BookingSetup, *, executor=N
     from scheduling.preferences import zone_priors
     from scheduling.tentative import TentativePlans
 
-    plans = TentativePlans(setup.area, scenario.depots(), scenario.vehicles(), stops_loader(db, setup),
+    # The booking check routes on the vans' street matrix; a cargo bike's own times are not in
+    # it, so bikes are left out: they add room the dispatcher's plan uses, never a promise the
+    # plan could not keep.
+    vans = [v for v in scenario.vehicles() if v.profile == DRIVE]
+    plans = TentativePlans(setup.area, scenario.depots(), vans, stops_loader(db, setup),
                            executor=executor, solver=solver,
                            today=lambda: setup.calendar.local_today(setup.now()).isoformat())
     service = BookingService(db, setup, plans)

@@ -120,7 +120,9 @@ def representative_orders(scenario: Scenario, demand, date: dt.date) -> list[Ord
 
 def with_vans(scenario: Scenario, vans: int) -> Scenario:
     """The scenario with a fleet of ``vans`` of its first van type and no overflow carriers: the
-    fleet is sized to serve the day itself, carriers are for the days it cannot."""
+    fleet is sized to serve the day itself, carriers are for the days it cannot. Its other fleet
+    groups (the default city's cargo bikes) are left out too: the answer is in vans, which a
+    planner books, and the bikes' room is then a margin on top."""
     first = scenario.spec.fleet[0]
     spec = scenario.spec.model_copy(update={"fleet": [first.model_copy(update={"count": vans})], "carriers": []})
     return Scenario(spec=spec, folder=scenario.folder, customers=scenario.customers, pickup_points=scenario.pickup_points)

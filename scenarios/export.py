@@ -48,6 +48,9 @@ def plan_to_dict(result: DayResult) -> dict:
         "solve_s": round(plan.solve_s, 2),
         "meta": plan.meta,
         "depots": [{"id": d.id, "name": d.name, "lat": d.lat, "lon": d.lon} for d in depots.values()],
+        # rush hour: in each band vans drive at these shares of free-flow speed by road class group
+        "traffic": [{"name": b.name, "start_s": b.start, "end_s": b.end, "factors": dict(b.factors)}
+                    for b in (result.model.problem.traffic.bands if result.model.problem.traffic else ())],
         "vehicles": [
             {
                 "id": v.id,
@@ -67,6 +70,8 @@ def plan_to_dict(result: DayResult) -> dict:
                 "max_route_s": v.max_route_s,
                 "normal_route_s": v.normal_route_s,
                 "overtime_cost_per_hour": v.overtime_cost_per_hour,
+                "profile": v.profile,  # the street profile it travels by: drive (vans) or cycle (cargo bikes)
+                "kind": v.kind,
             }
             for v in result.model.vehicles
         ],

@@ -6,6 +6,7 @@ and the simulations all plan through :func:`plan_day`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -14,7 +15,8 @@ import numpy as np
 from geo.network import RoadNetwork, load_network
 from geo.snap import SnapError
 from optimizer.dayplan import DayModel, PickupStopService, build_day_model, consolidate_stops, plan_from_solution
-from optimizer.domain import Order, Plan, Stop
+from optimizer.domain import DRIVE, Order, Plan, Stop, TimeWindow, Vehicle
+from optimizer.traffic import TrafficBand
 from optimizer.engine.portfolio import solve
 from optimizer.problem import RoutingSolution
 from optimizer.scorecard import Scorecard, build_scorecard
@@ -150,6 +152,48 @@ def snap_day(network: RoadNetwork, scenario: Scenario, stops: Sequence[Stop]) ->
     )
 
 
+@dataclass(frozen=True)
+class DayTravel:
+    """Travel between a day's nodes (depots, then stops): the vans' ``duration`` (seconds) and
+    ``distance`` (metres), and ``profiles``, the same for every other street profile the fleet
+    uses (a cargo bike's ``cycle``), as :func:`optimizer.dayplan.build_day_model` takes them."""
+
+    duration: np.ndarray
+    distance: np.ndarray
+    profiles: dict[str, tuple[np.ndarray, np.ndarray]]
+    traffic: tuple[TrafficBand, ...] = ()  # the vans' rush-hour bands (their own fastest paths' seconds)
+
+    def of(self, vehicle: Vehicle) -> tuple[np.ndarray, np.ndarray]:
+        """``(duration, distance)`` by ``vehicle``'s street profile (free flow for vans)."""
+        return (self.duration, self.distance) if vehicle.profile == DRIVE else self.profiles[vehicle.profile]
+
+    def sliced(self, rows: Sequence[int], cols: Sequence[int]) -> "DayTravel":
+        """The matrices' ``rows`` x ``cols`` block, in every profile and band (a re-plan from where vans are)."""
+        block = np.ix_(rows, cols)
+        return DayTravel(self.duration[block], self.distance[block],
+                         {k: (d[block], m[block]) for k, (d, m) in self.profiles.items()},
+                         tuple(dataclasses.replace(b, duration=b.duration[block]) for b in self.traffic))
+
+
+def day_travel(network: RoadNetwork, nodes: Sequence[int], vehicles: Sequence[Vehicle],
+               bands: Sequence[tuple[str, TimeWindow, Mapping[str, float]]] = ()) -> DayTravel:
+    """The day's matrices by every street profile ``vehicles`` use (the vans' always), and the
+    vans' travel times in each rush-hour band of ``bands`` (``Scenario.traffic_bands``) when a van
+    is in the fleet."""
+    duration, distance = network.travel_matrices(nodes)
+    profiles = {}
+    for profile in sorted({v.profile for v in vehicles} - {DRIVE}):
+        d, m = network.travel_matrices(nodes, profile=profile)
+        profiles[profile] = (np.asarray(d, dtype=np.int64), np.asarray(m, dtype=np.int64))
+    traffic = ()
+    if any(v.profile == DRIVE for v in vehicles):
+        traffic = tuple(TrafficBand(name, window.start, window.end,
+                                    np.asarray(network.travel_matrices(nodes, speed_factors=factors)[0], dtype=np.int64),
+                                    tuple(sorted(factors.items())))
+                        for name, window, factors in bands)
+    return DayTravel(np.asarray(duration, dtype=np.int64), np.asarray(distance, dtype=np.int64), profiles, traffic)
+
+
 def plan_day(
     scenario: Scenario,
     orders: Sequence[Order],
@@ -178,18 +222,20 @@ def plan_day(
     network = network or network_for(scenario)
     stops = day_stops(scenario, orders)
     nodes = snap_day(network, scenario, stops)
-    duration, distance = network.travel_matrices(nodes)
+    travel = day_travel(network, nodes, scenario.vehicles(), scenario.traffic_bands())
     model = build_day_model(
         orders,
         stops,
         scenario.vehicles(),
         scenario.depots(),
-        duration,
-        distance,
+        travel.duration,
+        travel.distance,
         drop_penalty=scenario.drop_penalties(),
         locks=locks,
         initial_routes=initial_routes,
         carriers=scenario.carriers(),
+        profiles=travel.profiles,
+        traffic=travel.traffic,
     )
 
     def in_currency(elapsed_s: float, units: int) -> None:

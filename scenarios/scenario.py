@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.domain import CARRIER_KINDS, SKILLS, Carrier, Depot, DriverBreak, TimeWindow, Vehicle, parse_hhmm, parse_skills
+from optimizer.domain import (CARRIER_KINDS, DRIVE, SKILLS, STREET_PROFILES, Carrier, Depot, DriverBreak, TimeWindow, Vehicle,
+                              parse_hhmm, parse_skills)
 from scheduling.orders_csv import PickupPointRef, ServiceTimes
 
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -92,6 +93,15 @@ class FleetSpec(_Strict):
                                                   "leave out for the shift alone")
     normal_route_h: float | None = Field(default=None, gt=0, le=24, description="hours after which overtime is paid")
     overtime_cost_per_hour: float = Field(default=0.0, ge=0, description="currency per overtime hour, on top of cost_per_hour")
+    profile: str = Field(default=DRIVE, description=f"street profile: one of {', '.join(STREET_PROFILES)}")
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, v: str) -> str:
+        if v not in STREET_PROFILES:
+            raise ValueError(f"unknown street profile '{v}'; use one of {', '.join(STREET_PROFILES)} "
+                             f"(cycle: a cargo bike on streets and cycle paths)")
+        return v
 
     @model_validator(mode="after")
     def _working_time(self) -> "FleetSpec":
@@ -222,6 +232,34 @@ class CarrierSpec(_Strict):
         return list(parse_skills("|".join(v)))
 
 
+class TrafficBandSpec(_Strict):
+    """A rush-hour band: ``within`` (``HH:MM-HH:MM``) vans drive at ``factors`` of their free-flow
+    speed, by road class group (:data:`geo.osm_rules.ROAD_CLASS_GROUPS`; a group left out is 1.0)."""
+
+    name: str = Field(min_length=1)
+    within: str
+    factors: dict[str, float] = Field(description="share of free-flow speed per road class group, in (0, 1.5]")
+
+    @field_validator("within")
+    @classmethod
+    def _within(cls, v: str) -> str:
+        _window(v)
+        return v
+
+    @field_validator("factors")
+    @classmethod
+    def _factors(cls, v: dict[str, float]) -> dict[str, float]:
+        from geo.osm_rules import ROAD_CLASS_GROUPS
+
+        for group, factor in v.items():
+            if group not in ROAD_CLASS_GROUPS:
+                raise ValueError(f"unknown road class group '{group}'; use {', '.join(ROAD_CLASS_GROUPS)}")
+            if not 0 < factor <= 1.5:
+                raise ValueError(f"{group}: {factor} is not a share of free-flow speed; give a number in (0, 1.5], "
+                                 f"such as 0.6 for 60 % of it")
+        return v
+
+
 class ScenarioSpec(_Strict):
     name: str
     description: str = ""
@@ -241,6 +279,17 @@ class ScenarioSpec(_Strict):
     dispatch: DispatchSpec = DispatchSpec()
     retention: RetentionSpec = RetentionSpec()
     carriers: list[CarrierSpec] = Field(default_factory=list, description="overflow carriers, cheapest used first")
+    traffic: list[TrafficBandSpec] = Field(default_factory=list, max_length=6,
+                                           description="rush-hour bands of the vans' speeds; none: free flow all day")
+
+    @model_validator(mode="after")
+    def _bands_apart(self) -> "ScenarioSpec":
+        bands = sorted(((_window(b.within), b.name) for b in self.traffic), key=lambda x: x[0].start)
+        for (a, name_a), (b, name_b) in zip(bands, bands[1:]):
+            if b.start < a.end:
+                raise ValueError(f"traffic: the bands {name_a} ({a}) and {name_b} ({b}) overlap; make them one "
+                                 f"band or move one")
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> "ScenarioSpec":
@@ -329,9 +378,15 @@ class Scenario:
                         max_route_s=None if f.max_route_h is None else round(f.max_route_h * 3600),
                         normal_route_s=None if f.normal_route_h is None else round(f.normal_route_h * 3600),
                         overtime_cost_per_hour=f.overtime_cost_per_hour,
+                        profile=f.profile,
                     )
                 )
         return out
+
+    def traffic_bands(self) -> list[tuple[str, TimeWindow, dict[str, float]]]:
+        """The rush-hour bands ``(name, within, factors)`` in time order (none: free flow all day)."""
+        return sorted(((b.name, _window(b.within), dict(b.factors)) for b in self.spec.traffic),
+                      key=lambda band: band[1].start)
 
     def home_slots(self) -> list[TimeWindow]:
         return [_window(w) for w in self.spec.slots.home]

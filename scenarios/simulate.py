@@ -196,7 +196,7 @@ def solve_repeatable(problem, routing: RoutingSettings):
 
     from optimizer.checker import check_solution
     from optimizer.engine.ortools_solver import solve_ortools
-    from optimizer.engine.pyvrp_solver import NotSupported, build_data, read_solution
+    from optimizer.engine.pyvrp_solver import NotSupported, build_data, read_solution, solve_params
     from optimizer.problem import RoutingSolution
 
     t0 = time.perf_counter()
@@ -207,7 +207,9 @@ def solve_repeatable(problem, routing: RoutingSettings):
         sol.meta["repeatable"] = False
         return sol
     stop = MultipleCriteria([MaxIterations(routing.iterations), MaxRuntime(routing.time_limit_s)])
-    result = pyvrp.solve(model.data, stop, seed=routing.seed, collect_stats=False)
+    # the engine's own parameters: PyVRP's penalties scaled to the day's cost units (a fine scale,
+    # as cheap cargo-bike kilometres need, leaves the defaults too weak to reach feasibility)
+    result = pyvrp.solve(model.data, stop, seed=routing.seed, collect_stats=False, params=solve_params(problem))
     routes, dropped = read_solution(model, problem, result.best)
     best = result.best
     cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
@@ -237,14 +239,15 @@ def route_day(scenario: Scenario, orders: Sequence[Order], *, date: str, routing
     # The same steps as plan_day, with the repeatable solve in the middle.
     from optimizer.dayplan import build_day_model, plan_from_solution
     from optimizer.scorecard import build_scorecard
-    from scenarios.planning import DayResult, day_stops, snap_day
+    from scenarios.planning import DayResult, day_stops, day_travel, snap_day
 
     stops = day_stops(scenario, orders)
     nodes = snap_day(network, scenario, stops)
-    duration, distance = network.travel_matrices(nodes)
+    travel = day_travel(network, nodes, scenario.vehicles(), scenario.traffic_bands())
     model = build_day_model(
-        orders, stops, scenario.vehicles(), scenario.depots(), duration, distance, drop_penalty=scenario.drop_penalties(),
-        carriers=scenario.carriers(),
+        orders, stops, scenario.vehicles(), scenario.depots(), travel.duration, travel.distance,
+        drop_penalty=scenario.drop_penalties(), carriers=scenario.carriers(), profiles=travel.profiles,
+        traffic=travel.traffic,
     )
     solution = solve_repeatable(model.problem, routing)
     plan = plan_from_solution(model, solution, date=date)

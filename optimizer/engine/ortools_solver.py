@@ -62,7 +62,7 @@ def required_drop_penalty(problem: RoutingProblem) -> int:
     (labour), every stop reached over the longest arc at the dearest vehicle's rate, plus all
     optional penalties. Cost units.
     """
-    max_arc = int(problem.distance.max()) if problem.n else 0
+    max_arc = problem.longest_arc()
     max_cpm = max((v.cost_per_m for v in problem.vehicles), default=0)
     bound = (problem.n + 2 * len(problem.vehicles)) * max_arc * max_cpm
     bound += sum(v.fixed_cost + v.cost_per_s * max(0, v.shift_end - v.shift_start) for v in problem.vehicles)
@@ -116,13 +116,14 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
     manager = pywrapcp.RoutingIndexManager(n, len(vehicles), depots, depots)
     routing = pywrapcp.RoutingModel(manager)
 
-    # Arc costs: one registered matrix per distinct cost_per_m.
-    distance = np.asarray(problem.distance, dtype=np.int64)[np.ix_(at, at)]
-    arc_cost_index: dict[int, int] = {}
+    # Arc costs: one registered matrix per distinct street profile and cost_per_m.
+    arc_cost_index: dict[tuple[str, int], int] = {}
     for v_idx, v in enumerate(vehicles):
-        if v.cost_per_m not in arc_cost_index:
-            arc_cost_index[v.cost_per_m] = routing.RegisterTransitMatrix((distance * v.cost_per_m).tolist())
-        routing.SetArcCostEvaluatorOfVehicle(arc_cost_index[v.cost_per_m], v_idx)
+        key = (v.profile, v.cost_per_m)
+        if key not in arc_cost_index:
+            distance = np.asarray(problem.distance_of(v_idx), dtype=np.int64)[np.ix_(at, at)]
+            arc_cost_index[key] = routing.RegisterTransitMatrix((distance * v.cost_per_m).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(arc_cost_index[key], v_idx)
         routing.SetFixedCostOfVehicle(int(v.fixed_cost), v_idx)
 
     # Capacity: parcels, then one dimension per further quantity (weight, volume), each with the
@@ -137,12 +138,19 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
             index = routing.RegisterUnaryTransitVector([int(d) for d in np.asarray(amount)[at]])
             routing.AddDimensionWithVehicleCapacity(index, 0, dim_caps, True, name)
 
-    # Time: transit i->j = travel(i, j) + service(i); slack = waiting.
+    # Time: transit i->j = travel(i, j) + service(i), by each vehicle's street profile; slack = waiting.
     service = np.asarray(problem.service, dtype=np.int64)[at]
-    transit = np.asarray(problem.duration, dtype=np.int64)[np.ix_(at, at)] + service[:, None]
-    time_index = routing.RegisterTransitMatrix(transit.tolist())
+    time_index: dict[str, int] = {}
+    for v_idx, v in enumerate(vehicles):
+        if v.profile not in time_index:
+            transit = np.asarray(problem.duration_of(v_idx), dtype=np.int64)[np.ix_(at, at)] + service[:, None]
+            time_index[v.profile] = routing.RegisterTransitMatrix(transit.tolist())
     horizon = _horizon(problem)
-    routing.AddDimension(time_index, horizon, horizon, False, "Time")
+    if len(time_index) == 1:
+        routing.AddDimension(next(iter(time_index.values())), horizon, horizon, False, "Time")
+    else:
+        routing.AddDimensionWithVehicleTransits([time_index[v.profile] for v in vehicles], horizon, horizon, False,
+                                                "Time")
     time_dim = routing.GetDimensionOrDie("Time")
 
     depot_set = set(problem.depots)

@@ -27,8 +27,11 @@ profile: the problem's matrices with every edge *into* those stops made prohibit
 (:func:`prohibitive_edges`: a duration longer than twice the day's horizon, so any route that
 takes one has time warp and PyVRP never calls it feasible, and a distance longer than any
 route, so it is dear even while the time-warp penalty is low). A stop locked to van 3 is then
-reachable only on the profile of van 3's type. There are at most as many profiles as vehicles
-(one per signature; vehicles free of every lock share the plain profile); each costs two
+reachable only on the profile of van 3's type. A vehicle with a street profile of its own (a
+cargo bike: ``VehicleSpec.profile``, ``RoutingProblem.profiles``) has that profile's matrices as
+the base of its routing profile, so a profile is one (street profile, lock signature) pair.
+There are at most as many profiles as vehicles
+(one per pair; vans free of every lock share the plain profile); each costs two
 ``n x n`` int64 matrices, so problems whose profiles would pass :data:`PROFILE_BYTES_LIMIT`
 raise :class:`NotSupported`. PyVRP's granular neighbourhood takes the nearest edge over all
 vehicle types' profiles, so prohibitive edges do not distort it. The checker re-walks PyVRP's
@@ -102,7 +105,7 @@ class PyvrpModel:
     client_nodes: list[int]  # PyVRP client index -> node
     type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
     unservable: list[int]  # stops left out of the model (no vehicle can serve them)
-    profiles: list[frozenset[int]]  # routing profile -> the stops whose incoming edges it prohibits
+    profiles: list[tuple[str, frozenset[int]]]  # routing profile -> (street profile, stops whose incoming edges it prohibits)
 
 
 def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
@@ -111,11 +114,13 @@ def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
     return [frozenset(node for node, allowed in locks if v_idx not in allowed) for v_idx in range(len(problem.vehicles))]
 
 
-def profile_signatures(signatures: list[frozenset[int]]) -> list[frozenset[int]]:
-    """The distinct signatures, one routing profile each: the plain one (no prohibited stop) first
-    when some vehicle uses it, then in order of first use."""
-    distinct = list(dict.fromkeys(signatures))
-    return sorted(distinct, key=lambda sig: len(sig) > 0)
+def profile_signatures(signatures: list[frozenset[int]], problem: RoutingProblem | None = None) -> list[tuple[str, frozenset[int]]]:
+    """The distinct routing profiles, one per (street profile, lock signature) of the vehicles
+    (``problem`` gives each vehicle's street profile; without it all are the vans'): the plain one
+    (vans' streets, no prohibited stop) first when some vehicle uses it, then in order of first use."""
+    keys = [(problem.vehicles[v].profile if problem is not None else "", sig) for v, sig in enumerate(signatures)]
+    distinct = list(dict.fromkeys(keys))
+    return sorted(distinct, key=lambda key: key != ("", frozenset()))
 
 
 def unsupported_reason(problem: RoutingProblem) -> str | None:
@@ -123,10 +128,10 @@ def unsupported_reason(problem: RoutingProblem) -> str | None:
 
     Locks need one routing profile per distinct lock signature (two ``n x n`` int64 matrices
     each); more than :data:`PROFILE_BYTES_LIMIT` bytes of them is refused."""
-    profiles = len(profile_signatures(lock_signatures(problem)))
+    profiles = len(profile_signatures(lock_signatures(problem), problem))
     size = profiles * 2 * problem.n * problem.n * 8
     if size > PROFILE_BYTES_LIMIT:
-        return (f"locks need {profiles} routing profiles of {problem.n}x{problem.n} "
+        return (f"locks and street profiles need {profiles} routing profiles of {problem.n}x{problem.n} "
                 f"({size / 2**20:.0f} MiB, over the {PROFILE_BYTES_LIMIT / 2**20:.0f} MiB limit)")
     return None
 
@@ -146,23 +151,29 @@ def prohibitive_edges(problem: RoutingProblem) -> tuple[int, int]:
     earliest = min([int(np.min(problem.tw_start))] + [v.shift_start for v in specs]) if problem.n else 0
     latest = max([max(problem.hard_end(i) for i in range(problem.n))] + [v.shift_end for v in specs]) if problem.n else 0
     duration = 2 * max(0, latest - earliest) + 1
-    longest = int(np.max(problem.distance)) if problem.n else 0
+    longest = problem.longest_arc()
     distance = problem.n * max(1, longest) + 1
     dearest_per_m = max([1] + [v.cost_per_m for v in specs])
     cap = MAX_PLAN_UNITS // (dearest_per_m * max(1, problem.n))
     return max(1, min(distance, cap, MAX_VALUE)), min(duration, MAX_VALUE)
 
 
-def _profile_matrices(problem: RoutingProblem, profiles: list[frozenset[int]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Distance and duration matrix per profile: the problem's, diagonal zeroed, edges into the
-    profile's prohibited stops set to :func:`prohibitive_edges` (their own diagonal stays 0)."""
-    distance = np.ascontiguousarray(problem.distance, dtype=np.int64).copy()
-    duration = np.ascontiguousarray(problem.duration, dtype=np.int64).copy()
-    np.fill_diagonal(distance, 0)
-    np.fill_diagonal(duration, 0)
+def _profile_matrices(problem: RoutingProblem, profiles: list[tuple[str, frozenset[int]]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Distance and duration matrix per routing profile: its street profile's (the problem's for
+    vans, ``RoutingProblem.profiles`` for a cargo bike), diagonal zeroed, edges into the profile's
+    prohibited stops set to :func:`prohibitive_edges` (their own diagonal stays 0)."""
     far, long = prohibitive_edges(problem)
+    plain: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     distances, durations = [], []
-    for prohibited in profiles:
+    for street, prohibited in profiles:
+        if street not in plain:
+            source = problem.profiles[street] if street else problem
+            distance = np.ascontiguousarray(source.distance, dtype=np.int64).copy()
+            duration = np.ascontiguousarray(source.duration, dtype=np.int64).copy()
+            np.fill_diagonal(distance, 0)
+            np.fill_diagonal(duration, 0)
+            plain[street] = distance, duration
+        distance, duration = plain[street]
         if not prohibited:
             distances.append(distance)
             durations.append(duration)
@@ -196,8 +207,8 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     clients: list[pyvrp.Client] = []
     groups: list[pyvrp.ClientGroup] = []
     unservable: list[int] = []
-    earliest = {node: min(v.shift_start + int(problem.service[v.depot]) + int(problem.duration[v.depot, node])
-                          for v in problem.vehicles) for node in problem.windows}
+    earliest = {node: min(v.shift_start + int(problem.service[v.depot]) + int(problem.duration_of(k)[v.depot, node])
+                          for k, v in enumerate(problem.vehicles)) for node in problem.windows}
     for node in problem.stop_nodes():
         if node in depot_index:
             continue
@@ -243,12 +254,12 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
 
     modelled = set(client_nodes)
     signatures = [sig & modelled for sig in lock_signatures(problem)]  # unservable stops are not clients
-    profiles = profile_signatures(signatures)
-    profile_of = {sig: k for k, sig in enumerate(profiles)}
+    profiles = profile_signatures(signatures, problem)
+    profile_of = {key: k for k, key in enumerate(profiles)}
     by_type: dict = {}
     for v_idx, v in enumerate(problem.vehicles):
         caps = tuple(problem.capacity(v_idx, k) for k in range(len(problem.quantities)))
-        by_type.setdefault((v, caps, signatures[v_idx]), []).append(v_idx)
+        by_type.setdefault((v, caps, (v.profile, signatures[v_idx])), []).append(v_idx)
     vehicle_types, type_vehicles = [], []
     for (spec, caps, signature), members in by_type.items():
         vehicle_types.append(
@@ -268,7 +279,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         )
         type_vehicles.append(members)
 
-    distances, durations = _profile_matrices(problem, profiles or [frozenset()])
+    distances, durations = _profile_matrices(problem, profiles or [("", frozenset())])
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
@@ -278,7 +289,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         duration_matrices=durations,
         groups=groups,
     )
-    return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [frozenset()])
+    return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [("", frozenset())])
 
 
 def _working_time(spec) -> dict:

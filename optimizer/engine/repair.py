@@ -100,7 +100,8 @@ def _walk_cost(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> i
     if spec.work.max_span is not None and stops and problem.departure(vehicle, stops).span_s > spec.work.max_span:
         return None
     nodes = [spec.depot, *stops, spec.depot]
-    distance = sum(int(problem.distance[a, b]) for a, b in zip(nodes, nodes[1:]))
+    metres = problem.distance_of(vehicle)
+    distance = sum(int(metres[a, b]) for a, b in zip(nodes, nodes[1:]))
     late = 0 if problem.late_cost is None else sum(s * int(problem.late_cost[n]) for n, s in zip(stops, w.late_s))
     return distance * spec.cost_per_m + (w.return_s - problem.earliest_departure(vehicle, stops)) * spec.cost_per_s + late
 

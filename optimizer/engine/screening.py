@@ -26,12 +26,13 @@ def servable_alone(problem: RoutingProblem) -> np.ndarray:
     hard_end = problem.tw_end + (0 if problem.late_allowed is None else np.clip(problem.late_allowed, 0, None))
     for v_idx, v in enumerate(problem.vehicles):
         caps = tuple(problem.capacity(v_idx, k) for k in range(len(problem.quantities)))
-        key = (v.depot, v.capacity, v.shift_start, v.shift_end, caps)
+        key = (v.depot, v.capacity, v.shift_start, v.shift_end, caps, v.profile)
         if key not in per_vehicle:
             d = v.depot
-            arrival = v.shift_start + service[d] + problem.duration[d, :]
+            duration = problem.duration_of(v_idx)
+            arrival = v.shift_start + service[d] + duration[d, :]
             start = np.maximum(arrival, problem.tw_start)
-            back = start + service + problem.duration[:, d]
+            back = start + service + duration[:, d]
             per_vehicle[key] = (
                 (problem.demand <= v.capacity)
                 & (start <= hard_end)

@@ -503,14 +503,15 @@ class Workbench:
         from optimizer.dayplan import build_day_model, plan_from_solution
         from optimizer.problem import RoutingSolution
         from optimizer.scorecard import build_scorecard
-        from scenarios.planning import DayResult, day_stops, snap_day
+        from scenarios.planning import DayResult, day_stops, day_travel, snap_day
 
         s = self.scenario
         stops = day_stops(s, orders)
         nodes = snap_day(self.network, s, stops)
-        duration, distance = self.network.travel_matrices(nodes)
-        model = build_day_model(orders, stops, s.vehicles(), s.depots(), duration, distance,
-                                drop_penalty=s.drop_penalties(), locks=draft.locks)
+        travel = day_travel(self.network, nodes, s.vehicles(), s.traffic_bands())
+        model = build_day_model(orders, stops, s.vehicles(), s.depots(), travel.duration, travel.distance,
+                                drop_penalty=s.drop_penalties(), locks=draft.locks, profiles=travel.profiles,
+                                traffic=travel.traffic)
         node_of = {st.id: model.stop_node(k) for k, st in enumerate(stops)}
         missing = [sid for seq in draft.routes.values() for sid in seq if sid not in node_of]
         if missing:

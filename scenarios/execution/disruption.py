@@ -367,12 +367,11 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
     n_dep = len(depot_list)
     index = {st.id: n_dep + k for k, st in enumerate(all_stops)}
     depot_index = {d.id: k for k, d in enumerate(depot_list)}
-    from scenarios.planning import snap_day
+    from scenarios.planning import day_travel, snap_day
 
     nodes = snap_day(bench.network, scenario, all_stops)
-    duration, distance = bench.network.travel_matrices(nodes)
-    duration = np.asarray(duration, dtype=np.int64)
-    distance = np.asarray(distance, dtype=np.int64)
+    travel = day_travel(bench.network, nodes, fleet, scenario.traffic_bands())
+    duration, distance = travel.duration, travel.distance
 
     starts: list[tuple[Vehicle, int, int, list[Stop]]] = []  # (vehicle for the re-plan, position index, home index, own stops)
     prefixes: dict[str, list[dict]] = {}
@@ -391,8 +390,9 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             free, pos = max(from_s, v.shift.start), home
         else:
             pos = index[prefix[-1]["stop_id"]]
-            free = _free_at(p, prefix, duration, index, home)
-            back = free + int(duration[pos, home])
+            own_duration = travel.of(v)[0]
+            free = _free_at(p, prefix, own_duration, index, home)
+            back = free + int(own_duration[pos, home])
             if not own and back <= from_s:  # its round is done and it is home again
                 pos, free = home, back
         failed = [orders[o] for d in prefix for o in d["order_ids"] if o in p.failed_orders and o in orders]
@@ -413,13 +413,13 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
         rows = [pos for _, pos, _, _ in starts] + [index[st.id] for st in stops]
         cols = [home for _, _, home, _ in starts] + [index[st.id] for st in stops]
         # Rows leave from the current position; columns arrive at the real depot (see the module docstring).
-        dur = duration[np.ix_(rows, cols)]
-        dist = distance[np.ix_(rows, cols)]
+        block = travel.sliced(rows, cols)
         vans = [dataclasses.replace(v, depot_id=virt[k].id) for k, (v, *_) in enumerate(starts)]
         locks = {st.id: v.id for v, _, _, own in starts for st in own}
         initial = {v.id: [st.id for st in own] for v, _, _, own in starts}
-        model = build_day_model(list(orders.values()), stops, vans, virt, dur, dist,
-                                drop_penalty=scenario.drop_penalties(), locks=locks, initial_routes=initial)
+        model = build_day_model(list(orders.values()), stops, vans, virt, block.duration, block.distance,
+                                drop_penalty=scenario.drop_penalties(), locks=locks, initial_routes=initial,
+                                profiles=block.profiles, traffic=block.traffic)
         solution = solve(model.problem, time_limit_s, engine=engine)
         plan = plan_from_solution(model, solution, date=date)
         new_routes = {r.vehicle_id: r for r in plan.routes}
@@ -451,7 +451,7 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             visits = [dataclasses.replace(x, order_ids=st.order_ids, parcels=st.parcels) for x, st in zip(visits, kept_broken)]
             if visits:
                 merged.append(_route(v, routes[v.id]["start_s"], visits, max(from_s, visits[-1].departure),
-                                     duration, distance, index, home, closed=False))
+                                     *travel.of(v), index, home, closed=False))
             continue
         head = [_visit(d) for d in prefixes.get(v.id, [])]
         tail = list(new_routes[v.id].visits) if v.id in new_routes else []
@@ -459,12 +459,12 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
             continue
         start = routes[v.id]["start_s"] if v.id in routes else (new_routes[v.id].start if v.id in new_routes else from_s)
         last = (tail or head)[-1]
-        end = new_routes[v.id].end if tail else last.departure + int(duration[index[last.stop_id], home])
+        end = new_routes[v.id].end if tail else last.departure + int(travel.of(v)[0][index[last.stop_id], home])
         # the breaks the driver took on the driven part, then those planned on the re-planned rest
         breaks = _breaks_taken(routes.get(v.id), len(head), from_s)
         if tail:
             breaks += [RouteBreak(b.after_stops + len(head), b.start, b.end) for b in new_routes[v.id].breaks]
-        merged.append(dataclasses.replace(_route(v, start, head + tail, end, duration, distance, index, home),
+        merged.append(dataclasses.replace(_route(v, start, head + tail, end, *travel.of(v), index, home),
                                           breaks=tuple(breaks)))
     unserved = [Unserved(u["order_id"], u["stop_id"], UnservedReason(u["reason"]), u["detail"]) for u in base.plan["unserved"]]
     for st, why, detail in at_risk:
@@ -475,7 +475,7 @@ def _replan(bench, base, date: str, broken: str, from_s: int, reason: str, user:
     scorecard = build_scorecard(new_plan, order_list, fleet, currency=scenario.spec.currency)
     new_plan.objective = scorecard.cost_total
     full = build_day_model(order_list, all_stops, fleet, depot_list, duration, distance,
-                           drop_penalty=scenario.drop_penalties())
+                           drop_penalty=scenario.drop_penalties(), profiles=travel.profiles, traffic=travel.traffic)
     result = DayResult(plan=new_plan, scorecard=scorecard, model=full, nodes=np.asarray(nodes), orders=order_list)
     extra = _carried(base) | {"bookings_digest": bookings_digest(bench.db, date) if base.data.get("bookings_digest") else None,
                               "outage": {"vehicle_id": broken, "from_s": from_s, "reason": reason}}

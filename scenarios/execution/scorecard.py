@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from optimizer.actual import (ActualScorecard, Event, Rating, TravelTable, actual_scorecard, combine, depot_place,
                               period_totals, price_of_personalization)
-from optimizer.domain import Order, TimeWindow, Vehicle
+from optimizer.domain import DRIVE, Order, TimeWindow, Vehicle
 from scheduling.storage import Database
 from scheduling.storage.models import Booking, DeliveryEventRow, Feedback, Publication, SavedPlan
 from scenarios.scenario import Scenario
@@ -135,7 +135,14 @@ def travel_table(scenario: Scenario, inputs: DrivenInputs, network=None) -> Trav
             a, b = pair.split(LEG_SEP)
             if a in index and b in index:
                 distance[index[a], index[b]], duration[index[a], index[b]] = metres, seconds
-    return TravelTable(index, distance, duration)
+    # A cargo bike's legs are measured on the cycle profile (an anonymized stop's bike legs are
+    # recomputed from its zone's centre: the frozen legs are the vans').
+    by_vehicle = {}
+    for profile in sorted({v.get("profile") or DRIVE for v in inputs.plan.get("vehicles", [])} - {DRIVE}):
+        cycle_s, cycle_m = network.travel_matrices(nodes, profile=profile)
+        table = TravelTable(index, cycle_m, cycle_s)
+        by_vehicle |= {v["id"]: table for v in inputs.plan.get("vehicles", []) if v.get("profile") == profile}
+    return TravelTable(index, distance, duration, by_vehicle)
 
 
 # A saved plan's "plan" part keeps, once stops of it are anonymized (scenarios.privacy), the

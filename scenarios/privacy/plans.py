@@ -43,6 +43,11 @@ class _Recording:
         self.used[f"{a}{LEG_SEP}{b}"] = [metres, seconds]
         return metres, seconds
 
+    def for_vehicle(self, vehicle_id: str):
+        """Vans' legs are recorded (they become the frozen legs); a cargo bike's are not."""
+        own = self.table.for_vehicle(vehicle_id)
+        return self if own is self.table else own
+
 
 def _erased_places(plan: dict, erased: set[str]) -> set[str]:
     """Stop ids (door stops of erased orders) and order ids of the erased bookings."""

@@ -93,7 +93,7 @@ def test_vehicles_with_the_same_spec_and_lock_signature_share_one_vehicle_type_a
                            allowed_vehicles={1: [0], 2: [0], 3: [1]})
     model = build_data(problem)
     # Van 0 may not serve 3; van 1 not 1, 2; vans 2 and 3 none of them. Stop 4 is free.
-    assert model.profiles == [frozenset({3}), frozenset({1, 2}), frozenset({1, 2, 3})]
+    assert model.profiles == [("", frozenset({3})), ("", frozenset({1, 2})), ("", frozenset({1, 2, 3}))]
     assert model.type_vehicles == [[0], [1], [2, 3]]
     assert model.data.num_profiles == 3
     assert [model.data.vehicle_type(t).profile for t in range(3)] == [0, 1, 2]
@@ -103,7 +103,7 @@ def test_an_unlocked_problem_keeps_a_single_plain_profile():
     from optimizer.engine.pyvrp_solver import build_data
 
     model = build_data(make_problem([(0, 0), (10, 0), (20, 0)], vehicles=[VehicleSpec(0, 10, 0, 10_000)] * 3))
-    assert model.profiles == [frozenset()]
+    assert model.profiles == [("", frozenset())]
     assert model.data.num_profiles == 1
 
 

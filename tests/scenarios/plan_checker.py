@@ -1,24 +1,30 @@
 """An independent checker for ``plan.json``: re-walks every route on the street network.
 
 It shares nothing with the planner but the network loader: it snaps the coordinates written in
-the file, builds its own travel-time matrix per route, and replays the day stop by stop from
+the file, builds its own travel-time matrix per route (by the vehicle's street ``profile``:
+a cargo bike's cycle matrix), and replays the day stop by stop from
 the depot departure, waiting where the van is early. It confirms:
 
 * every order is on exactly one route, listed as unserved or handed to a carrier, never two of these;
 * each order's delivery (service start) lies inside its booked window (one of its windows, when it
   has several; a soft window's start may be up to ``max_late_s`` after the last one closes);
-* the parcels on a route fit the vehicle's capacity;
+* the parcels on a route fit the vehicle's capacity at every point: it leaves with the
+  deliveries, and each return (``kind: return``) collected on the way stays on board;
 * the route leaves the depot no earlier than the shift starts, nor before its orders' parcels
   reach the depot (``ready_s``), and returns by its end, and is no
   longer than the vehicle's ``max_route_s``;
 * each break written on a route is one of the vehicle's breaks, in order, of its duration and
   inside its window, never during a service; a break the route does not list fits wholly before
   the departure or after the return;
-* the times written in the file are the times the replay finds (breaks included).
+* the times written in the file are the times the replay finds (breaks included); in a rush-hour
+  band (``traffic``) a van's leg covers its free-flow seconds at the band's speed (the band's own
+  matrix from the network's speed factors), so a leg that runs into or out of a band changes pace
+  there, and a leg's time is set when it starts.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -55,14 +61,29 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         lats = [depot["lat"]] + [s["lat"] for s in stops]
         lons = [depot["lon"]] + [s["lon"] for s in stops]
         nodes = network.snap(np.array(lats), np.array(lons))
-        duration, _ = network.travel_matrices(nodes)
+        profile = v.get("profile") or "drive"
+        duration, _ = network.travel_matrices(nodes, profile=profile)
+        bands = [] if profile != "drive" else [
+            (b["start_s"], b["end_s"], network.travel_matrices(nodes, speed_factors=b["factors"])[0])
+            for b in plan.get("traffic") or []]
+
+        def travel(i: int, j: int, leave: int) -> int:
+            return _leg(duration, bands, i, j, leave)
+
         where = f"route {r['vehicle_id']}"
         if r["start_s"] < v["shift_start_s"]:
             problems.append(f"{where} leaves at {r['start_s']} before its shift starts {v['shift_start_s']}")
         ready = max((orders[o].get("ready_s") or 0 for s in stops for o in s["order_ids"]), default=0)
         if stops and r["start_s"] < ready:
             problems.append(f"{where} leaves at {r['start_s']}, before its parcels reach the depot at {ready}")
-        load = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"])
+        def collected(o: str) -> bool:
+            return orders[o].get("kind") == "return"
+
+        on_board = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"] if not collected(o))
+        load = on_board
+        for s in stops:
+            on_board += sum(orders[o]["parcels"] * (1 if collected(o) else -1) for o in s["order_ids"])
+            load = max(load, on_board)
         if load > v["capacity"]:
             problems.append(f"{where} carries {load} parcels, capacity {v['capacity']}")
         rules = v.get("breaks") or []
@@ -76,7 +97,7 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         t = r["start_s"]
         prev = 0
         for k, s in enumerate(stops, start=1):
-            arrival = _drive(t, int(duration[prev, k]), on_leg.get(k - 1, []), problems, where)
+            arrival = _drive(t, travel(prev, k, t), on_leg.get(k - 1, []), problems, where)
             start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
             for o in s["order_ids"]:  # several windows: wait for the next one when arriving in a gap
                 wins = _windows(orders[o])
@@ -100,12 +121,31 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
                     problems.append(f"{where} stop {k}: {service} s of service, orders need {needed} s")
             t = start + service
             prev = k
-        back = _drive(t, int(duration[prev, 0]), on_leg.get(len(stops), []), problems, where) if stops else t
+        back = _drive(t, travel(prev, 0, t), on_leg.get(len(stops), []), problems, where) if stops else t
         if back > v["shift_end_s"]:
             problems.append(f"{where} returns at {back}, after its shift ends {v['shift_end_s']}")
         if abs(back - r["end_s"]) > tolerance_s:
             problems.append(f"{where}: file says return {r['end_s']}, replay gives {back}")
     return problems
+
+
+def _leg(free, bands, i: int, j: int, leave: int) -> int:
+    """Seconds from ``i`` to ``j`` leaving at ``leave``: the free-flow seconds ``free[i][j]`` covered
+    at full pace outside the bands and at ``free / banded`` of it inside each ``(start, end,
+    banded matrix)``, rounded up to a whole second."""
+    work, t = float(free[i][j]), float(leave)
+    for start, end, banded in sorted(bands, key=lambda b: b[0]):
+        if work <= 0:
+            break
+        if t < start:
+            step = min(work, start - t)
+            work, t = work - step, t + step
+        if work <= 0 or t >= end:
+            continue
+        pace = float(free[i][j]) / float(banded[i][j]) if banded[i][j] > 0 else 1.0
+        step = min(work / pace, end - t)
+        work, t = work - step * pace, t + step
+    return math.ceil(t + max(work, 0.0) - leave - 1e-6)
 
 
 def _drive(ready: int, travel: int, breaks: list[dict], problems: list[str], where: str) -> int:

@@ -38,7 +38,8 @@ def test_the_fleet_is_resized_with_the_scenarios_van(scenario):
     big = with_vans(scenario, 13)
     assert len(big.vehicles()) == 13
     assert big.vehicles()[0].capacity == scenario.vehicles()[0].capacity
-    assert len(scenario.vehicles()) == 8  # the original is untouched
+    assert len(scenario.vehicles()) == 10  # the original (8 vans, 2 cargo bikes) is untouched
+    assert {v.profile for v in big.vehicles()} == {"drive"}
 
 
 @pytest.mark.slow

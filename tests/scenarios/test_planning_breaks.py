@@ -11,7 +11,7 @@ from scenarios.export import DRIVER_SHEET_COLUMNS, write_plan_files
 from scenarios.planning import plan_day
 from scenarios.scenario import load_scenario
 from tests.scenarios.plan_checker import check_plan_file
-from tests.scenarios.test_scenario import copy_scenario, without_default_breaks
+from tests.scenarios.test_scenario import copy_scenario, without_bikes, without_default_breaks
 
 DAY = dt.date(2026, 11, 24)
 LUNCH = (12 * 3600, 13 * 3600)
@@ -21,7 +21,7 @@ LUNCH = (12 * 3600, 13 * 3600)
 def lunch_day(tmp_path_factory, gothenburg):
     def edit(text):
         lunch = '    breaks: [{duration_min: 30, within: "12:00-13:00"}]\n'
-        return without_default_breaks(text).replace(
+        return without_default_breaks(without_bikes(text)).replace(
             'shift: "08:00-20:00"\n', 'shift: "10:00-18:00"\n' + lunch +
             '    normal_route_h: 4\n    max_route_h: 7.5\n    overtime_cost_per_hour: 150\n')
 

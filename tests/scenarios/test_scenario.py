@@ -16,8 +16,9 @@ def gothenburg_scenario():
 
 def test_builtin_scenario_has_fleet_customers_and_pickup_points(gothenburg_scenario):
     sc = gothenburg_scenario
-    vans = sc.vehicles()
+    vans = [v for v in sc.vehicles() if v.profile == "drive"]
     assert len(vans) == 8 and all(v.shift.start == 8 * 3600 and v.shift.end == 20 * 3600 for v in vans)
+    assert len(sc.vehicles()) == 10  # and two cargo bikes
     assert len(sc.customers) >= 1000
     assert len(sc.active_pickup_points()) >= 3
     assert {c.tier for c in sc.customers} == set(sc.spec.tiers)
@@ -109,6 +110,26 @@ def without_default_breaks(text: str) -> str:
     """The scenario text without the default fleet's ``breaks:`` line (a second one would be a
     duplicate YAML key, and the later one wins)."""
     return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("breaks:"))
+
+
+def without_bikes(text: str) -> str:
+    """The scenario text without the default cargo-bike fleet group (for tests of the vans alone)."""
+    lines, out, skipping = text.splitlines(keepends=True), [], False
+    for line in lines:
+        if line.startswith("  - id_prefix: bike"):
+            skipping = True
+            continue
+        if skipping and not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def test_without_bikes_leaves_the_vans_alone(gothenburg_scenario, tmp_path):
+    folder = copy_scenario(tmp_path, without_bikes)
+    assert [v.id for v in load_scenario(folder).vehicles()] == [v.id for v in gothenburg_scenario.vehicles()
+                                                                if v.profile == "drive"]
 
 
 def test_the_default_vans_take_a_30_minute_lunch_between_11_and_14(gothenburg_scenario):

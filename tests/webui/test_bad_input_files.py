@@ -150,7 +150,7 @@ def test_planning_a_day_over_the_limit_fails_with_the_reason_not_a_crash(client,
 # --------------------------------------------------------------------------- several and soft windows
 
 WINDOWS_FILE = ("order_id,lat,lon,address,slot_start,slot_end,windows,max_late_min,late_cost_per_min\n"
-                "W1,57.7050,11.9650,Götgatan 12,,,08:00-08:01|15:00-17:00,,\n"
+                "W1,57.6880,11.9560,Linnégatan 12,,,08:00-08:01|15:00-17:00,,\n"  # far from both depots
                 "W2,57.6980,11.9720,Vasagatan 3,08:00,08:01,,60,1\n")
 BAD_WINDOWS = WINDOWS_FILE + "W3,57.7150,11.9900,Redbergsvägen 5,,,08:00-10:00|17-19,,\n"
 
