@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.traffic import Traffic
+
 
 @dataclass(frozen=True)
 class BreakRule:
@@ -101,6 +103,25 @@ class WorkRules:
 NO_RULES = WorkRules()
 
 
+def leg_s(duration: np.ndarray | Traffic, i: int, j: int, depart: int) -> int:
+    """Seconds to drive from node ``i`` to ``j`` leaving at ``depart``: the rush-hour rule's
+    (:meth:`optimizer.traffic.Traffic.leg`) when ``duration`` is a :class:`Traffic`, else the matrix's."""
+    return duration.leg(i, j, depart) if isinstance(duration, Traffic) else int(duration[i, j])
+
+
+def _reach(stops: Sequence[int], depot: int, depart: int, duration: np.ndarray | Traffic,
+           service: np.ndarray) -> list[int]:
+    """Seconds from ``depart`` to each stop's arrival, driving on without waiting, and last back at
+    the depot (one more entry)."""
+    out, t, prev = [], depart, depot
+    for node in [*stops, depot]:
+        t += int(service[prev])
+        t += leg_s(duration, prev, node, t)
+        out.append(t - depart)
+        prev = node
+    return out
+
+
 @dataclass(frozen=True)
 class Departure:
     """A route's departure from its depot and its return there, leaving then (seconds)."""
@@ -146,7 +167,7 @@ def leave_as_late_as_possible(
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    if work.shapes_departure or (windows and any(node in windows for node in stops)) or (
+    if isinstance(duration, Traffic) or work.shapes_departure or (windows and any(node in windows for node in stops)) or (
             late_allowed is not None and any(int(late_allowed[node]) > 0 for node in stops)):
         return best_departure(stops, depot, shift_start, shift_end, duration, service, tw_start, tw_end,
                               windows=windows, late_allowed=late_allowed, late_cost=late_cost, cost_per_s=cost_per_s,
@@ -258,10 +279,10 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
     for index, node in enumerate(stops):
         wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         per_s = 0 if late_cost is None else int(late_cost[node])
-        travel = int(duration[prev, node])
         nxt: dict[int, list[tuple]] = {}
         for k, entries in states.items():
             for missed, done, cost, path in entries:
+                travel = leg_s(duration, prev, node, done)  # the leg's time is set when it starts
                 for j in range(n_rules - k + 1):
                     leg = _drive_with_breaks(done, travel, rules[k:k + j])
                     if leg is None:
@@ -275,9 +296,9 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
         states = {k: _undominated(entries) for k, entries in nxt.items()}
         prev = node
     best = None
-    back_travel = int(duration[prev, depot])
     for k, entries in states.items():
         for missed, done, cost, path in entries:
+            back_travel = leg_s(duration, prev, depot, done)
             for j in range(n_rules - k + 1):
                 leg = _drive_with_breaks(done, back_travel, rules[k:k + j])
                 if leg is None:
@@ -339,7 +360,8 @@ def walk_route(
     arrivals, starts, late = [], [], []
     t, prev, in_time = depart, depot, True
     for node in stops:
-        arrive = t + int(service[prev]) + int(duration[prev, node])
+        leave = t + int(service[prev])
+        arrive = leave + leg_s(duration, prev, node, leave)
         wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         begin = service_start(arrive, wins, hard)
         in_time = in_time and begin <= hard
@@ -347,7 +369,7 @@ def walk_route(
         starts.append(begin)
         late.append(max(0, begin - soft_end))
         t, prev = begin, node
-    back = t + int(service[prev]) + int(duration[prev, depot]) if stops else depart
+    back = t + int(service[prev]) + leg_s(duration, prev, depot, t + int(service[prev])) if stops else depart
     return Walk(depart, tuple(arrivals), tuple(starts), tuple(late), back, in_time)
 
 
@@ -384,18 +406,22 @@ def best_departure(
     if not stops:
         return Departure(shift_start, shift_start)
     kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks, late_cost=late_cost, cost_per_s=cost_per_s)
-    reach, prev, prefix = 0, depot, []
-    for node in stops:
-        reach += int(service[prev]) + int(duration[prev, node])
-        prefix.append(reach)
-        prev = node
-    back_free = reach + int(service[prev]) + int(duration[prev, depot])
-    candidates = {shift_start, shift_end - back_free}
-    for node, p in zip(stops, prefix):
+    free = duration.free if isinstance(duration, Traffic) else duration
+    *prefix, back_free = _reach(stops, depot, shift_start, free, service)
+    bounds = [(len(stops), shift_end)]  # (reach entry, time it meets): back exactly at the shift end
+    for k, node in enumerate(stops):
         wins, _, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
-        for open_s, close_s in wins:
-            candidates.update((int(open_s) - p, int(close_s) - p))
-        candidates.add(hard - p)
+        bounds += [(k, int(b)) for open_s, close_s in wins for b in (open_s, close_s)] + [(k, hard)]
+    reach = [*prefix, back_free]
+    candidates = {shift_start} | {b - reach[k] for k, b in bounds}
+    if isinstance(duration, Traffic):
+        # In rush hour the drive to a stop depends on the departure: meet each bound by a few
+        # steps of d <- bound - reach(d), from the free-flow guess (reach changes slowly with d).
+        for k, b in bounds:
+            d = b - reach[k]
+            for _ in range(2):
+                d = b - _reach(stops, depot, d, duration, service)[k]
+                candidates.add(d)
     if work.breaks:
         # A break taken on the way shifts every later arrival by its duration: each bound may be
         # met after any run of breaks taken on the route (the others before leaving or after return).
