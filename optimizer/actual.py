@@ -79,6 +79,7 @@ class TravelTable:
     duration_s: Sequence[Sequence[float]]
     # The tables of vehicles that travel by another street profile (a cargo bike's), by vehicle id.
     by_vehicle: Mapping[str, "TravelTable"] = field(default_factory=dict)
+    profile: str = "drive"  # the street profile the matrices are of
 
     def for_vehicle(self, vehicle_id: str) -> "TravelTable":
         """The table ``vehicle_id``'s legs are measured on: its street profile's, else this one."""

@@ -13,6 +13,9 @@ parcels``, up to ``daily_limit`` orders a day. Two steps use it:
   (drop penalty minus price) first, each to the cheapest carrier with room; what no carrier
   takes, or takes only at a price above the drop penalty, stays unserved with its reason.
 
+An overflow-only carrier (``Carrier.overflow_only``, an overflow contract) skips the first step
+and in the second takes only orders left out for ``fleet_full``: the fleet serves all it can.
+
 The daily limit binds only in the second step: when more orders would be cheaper with a carrier
 than the limits allow, the engine has planned as if all could go, and the rest stay unserved.
 Money in the scenario's currency.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from optimizer.domain import Carrier, CarrierOrder, Order, Unserved
+from optimizer.domain import Carrier, CarrierOrder, Order, Unserved, UnservedReason
 
 
 def can_take(carrier: Carrier, order: Order) -> bool:
@@ -31,8 +34,10 @@ def can_take(carrier: Carrier, order: Order) -> bool:
 
 
 def cheapest_price(order: Order, carriers: Sequence[Carrier]) -> float | None:
-    """The lowest price (currency) at which some carrier takes ``order``; None if none can."""
-    prices = [c.price(order) for c in carriers if can_take(c, order)]
+    """The lowest price (currency) at which some carrier takes ``order`` off the fleet by choice
+    (an overflow-only carrier does not: it only takes what the fleet has no room for); None if
+    none can."""
+    prices = [c.price(order) for c in carriers if can_take(c, order) and not c.overflow_only]
     return min(prices) if prices else None
 
 
@@ -63,7 +68,8 @@ def hand_over(
     why: dict[str, str] = {}
 
     # the carriers able to take each order, cheapest first
-    able_for = {u.order_id: sorted((c for c in carriers if can_take(c, orders[u.order_id])),
+    able_for = {u.order_id: sorted((c for c in carriers if can_take(c, orders[u.order_id])
+                                    and (not c.overflow_only or u.reason is UnservedReason.FLEET_FULL)),
                                    key=lambda c, o=orders[u.order_id]: c.price(o)) for u in unserved}
 
     def saving(u: Unserved) -> float:
@@ -74,7 +80,9 @@ def hand_over(
         order = orders[u.order_id]
         able = able_for[u.order_id]
         if not able:
-            why[u.order_id] = "no carrier can take it (it needs " + ", ".join(order.skills) + ")"
+            if any(not can_take(c, order) for c in carriers):
+                why[u.order_id] = "no carrier can take it (it needs " + ", ".join(order.skills) + ")"
+            # else only overflow carriers, which take just what the fleet had no room for: its reason stands
             continue
         room = [c for c in able if c.daily_limit is None or taken[c.id] < c.daily_limit]
         if not room:

@@ -110,11 +110,12 @@ def leg_s(duration: np.ndarray | Traffic, i: int, j: int, depart: int) -> int:
 
 
 def _reach(stops: Sequence[int], depot: int, depart: int, duration: np.ndarray | Traffic,
-           service: np.ndarray) -> list[int]:
+           service: np.ndarray, upto: int | None = None) -> list[int]:
     """Seconds from ``depart`` to each stop's arrival, driving on without waiting, and last back at
-    the depot (one more entry)."""
+    the depot (one more entry); with ``upto``, only the first ``upto + 1`` entries."""
     out, t, prev = [], depart, depot
-    for node in [*stops, depot]:
+    route = [*stops, depot]
+    for node in route if upto is None else route[: upto + 1]:
         t += int(service[prev])
         t += leg_s(duration, prev, node, t)
         out.append(t - depart)
@@ -413,15 +414,21 @@ def best_departure(
         wins, _, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         bounds += [(k, int(b)) for open_s, close_s in wins for b in (open_s, close_s)] + [(k, hard)]
     reach = [*prefix, back_free]
-    candidates = {shift_start} | {b - reach[k] for k, b in bounds}
-    if isinstance(duration, Traffic):
-        # In rush hour the drive to a stop depends on the departure: meet each bound by a few
-        # steps of d <- bound - reach(d), from the free-flow guess (reach changes slowly with d).
+    if not isinstance(duration, Traffic):
+        candidates = {shift_start} | {b - reach[k] for k, b in bounds}
+    else:
+        # In rush hour the drive to a stop depends on the departure: meet each bound by up to two
+        # steps of d <- bound - reach(d) from the free-flow guess (reach changes slowly with d).
+        candidates = {shift_start}
         for k, b in bounds:
             d = b - reach[k]
             for _ in range(2):
-                d = b - _reach(stops, depot, d, duration, service)[k]
-                candidates.add(d)
+                step = b - _reach(stops, depot, d, duration, service, upto=k)[k]
+                settled = abs(step - d) < 30  # reach barely moved
+                d = step
+                if settled:
+                    break
+            candidates.add(d)
     if work.breaks:
         # A break taken on the way shifts every later arrival by its duration: each bound may be
         # met after any run of breaks taken on the route (the others before leaving or after return).

@@ -309,13 +309,17 @@ CARRIER_KINDS: dict[str, str] = {
 class Carrier:
     """A third-party or crowd carrier that takes orders off the fleet at ``price_per_parcel``
     (currency) per parcel, at most ``daily_limit`` orders a day (None: no limit), only orders
-    needing no skill beyond its ``skills`` (:mod:`optimizer.carriers`)."""
+    needing no skill beyond its ``skills`` (:mod:`optimizer.carriers`); with ``overflow_only``
+    only orders the fleet has no room for."""
 
     id: str
     kind: str  # a key of CARRIER_KINDS
     price_per_parcel: float
     daily_limit: int | None = None
     skills: tuple[str, ...] = ()
+    # An overflow contract: it takes only orders the fleet has no room for (``fleet_full``), never
+    # one the fleet could serve at a higher cost nor one no vehicle could reach in its slot.
+    overflow_only: bool = False
 
     def price(self, order: Order) -> float:
         """What handing ``order`` to this carrier costs (currency)."""

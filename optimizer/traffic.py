@@ -19,6 +19,7 @@ and the exact walk then times them, leaving later where the peak allows.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -64,6 +65,10 @@ class Traffic:
                 # the share of free-flow speed in the band; a leg of no time is as fast in any band
                 rate = np.where((banded > 0) & (free > 0), free / np.maximum(banded, 1e-9), 1.0)
             self._rates.append(rate)
+        # plain lists: indexing them is several times cheaper than numpy scalars in the walk's loop
+        self._free_rows = free.tolist()
+        self._rate_rows = [rate.tolist() for rate in self._rates]
+        self._ends = [b.end for b in self.bands]
 
     @property
     def n(self) -> int:
@@ -71,19 +76,20 @@ class Traffic:
 
     def leg(self, i: int, j: int, depart: int) -> int:
         """Seconds from ``i`` to ``j`` for a van leaving at ``depart`` (whole seconds, rounded up)."""
-        remaining = float(self.free[i, j])
+        remaining = self._free_rows[i][j]
         if remaining <= 0 or not self.bands:
             return int(remaining)
+        k = bisect.bisect_right(self._ends, depart)  # the first band not over at the departure
+        if k == len(self.bands) or depart + remaining <= self.bands[k].start:
+            return int(remaining)  # free flow all the way (most legs: the bands are a few hours)
         t = float(depart)
-        for band, rate in zip(self.bands, self._rates):
-            if t >= band.end:
-                continue
+        for band, rate in zip(self.bands[k:], self._rate_rows[k:]):
             if t < band.start:  # free flow until the band begins
                 if t + remaining <= band.start:
                     return math.ceil(t + remaining - depart - 1e-9)
                 remaining -= band.start - t
                 t = float(band.start)
-            r = float(rate[i, j])
+            r = rate[i][j]
             if t + remaining / r <= band.end:
                 return math.ceil(t + remaining / r - depart - 1e-9)
             remaining -= (band.end - t) * r

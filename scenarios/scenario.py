@@ -218,6 +218,7 @@ class CarrierSpec(_Strict):
     price_per_parcel: float = Field(gt=0, description="currency per parcel handed over")
     daily_limit: int | None = Field(default=None, ge=1, description="orders a day; leave out for no limit")
     skills: list[str] = Field(default_factory=list, description="skills its couriers have (usually none)")
+    overflow_only: bool = Field(default=False, description="take only orders the fleet has no room for (fleet_full)")
 
     @field_validator("kind")
     @classmethod
@@ -400,7 +401,8 @@ class Scenario:
 
     def carriers(self) -> list[Carrier]:
         """The overflow carriers (:mod:`optimizer.carriers`)."""
-        return [Carrier(c.id, c.kind, c.price_per_parcel, c.daily_limit, tuple(c.skills)) for c in self.spec.carriers]
+        return [Carrier(c.id, c.kind, c.price_per_parcel, c.daily_limit, tuple(c.skills), c.overflow_only)
+                for c in self.spec.carriers]
 
     def drop_penalties(self) -> dict[str, float]:
         return {name: t.drop_penalty for name, t in self.spec.tiers.items()}

@@ -125,24 +125,39 @@ def travel_table(scenario: Scenario, inputs: DrivenInputs, network=None) -> Trav
     names = list(where)
     nodes = network.snap(np.asarray([where[n][0] for n in names]), np.asarray([where[n][1] for n in names]),
                          labels=[f"stop {n}" for n in names], max_distance_m=scenario.spec.snap_max_distance_m)
-    duration, distance = network.travel_matrices(nodes)
     index = {n: k for k, n in enumerate(names)}
     frozen = inputs.plan.get(FROZEN_LEGS) or {}
-    if frozen:
-        # Anonymized stops sit at their zone's centre now: their legs as driven were kept.
-        duration, distance = np.array(duration, dtype=float), np.array(distance, dtype=float)
-        for pair, (metres, seconds) in frozen.items():
-            a, b = pair.split(LEG_SEP)
-            if a in index and b in index:
-                distance[index[a], index[b]], duration[index[a], index[b]] = metres, seconds
-    # A cargo bike's legs are measured on the cycle profile (an anonymized stop's bike legs are
-    # recomputed from its zone's centre: the frozen legs are the vans').
+
+    def table(profile: str) -> TravelTable:
+        duration, distance = network.travel_matrices(nodes, profile=profile)
+        mine = {pair: leg for pair, leg in frozen.items() if frozen_profile(pair) == profile}
+        if mine:
+            # Anonymized stops sit at their zone's centre now: their legs as driven were kept.
+            duration, distance = np.array(duration, dtype=float), np.array(distance, dtype=float)
+            for pair, (metres, seconds) in mine.items():
+                a, b = pair.split(LEG_SEP)[-2:]
+                if a in index and b in index:
+                    distance[index[a], index[b]], duration[index[a], index[b]] = metres, seconds
+        return TravelTable(index, distance, duration, profile=profile)
+
+    # A cargo bike's legs are measured on its own street profile.
+    vehicles = inputs.plan.get("vehicles", [])
     by_vehicle = {}
-    for profile in sorted({v.get("profile") or DRIVE for v in inputs.plan.get("vehicles", [])} - {DRIVE}):
-        cycle_s, cycle_m = network.travel_matrices(nodes, profile=profile)
-        table = TravelTable(index, cycle_m, cycle_s)
-        by_vehicle |= {v["id"]: table for v in inputs.plan.get("vehicles", []) if v.get("profile") == profile}
-    return TravelTable(index, distance, duration, by_vehicle)
+    for profile in sorted({v.get("profile") or DRIVE for v in vehicles} - {DRIVE}):
+        own = table(profile)
+        by_vehicle |= {v["id"]: own for v in vehicles if v.get("profile") == profile}
+    return dataclasses.replace(table(DRIVE), by_vehicle=by_vehicle)
+
+
+def frozen_leg_key(profile: str, a: str, b: str) -> str:
+    """The key of a frozen leg from place ``a`` to ``b`` by ``profile`` (the vans' keys carry no profile)."""
+    return f"{a}{LEG_SEP}{b}" if profile == DRIVE else f"{profile}{LEG_SEP}{a}{LEG_SEP}{b}"
+
+
+def frozen_profile(key: str) -> str:
+    """The street profile of a frozen leg's key (:func:`frozen_leg_key`)."""
+    parts = key.split(LEG_SEP)
+    return parts[0] if len(parts) == 3 else DRIVE
 
 
 # A saved plan's "plan" part keeps, once stops of it are anonymized (scenarios.privacy), the

@@ -2,7 +2,8 @@
 the same :func:`~scenarios.execution.events.record_event` real drivers' phones use.
 
 Each van leaves its depot at its planned start and drives its route in the planned order.
-A leg takes the street network's travel time (the matrix the plan was made on) times a
+A leg takes the street network's travel time (the matrices the plan was made on: the vehicle's
+street profile, and for vans the plan's rush-hour bands, by when the leg starts) times a
 log-normal factor of median 1 (``travel_noise`` is its sigma); handling at a stop takes the
 planned handling time times another (``service_noise``). A van early for a slot waits for it.
 Each order of a home stop is not at home with probability ``not_home_share`` (``failed`` with
@@ -198,28 +199,40 @@ def _continue(db, scenario_name, plan, runs, broken, at, legs, rng, noise, date,
 
 
 class _Legs:
-    """Street travel times (seconds) between a plan's depots and stops."""
+    """Street travel times (seconds) between a plan's depots and stops, by each vehicle's street
+    profile (a cargo bike's cycle matrix) and, for vans, the plan's rush-hour bands."""
 
     def __init__(self, bench, plan):
+        from optimizer.traffic import Traffic, TrafficBand
+
         depots = {d["id"]: d for d in plan.plan["depots"]}
         stops = {s["stop_id"]: s for r in plan.plan["routes"] for s in r["stops"]}
         self.depot_of = {r["vehicle_id"]: r["depot_id"] for r in plan.plan["routes"]}
+        self.profile_of = {v["id"]: v.get("profile") or "drive" for v in plan.plan.get("vehicles", [])}
         keys = [("depot", k) for k in depots] + [("stop", k) for k in stops]
         points = [depots[k] for k in depots] + [stops[k] for k in stops]
         scenario = bench.scenario
         nodes = bench.network.snap(np.asarray([p["lat"] for p in points]), np.asarray([p["lon"] for p in points]),
                                    labels=[f"{a} {b}" for a, b in keys], max_distance_m=scenario.spec.snap_max_distance_m)
-        duration, _ = bench.network.travel_matrices(nodes)
-        self.duration = np.asarray(duration, dtype=np.int64)
         self.index = {k: i for i, k in enumerate(keys)}
+        self.travel: dict[str, np.ndarray | Traffic] = {}
+        for profile in sorted(set(self.profile_of.values()) | {"drive"}):
+            duration = np.asarray(bench.network.travel_matrices(nodes, profile=profile)[0], dtype=np.int64)
+            bands = tuple(TrafficBand(b["name"], int(b["start_s"]), int(b["end_s"]), np.asarray(
+                bench.network.travel_matrices(nodes, speed_factors=b["factors"])[0], dtype=np.int64))
+                for b in plan.plan.get("traffic") or []) if profile == "drive" else ()
+            self.travel[profile] = Traffic(duration, bands) if bands else duration
 
-    def between(self, vehicle_id: str, a: str | None, b: str | None) -> int:
-        """From stop ``a`` (None: the van's depot) to stop ``b`` (None: the depot)."""
+    def between(self, vehicle_id: str, a: str | None, b: str | None, at_s: int) -> int:
+        """From stop ``a`` (None: the van's depot) to stop ``b`` (None: the depot), leaving at ``at_s``."""
+        from optimizer.departure import leg_s
+
         ka = ("stop", a) if a else ("depot", self.depot_of.get(vehicle_id))
         kb = ("stop", b) if b else ("depot", self.depot_of.get(vehicle_id))
         if ka not in self.index or kb not in self.index:
             return 0
-        return int(self.duration[self.index[ka], self.index[kb]])
+        travel = self.travel[self.profile_of.get(vehicle_id, "drive")]
+        return leg_s(travel, self.index[ka], self.index[kb], at_s)
 
 
 def _event(date, seed, vehicle_id, counter, kind, at_s, stop_id=None, reason=None) -> DeliveryEvent:
@@ -243,7 +256,7 @@ def _drive_route(route: dict, pos: str | None, t: int, legs: _Legs, rng, noise: 
     if depart and pos is None and route["stops"]:
         runs.append(_StopRun("", [_event(date, seed, vid, counter, "departed", t)], t))
     for st in route["stops"]:
-        arrival = t + round(legs.between(vid, pos, st["stop_id"]) * _factor(rng, noise.travel))
+        arrival = t + round(legs.between(vid, pos, st["stop_id"], t) * _factor(rng, noise.travel))
         start = max(arrival, int(st["window_start_s"]))
         handling = max(0, int(st["departure_s"]) - int(st["start_s"]))
         done = start + max(30, round(handling * _factor(rng, noise.service)))

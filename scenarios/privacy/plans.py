@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from scheduling.privacy.anonymize import ZonePlace, scrub
 from scheduling.storage.models import Publication, SavedPlan
-from scenarios.execution.scorecard import FROZEN_LEGS, LEG_SEP, NothingPublished, load_driven, travel_table
+from scenarios.execution.scorecard import (FROZEN_LEGS, LEG_SEP, NothingPublished, frozen_leg_key, load_driven,
+                                           travel_table)
 from scenarios.scenario import Scenario
 
 
@@ -31,22 +32,22 @@ class PlanScrub:
 
 
 class _Recording:
-    """A travel table that remembers which legs were asked for."""
+    """A travel table that remembers which legs were asked for, by street profile."""
 
-    def __init__(self, table):
+    def __init__(self, table, used: dict[str, list[float]] | None = None):
         self.table = table
         self.index = table.index
-        self.used: dict[str, list[float]] = {}
+        self.used: dict[str, list[float]] = {} if used is None else used
 
     def leg(self, a: str, b: str) -> tuple[float, float]:
         metres, seconds = self.table.leg(a, b)
-        self.used[f"{a}{LEG_SEP}{b}"] = [metres, seconds]
+        self.used[frozen_leg_key(self.table.profile, a, b)] = [metres, seconds]
         return metres, seconds
 
     def for_vehicle(self, vehicle_id: str):
-        """Vans' legs are recorded (they become the frozen legs); a cargo bike's are not."""
+        """The recording of ``vehicle_id``'s own table (a cargo bike's cycle legs), into the same record."""
         own = self.table.for_vehicle(vehicle_id)
-        return self if own is self.table else own
+        return self if own is self.table else _Recording(own, self.used)
 
 
 def _erased_places(plan: dict, erased: set[str]) -> set[str]:
@@ -79,16 +80,17 @@ def freeze_legs(db, scenario: Scenario, date: str, erased: set[str], network, *,
         full = _full_table(scenario, inputs, network)
         legs = {}
         for p in data_places & set(full.index):
-            for x in full.index:
-                legs[f"{p}{LEG_SEP}{x}"] = list(full.leg(p, x))
-                legs[f"{x}{LEG_SEP}{p}"] = list(full.leg(x, p))
+            for table in {id(t): t for t in [full, *full.by_vehicle.values()]}.values():  # each street profile
+                for x in full.index:
+                    legs[frozen_leg_key(table.profile, p, x)] = list(table.leg(p, x))
+                    legs[frozen_leg_key(table.profile, x, p)] = list(table.leg(x, p))
         return inputs.plan_id, legs
     recording = _Recording(travel_table(scenario, inputs, network))
     actual_scorecard(date=date, plan=inputs.plan, orders=inputs.orders, vehicles=inputs.vehicles, events=inputs.events,
                      travel=recording, eta_windows=inputs.eta_windows, feedback=inputs.feedback,
                      confirmed_booking_ids=inputs.confirmed, planned_scorecard=inputs.planned_scorecard,
                      plan_id=inputs.plan_id, personalization=None, currency=scenario.spec.currency)
-    return inputs.plan_id, {k: v for k, v in recording.used.items() if set(k.split(LEG_SEP)) & data_places}
+    return inputs.plan_id, {k: v for k, v in recording.used.items() if set(k.split(LEG_SEP)[-2:]) & data_places}
 
 
 def _full_table(scenario: Scenario, inputs, network):

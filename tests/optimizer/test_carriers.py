@@ -53,3 +53,22 @@ def test_a_carrier_dearer_than_leaving_the_order_out_does_not_get_it():
     orders = {"z": order("z")}
     to_carriers, (left,) = hand_over(left_out(orders["z"]), orders, {"z": 30.0}, [PARCEL_NET])
     assert to_carriers == [] and "carrier 3pl-1 would charge 55.00, no less than leaving it out (30.00)" in left.detail
+
+
+OVERFLOW = Carrier("3pl-overflow", "3pl", 55.0, overflow_only=True)
+
+
+def test_an_overflow_carrier_never_caps_what_an_order_is_worth_to_the_fleet():
+    assert cheapest_price(order("a"), [OVERFLOW]) is None
+    assert order_worth(order("a"), 2000.0, [OVERFLOW, CROWD]) == 40.0  # the crowd still may take it by choice
+    assert order_worth(order("a"), 2000.0, [OVERFLOW]) == 2000.0
+
+
+def test_an_overflow_carrier_takes_only_what_the_fleet_had_no_room_for():
+    full, far = order("full"), order("far")
+    unserved = [Unserved("full", "full", UnservedReason.FLEET_FULL, "no room"),
+                Unserved("far", "far", UnservedReason.WINDOW_UNREACHABLE, "slot closes first")]
+    to_carriers, left = hand_over(unserved, {"full": full, "far": far}, {"full": 2000.0, "far": 2000.0}, [OVERFLOW])
+    assert [c.order_id for c in to_carriers] == ["full"]
+    (still,) = left
+    assert still == unserved[1]  # its own reason and detail stand: no carrier was meant for it

@@ -165,3 +165,26 @@ def test_a_break_or_overtime_that_cannot_work_is_refused_naming_the_field(tmp_pa
     folder = copy_scenario(tmp_path, edit)
     with pytest.raises(ScenarioError, match=message):
         load_scenario(folder)
+
+
+def test_an_unknown_street_profile_is_refused_naming_the_field(tmp_path):
+    folder = copy_scenario(tmp_path, lambda t: t.replace("profile: cycle", "profile: tram"))
+    with pytest.raises(ScenarioError, match=r"fleet\.1\.profile: .*unknown street profile 'tram'; use one of drive, cycle"):
+        load_scenario(folder)
+
+
+def test_rush_hour_bands_are_read_and_bad_ones_refused_naming_the_field(tmp_path):
+    folder = copy_scenario(tmp_path / "a", lambda t: t.replace("motorway: 0.55,", "ringroad: 0.55,"))
+    with pytest.raises(ScenarioError, match=r"traffic\.0\.factors: .*unknown road class group 'ringroad'; use motorway"):
+        load_scenario(folder)
+    folder = copy_scenario(tmp_path / "b", lambda t: t.replace("motorway: 0.55,", "motorway: 0,"))
+    with pytest.raises(ScenarioError, match=r"traffic\.0\.factors: .*motorway: 0.0 is not a share of free-flow speed"):
+        load_scenario(folder)
+    folder = copy_scenario(tmp_path / "c", lambda t: t.replace('within: "15:30-17:30"', 'within: "08:30-10:00"'))
+    with pytest.raises(ScenarioError, match=r"the bands morning \(07:00-09:00\) and afternoon \(08:30-10:00\) overlap"):
+        load_scenario(folder)
+
+
+def test_the_default_city_hands_overflow_to_a_parcel_network_only_when_the_fleet_is_full(gothenburg_scenario):
+    (carrier,) = gothenburg_scenario.carriers()
+    assert (carrier.kind, carrier.price_per_parcel, carrier.daily_limit, carrier.overflow_only) == ("3pl", 149, 40, True)
