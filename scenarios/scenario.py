@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.domain import (CARRIER_KINDS, DRIVE, SKILLS, STREET_PROFILES, Carrier, Depot, DriverBreak, TimeWindow, Vehicle,
                               parse_hhmm, parse_skills)
@@ -39,6 +39,16 @@ def _window(text: str) -> TimeWindow:
     return TimeWindow(parse_hhmm(start), parse_hhmm(end))
 
 
+def _checked_window(text: str) -> str:
+    """``text`` itself when it is a time window ``HH:MM-HH:MM`` (else the ValueError saying how to write it)."""
+    _window(text)
+    return text
+
+
+# A time window written HH:MM-HH:MM, checked when the scenario is read (a shift, a break's or a band's span).
+WindowText = Annotated[str, AfterValidator(_checked_window)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,13 +64,7 @@ class BreakSpec(_Strict):
     """A break the drivers of a fleet take: ``duration_min`` minutes wholly inside ``within``."""
 
     duration_min: int = Field(ge=1, le=8 * 60, description="minutes")
-    within: str = Field(description="HH:MM-HH:MM the break must lie in, for example 11:00-14:00")
-
-    @field_validator("within")
-    @classmethod
-    def _within(cls, v: str) -> str:
-        _window(v)
-        return v
+    within: WindowText = Field(description="HH:MM-HH:MM the break must lie in, for example 11:00-14:00")
 
     @model_validator(mode="after")
     def _fits(self) -> "BreakSpec":
@@ -78,7 +82,7 @@ class FleetSpec(_Strict):
     count: int = Field(ge=1, le=1000)
     depot: str
     capacity: int = Field(ge=1, description="parcels")
-    shift: str = "08:00-20:00"
+    shift: WindowText = "08:00-20:00"
     cost_per_km: float = Field(default=4.0, ge=0)
     cost_per_hour: float = Field(default=320.0, ge=0)
     fixed_cost: float = Field(default=600.0, ge=0)
@@ -124,12 +128,6 @@ class FleetSpec(_Strict):
         if self.overtime_cost_per_hour and self.normal_route_h is None:
             raise ValueError("overtime_cost_per_hour needs normal_route_h: the hours after which overtime is paid")
         return self
-
-    @field_validator("shift")
-    @classmethod
-    def _shift(cls, v: str) -> str:
-        _window(v)
-        return v
 
     @field_validator("skills")
     @classmethod
@@ -238,14 +236,8 @@ class TrafficBandSpec(_Strict):
     speed, by road class group (:data:`geo.osm_rules.ROAD_CLASS_GROUPS`; a group left out is 1.0)."""
 
     name: str = Field(min_length=1)
-    within: str
+    within: WindowText
     factors: dict[str, float] = Field(description="share of free-flow speed per road class group, in (0, 1.5]")
-
-    @field_validator("within")
-    @classmethod
-    def _within(cls, v: str) -> str:
-        _window(v)
-        return v
 
     @field_validator("factors")
     @classmethod

@@ -29,24 +29,7 @@ from geo.ways import Way, WaySet, read_ways
 
 from .conftest import CENTRAL_STATION
 
-STEP = 0.001  # degrees, about 60 m east-west and 110 m north-south at 57.7 N
-LON0, LAT0 = 11.97, 57.70
-
-
-def pt(x: float, y: float) -> list[float]:
-    return [LON0 + x * STEP, LAT0 + y * STEP]
-
-
-def way(i: int, points, **tags) -> Way:
-    return Way(i, {"highway": "residential", **tags}, np.array(points, dtype=float))
-
-
-def node_at(graph, p) -> int:
-    hits = np.flatnonzero(
-        np.isclose(graph.lon, p[0], rtol=0, atol=1e-7) & np.isclose(graph.lat, p[1], rtol=0, atol=1e-7)
-    )
-    assert hits.size == 1, f"no single node at {p}"
-    return int(hits[0])
+from tests.geo.grid import node_at, pt, way
 
 
 def has_point(graph, p) -> bool:

@@ -6,18 +6,8 @@ import pytest
 from geo.geodesy import haversine_m
 from geo.geometry import edge_index, path_coordinates
 from geo.graph_build import build_drive_graph, build_walk_graph
-from geo.ways import Way
 
-STEP = 0.001  # degrees, about 60 m east-west and 110 m north-south at 57.7 N
-LON0, LAT0 = 11.97, 57.70
-
-
-def pt(x: float, y: float) -> list[float]:
-    return [LON0 + x * STEP, LAT0 + y * STEP]
-
-
-def way(i: int, points, **tags) -> Way:
-    return Way(i, {"highway": "residential", **tags}, np.array(points, dtype=float))
+from tests.geo.grid import node_at, pt, way
 
 
 #                  H
@@ -36,14 +26,6 @@ SMALL_TOWN = [
     way(6, [pt(-1, 0), pt(0, 0)], highway="footway"),
     way(8, [pt(1, -1), pt(1, -2)], access="private"),
 ]
-
-
-def node_at(graph, p) -> int:
-    hits = np.flatnonzero(
-        np.isclose(graph.lon, p[0], rtol=0, atol=1e-7) & np.isclose(graph.lat, p[1], rtol=0, atol=1e-7)
-    )
-    assert hits.size == 1, f"no single node at {p}"
-    return int(hits[0])
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,9 @@ from geo.osm_rules import (
     validate_speed_factors,
 )
 from geo.trees import decompose
-from geo.ways import Way, WaySet
+from geo.ways import WaySet
 
-STEP = 0.001  # degrees, about 60 m east-west and 110 m north-south at 57.7 N
-LON0, LAT0 = 11.97, 57.70
+from tests.geo.grid import node_at, pt, way
 
 MORNING_PEAK = {
     "motorway": 0.55,
@@ -34,22 +33,6 @@ MORNING_PEAK = {
     "residential": 0.9,
     "service": 0.95,
 }
-
-
-def pt(x: float, y: float) -> list[float]:
-    return [LON0 + x * STEP, LAT0 + y * STEP]
-
-
-def way(i: int, points, **tags) -> Way:
-    return Way(i, {"highway": "residential", **tags}, np.array(points, dtype=float))
-
-
-def node_at(graph, p) -> int:
-    hits = np.flatnonzero(
-        np.isclose(graph.lon, p[0], rtol=0, atol=1e-7) & np.isclose(graph.lat, p[1], rtol=0, atol=1e-7)
-    )
-    assert hits.size == 1, f"no single node at {p}"
-    return int(hits[0])
 
 
 #   W --- A ========= primary (595 m, 47.6 s) ========= B --- E

@@ -116,3 +116,19 @@ def ten_minutes_late(*, late_allowed_s: int = 15 * M, late_cost_per_s: int = 2) 
     p.late_allowed = np.array([0, late_allowed_s, 0], dtype=np.int64)
     p.late_cost = np.array([0, late_cost_per_s, 0], dtype=np.int64)
     return p
+
+
+ENGINES = ("ortools", "pyvrp", "auto")
+
+
+def solve_with(engine: str, problem: RoutingProblem):
+    """``problem`` solved by one engine alone (1 s, seed 1) or by the ``auto`` portfolio (2 s)."""
+    from optimizer.engine.ortools_solver import solve_ortools
+    from optimizer.engine.portfolio import solve
+    from optimizer.engine.pyvrp_solver import solve_pyvrp
+
+    if engine == "ortools":
+        return solve_ortools(problem, 1.0)
+    if engine == "pyvrp":
+        return solve_pyvrp(problem, 1.0, seed=1)
+    return solve(problem, 2.0, seed=1)

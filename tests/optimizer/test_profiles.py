@@ -6,9 +6,9 @@ import pytest
 
 from optimizer.checker import check_routes, check_solution
 from optimizer.engine.ortools_solver import evaluate_in_ortools, solve_ortools
-from optimizer.engine.portfolio import solve
-from optimizer.engine.pyvrp_solver import build_data, solve_pyvrp
+from optimizer.engine.pyvrp_solver import build_data
 from optimizer.problem import RoutingProblem, TravelProfile, VehicleSpec
+from tests.optimizer.builders import ENGINES, solve_with
 
 # Node 0 the depot; 1 the old town behind a pedestrian bridge (the van drives round in 1800 s,
 # the bike crosses in 300 s); 2 out along the motorway (the van 600 s, the bike 2400 s).
@@ -44,11 +44,10 @@ def test_without_its_profile_the_bike_cannot_reach_the_old_town_in_time():
     assert sol.dropped == [1]
 
 
-@pytest.mark.parametrize("engine", ["ortools", "pyvrp", "auto"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_the_bike_takes_the_bridge_and_the_van_the_motorway(engine):
     problem = city()
-    sol = {"ortools": lambda: solve_ortools(problem, 1.0), "pyvrp": lambda: solve_pyvrp(problem, 1.0, seed=1),
-           "auto": lambda: solve(problem, 2.0, seed=1)}[engine]()
+    sol = solve_with(engine, problem)
     report = check_solution(problem, sol)
     assert report.feasible and not sol.dropped, (sol.engine, report.violations)
     assert sol.routes == [[2], [1]]

@@ -8,11 +8,9 @@ import pytest
 
 from optimizer.checker import check_routes, check_solution
 from optimizer.departure import walk_route
-from optimizer.engine.ortools_solver import solve_ortools
-from optimizer.engine.portfolio import solve
-from optimizer.engine.pyvrp_solver import solve_pyvrp
 from optimizer.problem import RoutingProblem, VehicleSpec
 from optimizer.traffic import Traffic, TrafficBand, engine_bound
+from tests.optimizer.builders import ENGINES, solve_with
 
 H = 3600
 FREE = np.array([[0, 1800, 1200], [1800, 0, 900], [1200, 900, 0]])
@@ -93,11 +91,10 @@ def test_the_departure_rule_leaves_early_enough_for_the_peak():
     assert check_routes(problem, [[1, 2]]).feasible
 
 
-@pytest.mark.parametrize("engine", ["ortools", "pyvrp", "auto"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_keeps_the_rush_hour_route_on_time(engine):
     problem = peak_day()
-    sol = {"ortools": lambda: solve_ortools(problem, 1.0), "pyvrp": lambda: solve_pyvrp(problem, 1.0, seed=1),
-           "auto": lambda: solve(problem, 2.0, seed=1)}[engine]()
+    sol = solve_with(engine, problem)
     report = check_solution(problem, sol)
     assert report.feasible and not sol.dropped, (sol.engine, report.violations)
 
