@@ -69,6 +69,9 @@ class Traffic:
         self._free_rows = free.tolist()
         self._rate_rows = [rate.tolist() for rate in self._rates]
         self._ends = [b.end for b in self.bands]
+        # the longest each leg can take: all of it at its slowest band's pace
+        slowest = np.min(self._rates, axis=0) if self._rates else np.ones_like(free)
+        self._slowest_leg = np.ceil(free / np.minimum(slowest, 1.0)).tolist()
 
     @property
     def n(self) -> int:
@@ -107,7 +110,28 @@ class Traffic:
             starts = {lo, hi} | {t for b in self.bands for t in (b.start, b.end) if lo <= t <= hi}
             for t in sorted(starts):
                 out[i] = np.maximum(out[i], self.legs_from(i, t))
+            # That holds while a leg meets one band; one that may run through two (adjacent or
+            # close bands) can be slowest where its arrival crosses a band's end, which the times
+            # above miss: bound it by the slowest pace of every band it may meet.
+            touched = self._bands_met(lo, hi + int(np.max(self._slowest_leg[i], initial=0)))
+            if len(touched) > 1:
+                slowest = np.min([self._rates[k][i] for k in touched], axis=0)
+                out[i] = np.maximum(out[i], np.ceil(np.asarray(self.free[i], dtype=np.float64) / slowest - 1e-9))
         return out
+
+    def _bands_met(self, lo: int, hi: int) -> list[int]:
+        """Indices of the bands a leg started in ``[lo, hi]`` and ending by ``hi`` could run in."""
+        return [k for k, b in enumerate(self.bands) if b.start < hi and b.end > lo]
+
+    def most(self, i: int, j: int, lo: int, hi: int) -> int:
+        """The most leg ``i -> j`` takes leaving at any time in ``[lo, hi]`` (seconds; see :meth:`bounding`)."""
+        times = {lo, hi} | {t for b in self.bands for t in (b.start, b.end) if lo <= t <= hi}
+        worst = max([int(self.free[i, j])] + [self.leg(i, j, t) for t in times])
+        touched = self._bands_met(lo, hi + int(self._slowest_leg[i][j]))
+        if len(touched) > 1:
+            slowest = min(self._rate_rows[k][i][j] for k in touched)
+            worst = max(worst, math.ceil(float(self.free[i, j]) / slowest - 1e-9))
+        return worst
 
     def legs_from(self, i: int, depart: int) -> np.ndarray:
         """(n,) int seconds from ``i`` to every node, leaving at ``depart`` (vectorized :meth:`leg`)."""
@@ -141,8 +165,9 @@ def engine_bound(traffic: Traffic, *, leave: tuple[np.ndarray, np.ndarray], reac
     ``leave`` is ``(earliest, latest)`` per node: when a van may plausibly leave it (a stop: from
     its window opening plus its service to its hard end plus its service; a depot: its shift).
     A leg out of a depot starts when its first stop needs it, so depot rows are bounded per stop
-    instead, from ``reach`` (``(earliest, latest)`` service start per node): leaving between twice
-    the free-flow drive before the stop opens and its latest start.
+    instead, from ``reach`` (``(earliest, latest)`` service start per node): leaving between the
+    slowest possible drive before the stop opens (a van leaving earlier waits there anyway) and
+    its latest start.
     """
     earliest, latest = leave
     out = traffic.bounding(earliest, latest)
@@ -151,8 +176,8 @@ def engine_bound(traffic: Traffic, *, leave: tuple[np.ndarray, np.ndarray], reac
         for j in range(traffic.n):
             if j == d:
                 continue
-            lo = max(int(earliest[d]), int(opens[j]) - 2 * int(traffic.free[d, j]))
+            # leaving earlier than the slowest drive before the stop opens only means waiting there
+            lo = max(int(earliest[d]), int(opens[j]) - int(traffic._slowest_leg[d][j]))
             hi = max(lo, min(int(latest[d]), int(closes[j])))
-            times = {lo, hi} | {t for b in traffic.bands for t in (b.start, b.end) if lo <= t <= hi}
-            out[d, j] = max([int(traffic.free[d, j])] + [traffic.leg(d, j, t) for t in times])
+            out[d, j] = traffic.most(d, j, lo, hi)
     return out

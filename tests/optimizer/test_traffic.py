@@ -60,6 +60,30 @@ class TestLeg:
             assert traffic.leg(1, 0, t) <= bound[1, 0]
 
 
+def test_the_bound_holds_when_a_leg_can_run_through_two_bands():
+    # a leg leaving inside band A may arrive in the much slower band B just after it: its worst
+    # start is where its arrival crosses B's end, which no band bound names
+    free = np.array([[0, 300], [300, 0]])
+    two = Traffic(free, (TrafficBand("A", 0, 1000, free * 2), TrafficBand("B", 1100, 1200, free * 10)))
+    bound = two.bounding(np.array([500, 500]), np.array([1000, 1000]))
+    assert bound[0, 1] >= max(two.leg(0, 1, t) for t in range(500, 1001))
+    rng = random.Random(11)
+    for _ in range(60):
+        f = np.array([[0 if a == b else rng.randint(50, 900) for b in range(3)] for a in range(3)])
+        s1 = rng.randint(0, 2000)
+        e1 = s1 + rng.randint(100, 1500)
+        s2 = e1 + rng.randint(0, 600)
+        bands = (TrafficBand("a", s1, e1, (f * rng.uniform(1, 3)).astype(int)),
+                 TrafficBand("b", s2, s2 + rng.randint(100, 1500), (f * rng.uniform(1, 5)).astype(int)))
+        traffic = Traffic(f, bands)
+        lo = np.array([rng.randint(0, 3000) for _ in range(3)])
+        hi = lo + np.array([rng.randint(0, 2000) for _ in range(3)])
+        bound = traffic.bounding(lo, hi)
+        for i in range(3):
+            for j in range(3):
+                assert max(traffic.leg(i, j, t) for t in range(lo[i], hi[i] + 1, 5)) <= bound[i, j]
+
+
 def peak_day(*, traffic=True) -> RoutingProblem:
     """One van from 06:00; stop 1 must be served 08:00-08:10 and stop 2 09:30-11:00. Leaving at
     the last free-flow moment (07:30) reaches stop 1 at 08:30 in the peak: too late."""
