@@ -408,12 +408,12 @@ def best_departure(
         return Departure(shift_start, shift_start)
     kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks, late_cost=late_cost, cost_per_s=cost_per_s)
     free = duration.free if isinstance(duration, Traffic) else duration
-    *prefix, back_free = _reach(stops, depot, shift_start, free, service)
+    reach = _reach(stops, depot, shift_start, free, service)  # per stop, then back at the depot
+    prefix, back_free = reach[:-1], reach[-1]
     bounds = [(len(stops), shift_end)]  # (reach entry, time it meets): back exactly at the shift end
     for k, node in enumerate(stops):
         wins, _, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         bounds += [(k, int(b)) for open_s, close_s in wins for b in (open_s, close_s)] + [(k, hard)]
-    reach = [*prefix, back_free]
     if not isinstance(duration, Traffic):
         candidates = {shift_start} | {b - reach[k] for k, b in bounds}
     else:

@@ -107,8 +107,7 @@ class Traffic:
         out = np.asarray(self.free, dtype=np.int64).copy()
         for i in range(self.n):
             lo, hi = int(earliest[i]), int(latest[i])
-            starts = {lo, hi} | {t for b in self.bands for t in (b.start, b.end) if lo <= t <= hi}
-            for t in sorted(starts):
+            for t in self._critical_starts(lo, hi):
                 out[i] = np.maximum(out[i], self.legs_from(i, t))
             # That holds while a leg meets one band; one that may run through two (adjacent or
             # close bands) can be slowest where its arrival crosses a band's end, which the times
@@ -119,14 +118,18 @@ class Traffic:
                 out[i] = np.maximum(out[i], np.ceil(np.asarray(self.free[i], dtype=np.float64) / slowest - 1e-9))
         return out
 
+    def _critical_starts(self, lo: int, hi: int) -> list[int]:
+        """The starts in ``[lo, hi]`` where a leg meeting one band is slowest: the range's ends and
+        the bands' starts and ends inside it."""
+        return sorted({lo, hi} | {t for b in self.bands for t in (b.start, b.end) if lo <= t <= hi})
+
     def _bands_met(self, lo: int, hi: int) -> list[int]:
         """Indices of the bands a leg started in ``[lo, hi]`` and ending by ``hi`` could run in."""
         return [k for k, b in enumerate(self.bands) if b.start < hi and b.end > lo]
 
     def most(self, i: int, j: int, lo: int, hi: int) -> int:
         """The most leg ``i -> j`` takes leaving at any time in ``[lo, hi]`` (seconds; see :meth:`bounding`)."""
-        times = {lo, hi} | {t for b in self.bands for t in (b.start, b.end) if lo <= t <= hi}
-        worst = max([int(self.free[i, j])] + [self.leg(i, j, t) for t in times])
+        worst = max([int(self.free[i, j])] + [self.leg(i, j, t) for t in self._critical_starts(lo, hi)])
         touched = self._bands_met(lo, hi + int(self._slowest_leg[i][j]))
         if len(touched) > 1:
             slowest = min(self._rate_rows[k][i][j] for k in touched)

@@ -134,6 +134,7 @@ def reinsert_stops(
     def worth(node: int) -> float:
         return float("inf") if problem.is_required(node) else float(problem.penalty[node])
 
+    returns = problem.has_returns()  # with returns the load depends on the position too
     left: list[int] = []
     for node in sorted(stops, key=worth, reverse=True):
         best = None  # (added cost, vehicle, position)
@@ -145,7 +146,7 @@ def reinsert_stops(
             fixed = problem.vehicles[v].fixed_cost if not route else 0
             for pos in range(len(route) + 1):
                 candidate = route[:pos] + [node] + route[pos:]
-                if problem.has_returns() and not problem.load_fits(v, candidate):
+                if returns and not problem.load_fits(v, candidate):
                     continue
                 trial = _walk_cost(problem, v, candidate)
                 if trial is not None and (best is None or trial - costs[v] + fixed < best[0]):
