@@ -28,6 +28,11 @@ the route least (:func:`optimizer.departure.walk_route`); a break that cannot be
 window is a ``break`` violation, a route longer than the maximum route duration a ``duration``
 one; ``overtime`` is the span beyond the normal duration, priced at the overtime rate.
 
+Reloads (``VehicleSpec.max_reloads``): the vehicle's own depot inside its route ends one trip and
+starts the next; capacity holds per trip, each trip leaves once its parcels are in, and more
+reloads than allowed is a ``reload`` violation (a depot inside the route of a vehicle that may not
+reload, or another vehicle's depot, is a ``node`` one).
+
 Violations are strings ``"<kind>: <detail>"``; kinds are listed in :data:`VIOLATION_KINDS`.
 """
 
@@ -50,6 +55,7 @@ VIOLATION_KINDS = (
     "shift",  # back at the depot after the shift end
     "break",  # a driver's break that cannot be taken inside its window
     "duration",  # route longer than the vehicle's maximum route duration
+    "reload",  # more reloads than the vehicle may make
 )
 
 
@@ -107,6 +113,10 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     early = problem.judged_walk(vehicle, stops, leave)
     distance, prev, metres = 0, spec.depot, problem.distance_of(vehicle)
     for node, arrival, start in zip(stops, early.arrivals, early.starts):
+        if node == spec.depot:  # a reload: its wait and loading are in the walk
+            distance += int(metres[prev, node])
+            prev = node
+            continue
         if start > problem.hard_end(node):
             wins = problem.windows_of(node)
             shown = " | ".join(f"[{a}, {b}]" for a, b in wins)
@@ -130,6 +140,11 @@ def check_route(problem: RoutingProblem, vehicle: int, stops: Sequence[int]) -> 
     peaks = problem.peak_loads(stops)
     capacities = problem.capacities(vehicle)
     at_most = " at its fullest" if problem.has_returns() else ""
+    reloads = problem.reloads_in(vehicle, stops)
+    if reloads:
+        at_most += " on one trip"
+    if reloads > spec.max_reloads:
+        violations.append(f"reload: vehicle {vehicle} reloads {reloads} times, at most {spec.max_reloads}")
     if peaks[0] > capacities[0]:
         violations.append(f"capacity: vehicle {vehicle} carries {peaks[0]} parcels{at_most}, capacity {capacities[0]}")
     for quantity, carried, capacity in zip(problem.quantities, peaks[1:], capacities[1:]):
@@ -185,8 +200,12 @@ def check_routes(
     clean_routes: list[list[int]] = []
     for vehicle, route in enumerate(routes):
         clean: list[int] = []
+        reload_at = problem.vehicles[vehicle].depot if problem.vehicles[vehicle].max_reloads else None
         for node in route:
             node = int(node)
+            if node == reload_at:  # a reload (multi-trip), counted in check_route
+                clean.append(node)
+                continue
             if not 0 <= node < problem.n or node in depot_set:
                 violations.append(f"node: vehicle {vehicle} visits {node}, which is not a stop")
                 continue

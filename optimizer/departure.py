@@ -41,6 +41,10 @@ or ends, and window bounds less the breaks taken before them) among its candidat
 same rules are OR-Tools' break intervals (ordered) and span bounds: the checker re-walks what the
 engines planned with them, and a randomized test holds both to the same verdict and price.
 
+Reloads (multi-trip): the depot node inside a route is a reload. The van is back there, waits
+until the next trip's parcels are in (``trip_ready``), loads for ``reload_s`` seconds and leaves
+on its next trip; the walk lists the reload like a stop (arrival, loading start, never late).
+
 Times in seconds since midnight of the plan date; travel and service times in seconds.
 """
 
@@ -110,13 +114,15 @@ def leg_s(duration: np.ndarray | Traffic, i: int, j: int, depart: int) -> int:
 
 
 def _reach(stops: Sequence[int], depot: int, depart: int, duration: np.ndarray | Traffic,
-           service: np.ndarray, upto: int | None = None) -> list[int]:
+           service: np.ndarray, upto: int | None = None, reloads: _Reloads | None = None) -> list[int]:
     """Seconds from ``depart`` to each stop's arrival, driving on without waiting, and last back at
-    the depot (one more entry); with ``upto``, only the first ``upto + 1`` entries."""
-    out, t, prev = [], depart, depot
+    the depot (one more entry); with ``upto``, only the first ``upto + 1`` entries. ``reloads``:
+    a reload's loading time counts instead of the depot's service."""
+    out, t, prev, index = [], depart, depot, -1
     route = [*stops, depot]
     for node in route if upto is None else route[: upto + 1]:
-        t += int(service[prev])
+        t += reloads.service_at(index, prev) if reloads is not None and index >= 0 else int(service[prev])
+        index += 1
         t += leg_s(duration, prev, node, t)
         out.append(t - depart)
         prev = node
@@ -151,6 +157,8 @@ def leave_as_late_as_possible(
     late_cost: np.ndarray | None = None,
     cost_per_s: int = 1,
     work: WorkRules = NO_RULES,
+    reload_s: int = 0,
+    trip_ready: Sequence[int] | None = None,
 ) -> Departure:
     """The departure of a van serving ``stops`` in order from ``depot`` (see the module docstring).
 
@@ -168,11 +176,12 @@ def leave_as_late_as_possible(
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    if isinstance(duration, Traffic) or work.shapes_departure or (windows and any(node in windows for node in stops)) or (
+    if trip_ready is not None or isinstance(duration, Traffic) or work.shapes_departure or (
+            windows and any(node in windows for node in stops)) or (
             late_allowed is not None and any(int(late_allowed[node]) > 0 for node in stops)):
         return best_departure(stops, depot, shift_start, shift_end, duration, service, tw_start, tw_end,
                               windows=windows, late_allowed=late_allowed, late_cost=late_cost, cost_per_s=cost_per_s,
-                              work=work)
+                              work=work, reload_s=reload_s, trip_ready=trip_ready)
     waited, slack = 0, None
     t, prev = shift_start, depot
     for node in stops:
@@ -211,6 +220,34 @@ def stop_windows(node: int, tw_start: np.ndarray, tw_end: np.ndarray,
     wins = (windows or {}).get(node) or ((int(tw_start[node]), int(tw_end[node])),)
     soft_end = int(wins[-1][1])
     return wins, soft_end, soft_end + (0 if late_allowed is None else max(0, int(late_allowed[node])))
+
+
+_NEVER = 2**40  # a reload's window has no end: the shift end bounds the return instead
+
+
+class _Reloads:
+    """A route's reloads for the walk: the ``k``-th depot visit inside the route waits for
+    ``trip_ready[k]`` and loads for ``reload_s`` seconds (:func:`walk_route`)."""
+
+    def __init__(self, depot: int, service: np.ndarray, reload_s: int, trip_ready: Sequence[int] | None):
+        self.depot, self.service, self.reload_s = depot, service, int(reload_s)
+        self.trip_ready = tuple(int(r) for r in trip_ready) if trip_ready is not None else None
+
+    def is_reload(self, node: int) -> bool:
+        return self.trip_ready is not None and node == self.depot
+
+    def service_at(self, index: int, node: int) -> int:
+        """Seconds spent at the route's ``index``-th node (a reload's loading time)."""
+        return self.reload_s if self.is_reload(node) else int(self.service[node])
+
+    def terms(self, index: int, node: int, stops: Sequence[int], tw_start, tw_end, windows, late_allowed):
+        """(windows, promised end, hard end) of the route's ``index``-th node: a reload opens when its
+        trip's parcels are in and never closes."""
+        if not self.is_reload(node):
+            return stop_windows(node, tw_start, tw_end, windows, late_allowed)
+        k = sum(1 for m in stops[:index] if m == self.depot)
+        ready = self.trip_ready[k] if k < len(self.trip_ready) else 0
+        return ((ready, _NEVER),), _NEVER, _NEVER
 
 
 @dataclass(frozen=True)
@@ -256,7 +293,7 @@ def _drive_with_breaks(ready: int, travel: int, rules: Sequence[BreakRule]) -> t
 
 
 def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
-                      rules: Sequence[BreakRule], late_cost, cost_per_s: int) -> Walk:
+                      rules: Sequence[BreakRule], late_cost, cost_per_s: int, reloads: _Reloads) -> Walk:
     """:func:`walk_route` with breaks (and at least one stop): over every way to share the breaks out among the legs, the
     one that is cheapest, ``cost_per_s`` per second until the return plus the stops' lateness at
     ``late_cost`` (with hard windows: the one back earliest). For a given number of breaks taken,
@@ -278,8 +315,9 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
         states[m] = [(False, ready, 0, None)]
     prev = depot
     for index, node in enumerate(stops):
-        wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
-        per_s = 0 if late_cost is None else int(late_cost[node])
+        wins, soft_end, hard = reloads.terms(index, node, stops, tw_start, tw_end, windows, late_allowed)
+        per_s = 0 if late_cost is None or reloads.is_reload(node) else int(late_cost[node])
+        here = reloads.service_at(index, node)
         nxt: dict[int, list[tuple]] = {}
         for k, entries in states.items():
             for missed, done, cost, path in entries:
@@ -293,7 +331,7 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
                     late = max(0, begin - soft_end)
                     record = (arrive, begin, late, tuple((index, a, b) for a, b in taken))
                     nxt.setdefault(k + j, []).append(
-                        (missed or begin > hard, begin + int(service[node]), cost + late * per_s, (path, record)))
+                        (missed or begin > hard, begin + here, cost + late * per_s, (path, record)))
         states = {k: _undominated(entries) for k, entries in nxt.items()}
         prev = node
     best = None
@@ -312,7 +350,8 @@ def _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end,
                     best = (key, back, path, tuple((len(stops), a, b) for a, b in taken))
     if best is None:  # no placement at all (a break that fits nowhere): walk without them
         plain = walk_route(stops, depot, depart, duration, service, tw_start, tw_end,
-                           windows=windows, late_allowed=late_allowed)
+                           windows=windows, late_allowed=late_allowed, reload_s=reloads.reload_s,
+                           trip_ready=reloads.trip_ready)
         return Walk(plain.depart_s, plain.arrivals, plain.starts, plain.late_s, plain.return_s, plain.in_time, (), False)
     key, back, path, last_breaks = best
     records = []
@@ -350,27 +389,33 @@ def walk_route(
     breaks: Sequence[BreakRule] = (),
     late_cost: np.ndarray | None = None,
     cost_per_s: int = 1,
+    reload_s: int = 0,
+    trip_ready: Sequence[int] | None = None,
 ) -> Walk:
     """Walk ``stops`` leaving ``depot`` at ``depart``, each served by :func:`service_start`, the
     driver taking ``breaks`` where the route is cheapest: labour at ``cost_per_s`` until the
     return plus lateness at ``late_cost`` (cost units per second; with hard windows, where the van
-    is back earliest) (:class:`Walk`)."""
+    is back earliest) (:class:`Walk`).
+
+    ``trip_ready``, when given, makes each ``depot`` inside ``stops`` a reload: the ``k``-th waits
+    until ``trip_ready[k]`` (seconds) and takes ``reload_s`` seconds (see the module docstring)."""
+    reloads = _Reloads(depot, service, reload_s, trip_ready)
     if breaks and stops:  # a van with no stops takes its breaks off the route
         return _walk_with_breaks(stops, depot, depart, duration, service, tw_start, tw_end, windows, late_allowed,
-                                 tuple(breaks), late_cost, cost_per_s)
+                                 tuple(breaks), late_cost, cost_per_s, reloads)
     arrivals, starts, late = [], [], []
-    t, prev, in_time = depart, depot, True
-    for node in stops:
-        leave = t + int(service[prev])
+    t, prev, in_time, here = depart, depot, True, int(service[depot])
+    for index, node in enumerate(stops):
+        leave = t + here
         arrive = leave + leg_s(duration, prev, node, leave)
-        wins, soft_end, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
+        wins, soft_end, hard = reloads.terms(index, node, stops, tw_start, tw_end, windows, late_allowed)
         begin = service_start(arrive, wins, hard)
         in_time = in_time and begin <= hard
         arrivals.append(arrive)
         starts.append(begin)
         late.append(max(0, begin - soft_end))
-        t, prev = begin, node
-    back = t + int(service[prev]) + leg_s(duration, prev, depot, t + int(service[prev])) if stops else depart
+        t, prev, here = begin, node, reloads.service_at(index, node)
+    back = t + here + leg_s(duration, prev, depot, t + here) if stops else depart
     return Walk(depart, tuple(arrivals), tuple(starts), tuple(late), back, in_time)
 
 
@@ -389,9 +434,11 @@ def best_departure(
     late_cost: np.ndarray | None = None,
     cost_per_s: int = 1,
     work: WorkRules = NO_RULES,
+    reload_s: int = 0,
+    trip_ready: Sequence[int] | None = None,
 ) -> Departure:
-    """The cheapest departure under several and soft windows, breaks and overtime (see the
-    module docstring).
+    """The cheapest departure under several and soft windows, breaks, overtime and reloads (see
+    the module docstring).
 
     Tries the shift start and every departure at which some stop's arrival, travelling without
     waiting from the depot, meets one of its window bounds (an opening, a close, the hard end),
@@ -406,12 +453,17 @@ def best_departure(
     """
     if not stops:
         return Departure(shift_start, shift_start)
-    kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks, late_cost=late_cost, cost_per_s=cost_per_s)
+    kw = dict(windows=windows, late_allowed=late_allowed, breaks=work.breaks, late_cost=late_cost, cost_per_s=cost_per_s,
+              reload_s=reload_s, trip_ready=trip_ready)
     free = duration.free if isinstance(duration, Traffic) else duration
-    reach = _reach(stops, depot, shift_start, free, service)  # per stop, then back at the depot
+    reloads = _Reloads(depot, service, reload_s, trip_ready)
+    reach = _reach(stops, depot, shift_start, free, service, reloads=reloads)  # per stop, then back at the depot
     prefix, back_free = reach[:-1], reach[-1]
     bounds = [(len(stops), shift_end)]  # (reach entry, time it meets): back exactly at the shift end
     for k, node in enumerate(stops):
+        if reloads.is_reload(node):  # back exactly when the next trip's parcels are in
+            bounds.append((k, reloads.terms(k, node, stops, tw_start, tw_end, windows, late_allowed)[0][0][0]))
+            continue
         wins, _, hard = stop_windows(node, tw_start, tw_end, windows, late_allowed)
         bounds += [(k, int(b)) for open_s, close_s in wins for b in (open_s, close_s)] + [(k, hard)]
     if not isinstance(duration, Traffic):
@@ -423,7 +475,7 @@ def best_departure(
         for k, b in bounds:
             d = b - reach[k]
             for _ in range(2):
-                step = b - _reach(stops, depot, d, duration, service, upto=k)[k]
+                step = b - _reach(stops, depot, d, duration, service, upto=k, reloads=reloads)[k]
                 settled = abs(step - d) < 30  # reach barely moved
                 d = step
                 if settled:

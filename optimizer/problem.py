@@ -47,6 +47,12 @@ class VehicleSpec:
     # The street profile it travels by: a key of ``RoutingProblem.profiles`` (a cargo bike's
     # "cycle"), or "" for the problem's own ``duration``/``distance`` (vans).
     profile: str = ""
+    # Multi-trip: the van may come back to its depot up to ``max_reloads`` times to load its next
+    # trip, each reload taking ``reload_s`` seconds there. A reload is the depot node inside the
+    # route (``[3, 4, depot, 5]``: stops 3 and 4, reload, stop 5); capacity holds per trip and a
+    # trip leaves no earlier than its parcels reach the depot (``RoutingProblem.ready``).
+    max_reloads: int = 0
+    reload_s: int = 0
 
 
 @dataclass(eq=False)
@@ -117,6 +123,11 @@ class RoutingProblem:
     and every quantity) is picked up there and carried back to the depot instead of delivered.
     A vehicle then leaves with its deliveries only and must hold what is on board at every point
     of the route (:meth:`peak_loads`), not only the route's total.
+
+    Reloads (multi-trip): a vehicle with ``VehicleSpec.max_reloads`` may have its depot node inside
+    its route, each occurrence a reload that ends one trip and starts the next (:meth:`trips`):
+    capacity holds per trip, the release times hold per trip (a trip leaves no earlier than its
+    own parcels are in), and the reload takes ``VehicleSpec.reload_s`` at the depot.
     """
 
     duration: np.ndarray  # (n, n) int seconds
@@ -189,13 +200,58 @@ class RoutingProblem:
         """Whether any vehicle has breaks, a maximum route duration or overtime."""
         return any(v.work != NO_RULES for v in self.vehicles)
 
+    def has_reloads(self) -> bool:
+        """Whether any vehicle may reload at its depot mid-route (multi-trip)."""
+        return any(v.max_reloads > 0 for v in self.vehicles)
+
+    def trips(self, vehicle: int, stops: Sequence[int]) -> list[list[int]]:
+        """``stops`` cut into trips at ``vehicle``'s depot node (a reload); one trip without reloads.
+        A trip may be empty (two reloads in a row)."""
+        depot = self.vehicles[vehicle].depot
+        out: list[list[int]] = [[]]
+        for node in stops:
+            if int(node) == depot:
+                out.append([])
+            else:
+                out[-1].append(int(node))
+        return out
+
+    def without_idle_reloads(self, vehicle: int, stops: Sequence[int]) -> list[int]:
+        """``stops`` without reloads that start no trip: before the first stop, after the last, or
+        right after another reload (each only costs its loading time)."""
+        depot = self.vehicles[vehicle].depot
+        out: list[int] = []
+        for trip in self.trips(vehicle, stops):
+            if trip:
+                out += [depot, *trip] if out else trip
+        return out
+
+    def reloads_in(self, vehicle: int, stops: Sequence[int]) -> int:
+        """How many times ``stops`` has ``vehicle`` reload at its depot."""
+        depot = self.vehicles[vehicle].depot
+        return sum(1 for node in stops if int(node) == depot)
+
+    def trip_ready(self, vehicle: int, stops: Sequence[int]) -> list[int]:
+        """Per trip of ``stops`` (:meth:`trips`), when its last parcel reaches the depot (seconds; 0
+        when all are in from the start): the trip leaves no earlier."""
+        if self.ready is None:
+            return [0 for _ in self.trips(vehicle, stops)]
+        return [max((int(self.ready[node]) for node in trip), default=0) for trip in self.trips(vehicle, stops)]
+
     def earliest_departure(self, vehicle: int, stops: list[int] | tuple[int, ...]) -> int:
         """When ``vehicle`` may leave to serve ``stops``: its shift start, or later when a stop's
-        parcels reach the depot later (``ready``), seconds."""
+        parcels of its first trip reach the depot later (``ready``), seconds."""
         start = self.vehicles[vehicle].shift_start
         if self.ready is None or not len(stops):
             return start
-        return max(start, max(int(self.ready[node]) for node in stops))
+        return max(start, self.trip_ready(vehicle, stops)[0])
+
+    def _reload_terms(self, vehicle: int, stops: Sequence[int]) -> dict:
+        """The walk's reload arguments for a route with reloads (else none)."""
+        spec = self.vehicles[vehicle]
+        if not spec.max_reloads or spec.depot not in stops:
+            return {}
+        return dict(reload_s=spec.reload_s, trip_ready=tuple(self.trip_ready(vehicle, stops)[1:]))
 
     def walk(self, vehicle: int, stops: list[int] | tuple[int, ...], depart: int | None = None) -> Walk:
         """``stops`` walked by ``vehicle`` leaving its depot at ``depart`` (if None, the earliest it
@@ -206,7 +262,7 @@ class RoutingProblem:
         return walk_route(stops, spec.depot, depart, self.travel_of(vehicle),
                           self.service, self.tw_start, self.tw_end, windows=self.windows,
                           late_allowed=self.late_allowed, breaks=spec.work.breaks, late_cost=self.late_cost,
-                          cost_per_s=spec.cost_per_s)
+                          cost_per_s=spec.cost_per_s, **self._reload_terms(vehicle, stops))
 
     def judged_walk(self, vehicle: int, stops: list[int] | tuple[int, ...], departure: Departure | None = None) -> Walk:
         """The walk a route is judged by (windows, breaks, shift end): leaving as early as it may
@@ -228,7 +284,8 @@ class RoutingProblem:
                                          self.travel_of(vehicle),
                                          self.service, self.tw_start, self.tw_end, windows=self.windows,
                                          late_allowed=self.late_allowed, late_cost=self.late_cost,
-                                         cost_per_s=spec.cost_per_s, work=spec.work)
+                                         cost_per_s=spec.cost_per_s, work=spec.work,
+                                         **self._reload_terms(vehicle, stops))
 
     def has_returns(self) -> bool:
         """Whether any stop collects its load (a return) rather than delivering it."""
@@ -244,8 +301,16 @@ class RoutingProblem:
 
     def peak_loads(self, stops: Sequence[int]) -> list[int]:
         """The most a vehicle holds at any point of ``stops`` in each of :meth:`amounts`
-        (:func:`peak_load`): the route's total when every stop is a delivery."""
-        return [peak_load(stops, amount, self.collects) for amount in self.amounts()]
+        (:func:`peak_load`): the route's total when every stop is a delivery; with reloads (a
+        depot node inside ``stops``), the fullest trip."""
+        depots = set(self.depots)
+        trips: list[list[int]] = [[]]
+        for node in stops:
+            if int(node) in depots:
+                trips.append([])
+            else:
+                trips[-1].append(int(node))
+        return [max(peak_load(trip, amount, self.collects) for trip in trips) for amount in self.amounts()]
 
     def load_fits(self, vehicle: int, stops: Sequence[int]) -> bool:
         """Whether ``vehicle`` holds ``stops``'s load at every point of the route, in every dimension."""
