@@ -46,8 +46,9 @@ class OrtoolsModel:
     routing: pywrapcp.RoutingModel
     time_dim: pywrapcp.RoutingDimension
     required_penalty: int  # penalty OR-Tools charges for dropping a required stop
-    base: list[int]  # OR-Tools node -> problem node (a window copy maps to its stop)
+    base: list[int]  # OR-Tools node -> problem node (a window copy maps to its stop, a reload to its depot)
     copies: dict[int, list[int]]  # stop with several windows -> its OR-Tools nodes, one per window
+    reload_nodes: dict[int, list[int]] | None = None  # vehicle -> its reload OR-Tools nodes (copies of its depot)
 
     def node_index(self, node: int, window: int = 0) -> int:
         """The routing index of problem node ``node`` served in its ``window``-th window."""
@@ -98,7 +99,18 @@ def window_copies(problem: RoutingProblem) -> tuple[list[int], dict[int, list[in
     return base, copies
 
 
-def build_model(problem: RoutingProblem) -> OrtoolsModel:
+def reload_copies(problem: RoutingProblem, base: list[int]) -> dict[int, list[int]]:
+    """Append to ``base`` one OR-Tools node per reload a vehicle may make, each a copy of its
+    depot (same matrices row and column); returns vehicle -> those nodes."""
+    out: dict[int, list[int]] = {}
+    for v_idx, spec in enumerate(problem.vehicles):
+        for _ in range(spec.max_reloads):
+            out.setdefault(v_idx, []).append(len(base))
+            base.append(spec.depot)
+    return out
+
+
+def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsModel:
     """Build (but do not close) the OR-Tools model for ``problem``.
 
     A stop with several windows is one OR-Tools node per window, all copies of the stop (same
@@ -107,9 +119,21 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
     time cumul. (Removing the gaps from one node's cumul domain instead, ``RemoveInterval``, is
     the same model, but OR-Tools then made 2.4-13x fewer improving moves in 20 s on the Gothenburg
     day and its plan was 53-60 % dearer: docs/engine.md.)
+
+    Reloads (multi-trip, ``VehicleSpec.max_reloads``): each vehicle gets that many optional copies
+    of its depot, free to leave out and only for it, with its ``reload_s`` as service. Every load
+    dimension takes the vehicle's capacity off at a reload and lets the slack there set the next
+    trip's load anywhere from zero (slack is zero everywhere else), so capacity holds per trip;
+    release times hold per trip through a ``Trip`` dimension (:func:`_add_trip_release`).
+    ``reload_penalty`` is what leaving a reload out costs: 0 in the model of record; the first
+    solution of :func:`solve_ortools` builds with a large one (see there).
     """
     vehicles = problem.vehicles
+    if problem.has_reloads() and problem.has_returns():
+        raise ValueError("the OR-Tools model holds reloads or returns on a day, not both")
     base, copies = window_copies(problem)
+    reload_nodes = reload_copies(problem, base)
+    reload_of = {node: v_idx for v_idx, nodes in reload_nodes.items() for node in nodes}
     n = len(base)
     at = np.asarray(base, dtype=np.int64)
     depots = [v.depot for v in vehicles]
@@ -134,12 +158,25 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         if problem.has_returns():
             _add_load_with_returns(routing, manager, problem, np.asarray(amount)[at], np.asarray(problem.collects)[at],
                                    dim_caps, name)
+        elif reload_of:
+            # A reload takes the capacity off; its slack (0..capacity) sets the next trip's load.
+            change = [int(d) for d in np.asarray(amount)[at]]
+            for node, v_idx in reload_of.items():
+                change[node] = -int(dim_caps[v_idx])
+            index = routing.RegisterUnaryTransitVector(change)
+            routing.AddDimensionWithVehicleCapacity(index, max(dim_caps), dim_caps, True, name)
+            load = routing.GetDimensionOrDie(name)
+            for i in range(routing.Size()):
+                if manager.IndexToNode(i) not in reload_of:
+                    load.SlackVar(i).SetValue(0)
         else:
             index = routing.RegisterUnaryTransitVector([int(d) for d in np.asarray(amount)[at]])
             routing.AddDimensionWithVehicleCapacity(index, 0, dim_caps, True, name)
 
     # Time: transit i->j = travel(i, j) + service(i), by each vehicle's street profile; slack = waiting.
     service = np.asarray(problem.service, dtype=np.int64)[at]
+    for node, v_idx in reload_of.items():
+        service[node] = int(vehicles[v_idx].reload_s)
     time_index: dict[str, int] = {}
     for v_idx, v in enumerate(vehicles):
         if v.profile not in time_index:
@@ -196,8 +233,17 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         if work.normal_span is not None and work.overtime_cost_per_s > 0:
             time_dim.SetSoftSpanUpperBoundForVehicle(
                 pywrapcp.BoundCost(int(work.normal_span), int(work.overtime_cost_per_s)), v_idx)
+    for node, v_idx in reload_of.items():  # a reload: optional, only for its vehicle, within its shift
+        index = manager.NodeToIndex(node)
+        spec = vehicles[v_idx]
+        time_dim.CumulVar(index).SetRange(int(spec.shift_start), int(spec.shift_end))
+        routing.AddDisjunction([index], int(reload_penalty))
+        routing.VehicleVar(index).SetValues([-1, v_idx])
     _add_breaks(routing, manager, time_dim, problem, service)
-    _add_release_times(routing, manager, time_dim, problem, copies)
+    if reload_of:
+        _add_trip_release(routing, manager, time_dim, problem, copies, reload_of)
+    else:
+        _add_release_times(routing, manager, time_dim, problem, copies)
 
     # Optional stops; required stops get a prohibitive penalty so a first solution always exists.
     # A stop's window copies share one disjunction: at most one of them is visited.
@@ -219,7 +265,7 @@ def build_model(problem: RoutingProblem) -> OrtoolsModel:
         for model_node in copies.get(node, [node]):
             routing.VehicleVar(manager.NodeToIndex(model_node)).SetValues([-1] + [int(v) for v in allowed])
 
-    return OrtoolsModel(problem, manager, routing, time_dim, required_penalty, base, copies)
+    return OrtoolsModel(problem, manager, routing, time_dim, required_penalty, base, copies, reload_nodes)
 
 
 def _add_load_with_returns(routing, manager, problem: RoutingProblem, amount: np.ndarray, collects: np.ndarray,
@@ -275,6 +321,33 @@ def _add_release_times(routing, manager, time_dim, problem: RoutingProblem, copi
             for v in late_starts:
                 on_v = solver.IsEqualCstVar(routing.VehicleVar(index), v)
                 solver.Add(time_dim.CumulVar(routing.Start(v)) >= on_v * ready)
+
+
+def _add_trip_release(routing, manager, time_dim, problem: RoutingProblem, copies: dict[int, list[int]],
+                      reload_of: dict[int, int]) -> None:
+    """Release times per trip, for a model with reloads: the ``Trip`` dimension holds when the
+    current trip left, constant along a trip (no transit, no slack) and no later than the
+    vehicle's departure, or than the loading start at the reload that began the trip; a stop's
+    ``Trip`` cumul is at least when its parcels reach the depot."""
+    if problem.ready is None:
+        return
+    horizon = _horizon(problem)
+    zero = routing.RegisterUnaryTransitVector([0] * manager.GetNumberOfNodes())
+    routing.AddDimension(zero, horizon, horizon, False, "Trip")
+    trip = routing.GetDimensionOrDie("Trip")
+    solver = routing.solver()
+    for i in range(routing.Size()):
+        if manager.IndexToNode(i) in reload_of:
+            solver.Add(trip.CumulVar(i) + trip.SlackVar(i) <= time_dim.CumulVar(i))
+        else:
+            trip.SlackVar(i).SetValue(0)
+    for v_idx in range(len(problem.vehicles)):
+        solver.Add(trip.CumulVar(routing.Start(v_idx)) <= time_dim.CumulVar(routing.Start(v_idx)))
+    for node in problem.stop_nodes():
+        ready = int(problem.ready[node])
+        if ready > 0:
+            for model_node in copies.get(node, [node]):
+                trip.CumulVar(manager.NodeToIndex(model_node)).SetMin(min(ready, horizon))
 
 
 # Above this many nodes, switch off the LNS operators that rebuild whole routes with a
@@ -349,7 +422,15 @@ def _routes_as_indices(model: OrtoolsModel, routes: Sequence[Sequence[int]]) -> 
                 if node in model.copies:
                     wins = problem.windows_of(node)
                     window_of[node] = next((k for k, (_, close) in enumerate(wins) if start <= close), len(wins) - 1)
-        out.append([model.node_index(node, window_of.get(node, 0)) for node in route])
+        reloads = iter((model.reload_nodes or {}).get(v_idx, ()))
+        depot = problem.vehicles[v_idx].depot if v_idx < len(problem.vehicles) else None
+        indices = []
+        for node in route:
+            if node == depot:  # a reload: the vehicle's next reload copy (none left: not a valid route)
+                indices.append(model.manager.NodeToIndex(next(reloads)))
+            else:
+                indices.append(model.node_index(node, window_of.get(node, 0)))
+        out.append(indices)
     return out
 
 
@@ -399,6 +480,8 @@ def solve_ortools(
         routing.AddAtSolutionCallback(_on_solution)
 
     seed_routes = initial.routes if initial is not None else problem.initial_routes
+    if seed_routes is None and problem.has_reloads():
+        seed_routes = _first_routes_with_reloads(problem, params)
     seeded = False
     assignment = None
     if seed_routes is not None:
@@ -440,6 +523,24 @@ def solve_ortools(
             "dropped_required": [s for s in dropped if problem.is_required(s)],
         },
     )
+
+
+def _first_routes_with_reloads(problem: RoutingProblem, params) -> list[list[int]] | None:
+    """A first solution that uses the reloads: insertion never adds a reload on its own (leaving one
+    out is free and it only costs time), so no stop ever goes on a second trip. Built with every
+    reload worth a large penalty, each vehicle's reloads all go in and its trips fill; the search
+    from there (penalty 0) takes out those that serve nothing."""
+    # As dear as a required stop: the insertion takes the dearest first, so the reloads are in
+    # before the stops that need them are tried.
+    model = build_model(problem, reload_penalty=min(required_drop_penalty(problem), penalty_cap(problem) // (1 + sum(
+        v.max_reloads for v in problem.vehicles))))
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(params)
+    first.solution_limit = 1
+    assignment = model.routing.SolveWithParameters(first)
+    if assignment is None:
+        return None
+    return [problem.without_idle_reloads(v, route) for v, route in enumerate(read_routes(model, assignment)[0])]
 
 
 def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int | None:

@@ -106,6 +106,7 @@ class PyvrpModel:
     type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
     unservable: list[int]  # stops left out of the model (no vehicle can serve them)
     profiles: list[tuple[str, frozenset[int]]]  # routing profile -> (street profile, stops whose incoming edges it prohibits)
+    reload_depots: dict[int, int] = dataclasses.field(default_factory=dict)  # our vehicle -> its PyVRP reload depot
 
 
 def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
@@ -201,6 +202,14 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     vehicle_depots = sorted({v.depot for v in problem.vehicles})
     depot_index = {node: i for i, node in enumerate(vehicle_depots)}
     depots = [pyvrp.Depot(location=node, service_duration=int(problem.service[node])) for node in vehicle_depots]
+    # Reloads: one more depot at the same place per (depot, loading time), the reload depot of the
+    # vehicles that reload there; its service duration is the reload's.
+    reload_depot: dict[tuple[int, int], int] = {}
+    for spec in problem.vehicles:
+        key = (spec.depot, int(spec.reload_s))
+        if spec.max_reloads and key not in reload_depot:
+            reload_depot[key] = len(depots)
+            depots.append(pyvrp.Depot(location=spec.depot, service_duration=int(spec.reload_s)))
 
     ok = servable_alone(problem)
     client_nodes: list[int] = []
@@ -275,6 +284,8 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                 unit_duration_cost=int(spec.cost_per_s),
                 profile=profile_of[signature],
                 **_working_time(spec),
+                **(dict(reload_depots=[reload_depot[(spec.depot, int(spec.reload_s))]], max_reloads=int(spec.max_reloads))
+                   if spec.max_reloads else {}),
             )
         )
         type_vehicles.append(members)
@@ -289,7 +300,9 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         duration_matrices=durations,
         groups=groups,
     )
-    return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [("", frozenset())])
+    return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [("", frozenset())],
+                      {v_idx: reload_depot[(spec.depot, int(spec.reload_s))]
+                       for v_idx, spec in enumerate(problem.vehicles) if spec.max_reloads})
 
 
 def _working_time(spec) -> dict:
@@ -354,7 +367,9 @@ def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[l
         for v_idx, route in enumerate(routes):
             if not route:
                 continue
-            activities = [pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[int(node)]) for node in route]
+            depot = problem.vehicles[v_idx].depot
+            activities = [pyvrp.Activity(pyvrp.ActivityType.DEPOT, model.reload_depots[v_idx]) if int(node) == depot
+                          else pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[int(node)]) for node in route]
             pv_routes.append(pyvrp.Route(model.data, activities, type_of[v_idx]))
         return pyvrp.Solution(model.data, pv_routes)
     except (KeyError, RuntimeError, ValueError, IndexError):
@@ -367,8 +382,9 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
     free = [list(members) for members in model.type_vehicles]
     served: set[int] = set()
     for route in solution.routes():
-        nodes = [model.client_nodes[a.idx] for a in route.schedule() if a.is_client()]
         v_idx = free[route.vehicle_type()].pop(0)
+        inner = list(route.schedule())[1:-1]  # between the start and end depots: clients and reloads
+        nodes = [model.client_nodes[a.idx] if a.is_client() else problem.vehicles[v_idx].depot for a in inner]
         routes[v_idx] = nodes
         served.update(nodes)
     vehicle_depots = {v.depot for v in problem.vehicles}

@@ -134,19 +134,22 @@ def reinsert_stops(
     def worth(node: int) -> float:
         return float("inf") if problem.is_required(node) else float(problem.penalty[node])
 
-    returns = problem.has_returns()  # with returns the load depends on the position too
+    # With returns or reloads the load depends on the position too; with reloads the route's total
+    # is no bound (each trip has the whole capacity).
+    by_position = problem.has_returns() or problem.has_reloads()
+    reloads = problem.has_reloads()
     left: list[int] = []
     for node in sorted(stops, key=worth, reverse=True):
         best = None  # (added cost, vehicle, position)
         for v, route in enumerate(routes):
             if v >= len(problem.vehicles) or costs[v] is None or not problem.may_serve(v, node):
                 continue
-            if not _fits_load(problem, v, route, node):
+            if not reloads and not _fits_load(problem, v, route, node):
                 continue
             fixed = problem.vehicles[v].fixed_cost if not route else 0
             for pos in range(len(route) + 1):
                 candidate = route[:pos] + [node] + route[pos:]
-                if returns and not problem.load_fits(v, candidate):
+                if by_position and not problem.load_fits(v, candidate):
                     continue
                 trial = _walk_cost(problem, v, candidate)
                 if trial is not None and (best is None or trial - costs[v] + fixed < best[0]):
