@@ -12,6 +12,7 @@ same :class:`~optimizer.cost_scale.CostScale` (``DayModel.cost_scale``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from optimizer.domain import (
     Plan,
     Route,
     RouteBreak,
+    RouteReload,
     Stop,
     TimeWindow,
     Unserved,
@@ -239,6 +241,7 @@ class DayModel:
     locks: dict[str, str] = field(default_factory=dict)  # stop id -> vehicle id
     carriers: list[Carrier] = field(default_factory=list)  # third-party and crowd carriers for overflow
     drop_penalty: dict[str, float] = field(default_factory=dict)  # order id -> currency lost if unserved
+    reloads_off: str = ""  # why the fleet's reloads are not offered today ("" when they are)
 
     @property
     def cost_scale(self) -> CostScale:
@@ -278,6 +281,8 @@ def vehicle_specs(
             capacities=tuple(capacity_units(getattr(v, q.vehicle_attr), q.per_unit) for q in quantities),
             work=work_rules(v, scale),
             profile="" if v.profile == DRIVE else v.profile,
+            max_reloads=v.max_reloads,
+            reload_s=v.reload_s,
         )
         for v in vehicles
     ]
@@ -400,6 +405,11 @@ def build_day_model(
 
     in_play = quantities_in_play(stops, vehicles)
     specs = vehicle_specs(vehicles, depots, scale, in_play)
+    reloads_off = ""
+    if collects.any() and any(s.max_reloads for s in specs):
+        # The OR-Tools model of record holds reloads or returns, not both (docs/engine.md).
+        reloads_off = "the day has returns: vans make one trip"
+        specs = [dataclasses.replace(s, max_reloads=0) for s in specs]
     quantities = []
     for q in in_play:
         q_demand = np.zeros(n, dtype=np.int64)
@@ -467,6 +477,7 @@ def build_day_model(
         locks=locks,
         carriers=list(carriers),
         drop_penalty=order_penalty,
+        reloads_off=reloads_off,
     )
 
 
@@ -480,20 +491,31 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
     p = model.problem
     veh = p.vehicles[vehicle_index]
     vehicle = model.vehicles[vehicle_index]
+    nodes = p.without_idle_reloads(vehicle_index, nodes)
     depart = p.departure(vehicle_index, list(nodes)).depart_s
     # (arrival, service start) at each node, waiting for windows (the next open one, for a stop
     # with several: optimizer.departure.service_start), the driver's breaks where they delay least.
     walk = p.walk(vehicle_index, list(nodes), depart)
     times = list(zip(walk.arrivals, walk.starts))
 
-    route_stops = [model.node_stop(n) for n in nodes]
-    load = sum(s.parcels for s in route_stops if not s.is_return)
+    # A reload (the depot inside the route) ends one trip: the van leaves again with the next one's.
+    trips = p.trips(vehicle_index, nodes)
+    trip_loads = [sum(model.node_stop(n).parcels for n in trip if not model.node_stop(n).is_return) for trip in trips]
+    route_stops = [model.node_stop(n) for trip in trips for n in trip]
+    load = sum(trip_loads)
     visits = []
-    on_board = load
+    reloads = []
+    on_board = trip_loads[0]
     dist = 0
     prev = veh.depot
     metres = p.distance_of(vehicle_index)
     for node, (arrival, start) in zip(nodes, times):
+        if node == veh.depot:
+            dist += int(metres[prev, node])
+            on_board = trip_loads[len(reloads) + 1]
+            reloads.append(RouteReload(len(visits), arrival, start, start + veh.reload_s, on_board))
+            prev = node
+            continue
         stop = model.node_stop(node)
         on_board += stop.parcels if stop.is_return else -stop.parcels
         dist += int(metres[prev, node])
@@ -539,8 +561,15 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         weight_kg=round(sum(v.weight_kg for v in visits if v.kind != "return"), 3),
         volume_l=round(sum(v.volume_l for v in visits if v.kind != "return"), 3),
         collected=sum(s.parcels for s in route_stops if s.is_return),
-        breaks=tuple(RouteBreak(after, start, stop) for after, start, stop in walk.breaks) if nodes else (),
+        breaks=tuple(RouteBreak(_stops_before(nodes, veh.depot, after), start, stop)
+                     for after, start, stop in walk.breaks) if nodes else (),
+        reloads=tuple(reloads),
     )
+
+
+def _stops_before(nodes: Sequence[int], depot: int, after: int) -> int:
+    """Stops (not reloads) among the first ``after`` nodes of a route."""
+    return sum(1 for n in nodes[:after] if n != depot)
 
 
 def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
@@ -651,7 +680,7 @@ def plan_from_solution(model: DayModel, solution: RoutingSolution, *, date: str)
         engine=solution.engine,
         objective=model.cost_scale.currency(solution.objective),
         solve_s=solution.wall_s,
-        meta=dict(solution.meta),
+        meta=dict(solution.meta, **({"reloads_off": model.reloads_off} if model.reloads_off else {})),
     )
 
 

@@ -253,6 +253,19 @@ class RouteBreak:
     end: int
 
 
+@dataclass(frozen=True)
+class RouteReload:
+    """The van back at its depot mid-route to load its next trip: after ``after_stops`` stops, in
+    at ``arrival``, loading from ``start`` (when the next trip's parcels are in) to ``end``, when it
+    leaves with ``parcels`` for that trip (seconds since midnight)."""
+
+    after_stops: int
+    arrival: int
+    start: int
+    end: int
+    parcels: int
+
+
 # The street profiles a vehicle type may travel by (travel times from the same street network).
 DRIVE = "drive"
 STREET_PROFILES: dict[str, str] = {
@@ -272,6 +285,10 @@ class Vehicle:
     Working time: ``breaks`` the driver takes (in order); ``max_route_s`` the longest route
     (leaving to back at the depot, breaks included), None: the shift bounds it; after
     ``normal_route_s`` each hour costs ``overtime_cost_per_hour`` on top of the wage.
+
+    Multi-trip: the van may come back to its depot up to ``max_reloads`` times a day to load its
+    next trip, each reload taking ``reload_s`` seconds; each trip has the whole capacity and
+    leaves once its parcels are in (``Order.ready_s``).
     """
 
     id: str
@@ -290,6 +307,8 @@ class Vehicle:
     normal_route_s: int | None = None  # seconds; overtime after it
     overtime_cost_per_hour: float = 0.0  # currency per hour beyond normal_route_s, on top of cost_per_hour
     profile: str = DRIVE  # a key of STREET_PROFILES: the streets it uses and how fast
+    max_reloads: int = 0  # trips after the first, each loaded back at the depot
+    reload_s: int = 0  # seconds per reload at the depot
 
     def overtime_s(self, route_s: int) -> int:
         """Seconds of a route of ``route_s`` seconds paid as overtime."""
@@ -403,11 +422,17 @@ class Route:
     start: int  # leaves the depot, seconds since midnight
     end: int  # back at the depot
     distance_m: int
-    load: int  # parcels loaded at the depot
+    load: int  # parcels loaded at the depot (over all trips)
     weight_kg: float = 0.0  # kilograms loaded at the depot
     volume_l: float = 0.0  # litres loaded at the depot
     breaks: tuple[RouteBreak, ...] = ()  # the driver's breaks on the route
     collected: int = 0  # parcels of returns collected on the way and brought back to the depot
+    reloads: tuple[RouteReload, ...] = ()  # back at the depot to load the next trip
+
+    @property
+    def trips(self) -> int:
+        """Trips from the depot: one, plus one per reload (``load`` and kilograms are over all)."""
+        return len(self.reloads) + 1
 
     @property
     def duration_s(self) -> int:

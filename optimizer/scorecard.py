@@ -111,7 +111,7 @@ def build_scorecard(
         breaks += len(route.breaks)
         parcels += route.load
         collected += route.collected
-        capacity += v.capacity
+        capacity += v.capacity * route.trips  # each trip leaves with the whole van
         stops += len(route.visits)
         weight += route.weight_kg
         volume += route.volume_l
@@ -119,7 +119,7 @@ def build_scorecard(
                                    ("volume", route.volume_l, v.volume_capacity_l)):
             if cap is not None:
                 limited[name][0] += carried
-                limited[name][1] += cap
+                limited[name][1] += cap * route.trips
         route_late = 0
         route_lateness = 0.0
         for visit in route.visits:
@@ -145,6 +145,7 @@ def build_scorecard(
                 "parcels": route.load,
                 "collected": route.collected,
                 "capacity": v.capacity,
+                "trips": route.trips,
                 "km": round(route_km, 2),
                 "hours": round(route_h, 2),
                 "weight_kg": route.weight_kg,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -326,7 +326,9 @@ class TentativePlans:
         self.area = area
         self.load = load
         self.cost_scale = choose_cost_scale(fleet_prices(vehicles), plan_bound=fleet_plan_bound(vehicles))
-        self.specs = vehicle_specs(vehicles, depots, self.cost_scale)
+        # One trip a van: the insertion checks hold a route's load as one trip, so a checkout
+        # promises what a van carries without reloading (the day plan may add reloads).
+        self.specs = [replace(s, max_reloads=0) for s in vehicle_specs(vehicles, depots, self.cost_scale)]
         self.depot_nodes = [area.locate(d.lat, d.lon).node for d in depots]
         self.fixed_cost_share = fixed_cost_share
         self.executor = executor
