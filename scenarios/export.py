@@ -33,6 +33,7 @@ DRIVER_SHEET_COLUMNS = (
     "break_before",
     "break_after",
     "task",
+    "reload_before",
 )
 
 
@@ -71,6 +72,8 @@ def plan_to_dict(result: DayResult) -> dict:
                 "normal_route_s": v.normal_route_s,
                 "overtime_cost_per_hour": v.overtime_cost_per_hour,
                 "profile": v.profile,  # the street profile it travels by: drive (vans) or cycle (cargo bikes)
+                "max_reloads": v.max_reloads,  # trips after the first, each loaded back at the depot
+                "reload_s": v.reload_s,
                 "kind": v.kind,
             }
             for v in result.model.vehicles
@@ -91,6 +94,12 @@ def plan_to_dict(result: DayResult) -> dict:
                 # the driver's breaks: after how many stops (0: before the first), from, to
                 "breaks": [{"after_stops": b.after_stops, "start_s": b.start, "end_s": b.end,
                             "start": hhmm(b.start), "end": hhmm(b.end)} for b in r.breaks],
+                # multi-trip: back at the depot after how many stops, loading from (parcels in) to
+                # leaving, with how many parcels for the next trip
+                "trips": r.trips,
+                "reloads": [{"after_stops": x.after_stops, "arrival_s": x.arrival, "start_s": x.start, "end_s": x.end,
+                             "arrival": hhmm(x.arrival), "start": hhmm(x.start), "end": hhmm(x.end),
+                             "parcels": x.parcels} for x in r.reloads],
                 "stops": [
                     {
                         "seq": k + 1,
@@ -186,6 +195,13 @@ def breaks_after(route: dict, stops_before: int) -> str:
     return " ".join(f"{b['start']}-{b['end']}" for b in route.get("breaks") or () if b["after_stops"] == stops_before)
 
 
+def reload_before(route: dict, stops_before: int) -> str:
+    """``12:05-12:20 load 40`` for a reload at the depot after ``stops_before`` stops, before the
+    next one (empty when the van goes straight on)."""
+    return " ".join(f"{x['start']}-{x['end']} load {x['parcels']}" for x in route.get("reloads") or ()
+                    if x["after_stops"] == stops_before)
+
+
 def task(stop: dict) -> str:
     """What the driver does at a stop of ``plan.json``: ``deliver``, or ``collect`` for a return."""
     return "collect" if stop.get("kind") == "return" else "deliver"
@@ -200,14 +216,16 @@ def sheet_rows(route: dict) -> list[list]:
     minutes after that window closed (a soft window's allowed lateness), else empty.
     ``break_before`` is the driver's break on the way to the stop (at the depot or on the leg),
     ``break_after`` (last stop only) one on the way back. ``task`` is ``deliver``, or ``collect``
-    for a return (its parcels come back on the van; ``load_after`` counts them)."""
+    for a return (its parcels come back on the van; ``load_after`` counts them). ``reload_before``
+    is a reload at the depot before the stop: loading from-to and the parcels of the new trip
+    (``load_after`` counts within a trip)."""
     stops = route["stops"]
     return [
         [route["vehicle_id"], s["seq"], s["stop_id"], " ".join(s["order_ids"]), s["address"], s["pickup_point_id"] or "",
          slot_label(s), s["arrival"], s["departure"], s["parcels"], s["load_after"], f"{s['lat']:.6f}", f"{s['lon']:.6f}",
          _amount(s.get("weight_kg")), _amount(s.get("volume_l")), " ".join(s.get("skills") or ()),
          s.get("window_used") or "", late_minutes(s), breaks_after(route, k),
-         breaks_after(route, len(stops)) if k == len(stops) - 1 else "", task(s)]
+         breaks_after(route, len(stops)) if k == len(stops) - 1 else "", task(s), reload_before(route, k)]
         for k, s in enumerate(stops)
     ]
 

@@ -98,6 +98,9 @@ class FleetSpec(_Strict):
     normal_route_h: float | None = Field(default=None, gt=0, le=24, description="hours after which overtime is paid")
     overtime_cost_per_hour: float = Field(default=0.0, ge=0, description="currency per overtime hour, on top of cost_per_hour")
     profile: str = Field(default=DRIVE, description=f"street profile: one of {', '.join(STREET_PROFILES)}")
+    max_reloads: int = Field(default=0, ge=0, le=10,
+                             description="times a day the van may come back to its depot to load another trip")
+    reload_min: float = Field(default=0.0, ge=0, le=240, description="minutes each reload takes at the depot")
 
     @field_validator("profile")
     @classmethod
@@ -372,6 +375,8 @@ class Scenario:
                         normal_route_s=None if f.normal_route_h is None else round(f.normal_route_h * 3600),
                         overtime_cost_per_hour=f.overtime_cost_per_hour,
                         profile=f.profile,
+                        max_reloads=f.max_reloads,
+                        reload_s=round(f.reload_min * 60),
                     )
                 )
         return out

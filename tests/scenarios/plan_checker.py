@@ -73,19 +73,28 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         where = f"route {r['vehicle_id']}"
         if r["start_s"] < v["shift_start_s"]:
             problems.append(f"{where} leaves at {r['start_s']} before its shift starts {v['shift_start_s']}")
-        ready = max((orders[o].get("ready_s") or 0 for s in stops for o in s["order_ids"]), default=0)
-        if stops and r["start_s"] < ready:
-            problems.append(f"{where} leaves at {r['start_s']}, before its parcels reach the depot at {ready}")
+        # Multi-trip: a reload after k stops ends a trip; each trip is loaded, timed and released alone.
+        reloads = {x["after_stops"]: x for x in r.get("reloads") or []}
+        if len(reloads) > (v.get("max_reloads") or 0):
+            problems.append(f"{where} reloads {len(reloads)} times, at most {v.get('max_reloads') or 0}")
+        cuts = [0, *sorted(reloads), len(stops)]
+        trips = [stops[a:b] for a, b in zip(cuts, cuts[1:])]
+        leaves = [r["start_s"]] + [reloads[k]["end_s"] for k in sorted(reloads)]
+
         def collected(o: str) -> bool:
             return orders[o].get("kind") == "return"
 
-        on_board = sum(orders[o]["parcels"] for s in stops for o in s["order_ids"] if not collected(o))
-        load = on_board
-        for s in stops:
-            on_board += sum(orders[o]["parcels"] * (1 if collected(o) else -1) for o in s["order_ids"])
-            load = max(load, on_board)
-        if load > v["capacity"]:
-            problems.append(f"{where} carries {load} parcels, capacity {v['capacity']}")
+        for trip, leave in zip(trips, leaves):
+            ready = max((orders[o].get("ready_s") or 0 for s in trip for o in s["order_ids"]), default=0)
+            if trip and leave < ready:
+                problems.append(f"{where} leaves at {leave}, before its parcels reach the depot at {ready}")
+            on_board = sum(orders[o]["parcels"] for s in trip for o in s["order_ids"] if not collected(o))
+            load = on_board
+            for s in trip:
+                on_board += sum(orders[o]["parcels"] * (1 if collected(o) else -1) for o in s["order_ids"])
+                load = max(load, on_board)
+            if load > v["capacity"]:
+                problems.append(f"{where} carries {load} parcels on a trip, capacity {v['capacity']}")
         rules = v.get("breaks") or []
         taken = r.get("breaks") or []
         problems.extend(_break_problems(where, rules, taken, r))
@@ -97,7 +106,19 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         t = r["start_s"]
         prev = 0
         for k, s in enumerate(stops, start=1):
-            arrival = _drive(t, travel(prev, k, t), on_leg.get(k - 1, []), problems, where)
+            here = on_leg.get(k - 1, [])
+            if k - 1 in reloads and k > 1:  # back to the depot first (breaks before the reload on that leg)
+                x = reloads[k - 1]
+                there = _drive(t, travel(prev, 0, t), [b for b in here if b["start_s"] < x["arrival_s"]], problems, where)
+                if abs(there - x["arrival_s"]) > tolerance_s:
+                    problems.append(f"{where} reload after stop {k - 1}: file says back at {x['arrival_s']}, "
+                                    f"replay gives {there}")
+                if x["start_s"] < there or x["end_s"] - x["start_s"] < (v.get("reload_s") or 0):
+                    problems.append(f"{where} reload after stop {k - 1} loads {x['start_s']}-{x['end_s']}, "
+                                    f"back at {there}, needs {v.get('reload_s') or 0} s")
+                here = [b for b in here if b["start_s"] >= x["arrival_s"]]
+                t, prev = x["end_s"], 0
+            arrival = _drive(t, travel(prev, k, t), here, problems, where)
             start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
             for o in s["order_ids"]:  # several windows: wait for the next one when arriving in a gap
                 wins = _windows(orders[o])

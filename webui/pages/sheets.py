@@ -10,7 +10,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from scenarios.export import DRIVER_SHEET_COLUMNS, late_minutes, sheet_rows, slot_label, breaks_after
+from scenarios.export import DRIVER_SHEET_COLUMNS, breaks_after, late_minutes, reload_before, sheet_rows, slot_label
 from scheduling.csv_cells import csv_writer
 from webui.pages import charts
 from webui.pages.auth import STOP_ROLES, audit, role_required
@@ -52,7 +52,7 @@ def sheet(plan_id: int, vehicle_id: str):
     audit("day.export", f"day:{plan.date}", f"driver sheet (print) of {vehicle_id}, plan {plan.id}")
     stops = [dict(s, window=slot_label(s), late=s["start_s"] > (s["window_end_s"] or 10**9),
                   window_used=s.get("window_used") if s.get("windows") else None, late_min=late_minutes(s),
-                  break_before=breaks_after(route, k))
+                  break_before=breaks_after(route, k), reload_before=reload_before(route, k))
              for k, s in enumerate(route["stops"])]
     return render_template(
         "sheet.html", plan=plan, route=route, stops=stops, vehicles=vehicles, depot=depots.get(route["depot_id"]),
