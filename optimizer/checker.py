@@ -56,6 +56,7 @@ VIOLATION_KINDS = (
     "break",  # a driver's break that cannot be taken inside its window
     "duration",  # route longer than the vehicle's maximum route duration
     "reload",  # more reloads than the vehicle may make
+    "pair",  # a pickup-and-delivery pair split across routes, delivered before its pickup, or half served
 )
 
 
@@ -228,6 +229,7 @@ def check_routes(
     dropped_optional = [s for s in missing if not problem.is_required(s)]
     for node in dropped_required:
         violations.append(f"unserved: required node {node} is on no route")
+    violations.extend(f"pair: node {node}: {why}" for node, why in problem.pair_problems(clean_routes))
 
     penalties = sum(int(problem.penalty[s]) for s in dropped_optional) if problem.penalty is not None else 0
     late = [(n, s, s * int(problem.late_cost[n]) if problem.late_cost is not None else 0)

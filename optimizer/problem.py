@@ -124,6 +124,11 @@ class RoutingProblem:
     A vehicle then leaves with its deliveries only and must hold what is on board at every point
     of the route (:meth:`peak_loads`), not only the route's total.
 
+    Pickup-and-delivery pairs: ``pairs`` maps a pickup node to its delivery node. The pickup
+    collects its load (``collects`` is true there) and the delivery hands it over, so neither is
+    loaded at the depot; both are served by the same vehicle, the pickup first, or neither is
+    (:meth:`pair_problems`).
+
     Reloads (multi-trip): a vehicle with ``VehicleSpec.max_reloads`` may have its depot node inside
     its route, each occurrence a reload that ends one trip and starts the next (:meth:`trips`):
     capacity holds per trip, the release times hold per trip (a trip leaves no earlier than its
@@ -149,6 +154,7 @@ class RoutingProblem:
     late_cost: np.ndarray | None = None  # (n,) int cost units per second late
     ready: np.ndarray | None = None  # (n,) int seconds the parcels reach the depot; None = all at the start
     collects: np.ndarray | None = None  # (n,) bool: the stop's load is collected (a return); None = all deliveries
+    pairs: dict[int, int] = field(default_factory=dict)  # pickup node -> its delivery node (same vehicle, pickup first)
     profiles: dict[str, TravelProfile] = field(default_factory=dict)  # street profiles besides the vans'
     traffic: Traffic | None = None  # the vans' rush-hour travel; ``duration`` is then its bound
 
@@ -310,7 +316,39 @@ class RoutingProblem:
                 trips.append([])
             else:
                 trips[-1].append(int(node))
-        return [max(peak_load(trip, amount, self.collects) for trip in trips) for amount in self.amounts()]
+        picked_up = self.picked_up()
+        return [max(peak_load(trip, amount, self.collects, picked_up) for trip in trips) for amount in self.amounts()]
+
+    def picked_up(self) -> frozenset[int]:
+        """The delivery nodes of pairs: their load comes aboard at the pair's pickup, not at the depot."""
+        return frozenset(self.pairs.values())
+
+    def loaded_at_depot(self, node: int) -> bool:
+        """Whether ``node``'s load leaves the depot on the vehicle (a delivery, not a return nor a pair's end)."""
+        return not (self.collects is not None and self.collects[node]) and node not in self.picked_up()
+
+    def pair_problems(self, routes: Sequence[Sequence[int]]) -> list[tuple[int, str]]:
+        """``(node, why)`` for each pair end served without its other end on the same route before
+        (pickup) or after (delivery) it; empty when every pair is whole or left out whole."""
+        if not self.pairs:
+            return []
+        where: dict[int, tuple[int, int]] = {}
+        for v, route in enumerate(routes):
+            for k, node in enumerate(route):
+                where[int(node)] = (v, k)
+        out = []
+        for pickup, delivery in sorted(self.pairs.items()):
+            p, d = where.get(pickup), where.get(delivery)
+            if p is None and d is None:
+                continue
+            if p is None or d is None:
+                out.append((pickup if p is not None else delivery,
+                            "its pair's other end is not served" if p is not None else "its pickup is not served"))
+            elif p[0] != d[0]:
+                out.append((delivery, f"picked up on route {p[0]}, delivered by route {d[0]}"))
+            elif p[1] > d[1]:
+                out.append((delivery, "delivered before its pickup"))
+        return out
 
     def load_fits(self, vehicle: int, stops: Sequence[int]) -> bool:
         """Whether ``vehicle`` holds ``stops``'s load at every point of the route, in every dimension."""
@@ -339,16 +377,18 @@ class RoutingProblem:
         return int(self.quantities[k].demand.sum()) if cap is None else int(cap)
 
 
-def peak_load(stops: Sequence[int], amount: np.ndarray, collects: np.ndarray | None = None) -> int:
+def peak_load(stops: Sequence[int], amount: np.ndarray, collects: np.ndarray | None = None,
+              picked_up: frozenset[int] = frozenset()) -> int:
     """The most a vehicle serving ``stops`` in order holds at once of ``amount`` (engine units).
 
     It leaves with every delivery on board; each delivery lightens it, each collection
-    (``collects[node]`` true: a return) adds to it until the depot. Without collections this is
-    the route's total. Capacity binds at this peak, wherever on the route it falls.
+    (``collects[node]`` true: a return, or a pair's pickup) adds to it until the depot or the
+    pair's delivery (``picked_up``: delivered, not loaded at the depot). Without collections this
+    is the route's total. Capacity binds at this peak, wherever on the route it falls.
     """
     if collects is None:
         return int(sum(int(amount[node]) for node in stops))
-    on_board = int(sum(int(amount[node]) for node in stops if not collects[node]))
+    on_board = int(sum(int(amount[node]) for node in stops if not collects[node] and node not in picked_up))
     peak = on_board
     for node in stops:
         on_board += int(amount[node]) if collects[node] else -int(amount[node])

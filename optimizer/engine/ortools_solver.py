@@ -156,8 +156,9 @@ def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsM
     caps = [[problem.capacities(v_idx)[k] for v_idx in range(len(vehicles))] for k in range(len(names))]
     for name, amount, dim_caps in zip(names, problem.amounts(), caps):
         if problem.has_returns():
+            loaded = np.array([problem.loaded_at_depot(int(node)) for node in base], dtype=bool)
             _add_load_with_returns(routing, manager, problem, np.asarray(amount)[at], np.asarray(problem.collects)[at],
-                                   dim_caps, name)
+                                   loaded, dim_caps, name)
         elif reload_of:
             # A reload takes the capacity off; its slack (0..capacity) sets the next trip's load.
             change = [int(d) for d in np.asarray(amount)[at]]
@@ -256,6 +257,16 @@ def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsM
         penalty = required_penalty if problem.is_required(node) else int(problem.penalty[node])
         routing.AddDisjunction(indices, min(penalty, cap), 1)
 
+    # Pickup-and-delivery pairs: both ends or neither, on one vehicle, the pickup first.
+    solver = routing.solver()
+    for pickup, delivery in sorted(problem.pairs.items()):
+        if pickup in copies or delivery in copies:
+            raise ValueError(f"pair {pickup}->{delivery}: a pair's ends have one window each")
+        p_index, d_index = manager.NodeToIndex(pickup), manager.NodeToIndex(delivery)
+        routing.AddPickupAndDelivery(p_index, d_index)
+        solver.Add(routing.VehicleVar(p_index) == routing.VehicleVar(d_index))
+        solver.Add(time_dim.CumulVar(p_index) <= time_dim.CumulVar(d_index))
+
     # Locks and skills (an empty list: no vehicle may serve the stop, so it is dropped).
     for node, allowed in problem.allowed_vehicles.items():
         if node in vehicle_depots:
@@ -269,13 +280,14 @@ def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsM
 
 
 def _add_load_with_returns(routing, manager, problem: RoutingProblem, amount: np.ndarray, collects: np.ndarray,
-                           caps: list[int], name: str) -> None:
-    """A load dimension for a day with returns: ``name`` is what is on board (its cumul at the
-    start is what the vehicle leaves with; each delivery takes its amount off, each collection
-    adds it), bounded by the vehicle's capacity at every node, and ``name:delivered`` counts the
-    deliveries, so the load at the start is exactly the route's deliveries. Both in engine units
-    (``amount`` indexed by model node)."""
-    delivered = [0 if c else int(a) for a, c in zip(amount, collects)]
+                           loaded: np.ndarray, caps: list[int], name: str) -> None:
+    """A load dimension for a day with returns or pairs: ``name`` is what is on board (its cumul at
+    the start is what the vehicle leaves with; each delivery takes its amount off, each collection
+    (a return, a pair's pickup) adds it), bounded by the vehicle's capacity at every node, and
+    ``name:delivered`` counts the deliveries ``loaded`` at the depot (not a pair's delivery, whose
+    load came aboard at its pickup), so the load at the start is exactly those. Both in engine
+    units (``amount``, ``collects`` and ``loaded`` indexed by model node)."""
+    delivered = [int(a) if ok else 0 for a, ok in zip(amount, loaded)]
     change = [int(a) if c else -int(a) for a, c in zip(amount, collects)]
     routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(delivered), 0, caps, True,
                                             f"{name}:delivered")

@@ -104,7 +104,7 @@ class PyvrpModel:
     data: pyvrp.ProblemData
     client_nodes: list[int]  # PyVRP client index -> node
     type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
-    unservable: list[int]  # stops left out of the model (no vehicle can serve them)
+    unservable: list[int]  # stops left out of the model (no vehicle can serve them, or a pair's ends)
     profiles: list[tuple[str, frozenset[int]]]  # routing profile -> (street profile, stops whose incoming edges it prohibits)
     reload_depots: dict[int, int] = dataclasses.field(default_factory=dict)  # our vehicle -> its PyVRP reload depot
 
@@ -212,6 +212,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
             depots.append(pyvrp.Depot(location=spec.depot, service_duration=int(spec.reload_s)))
 
     ok = servable_alone(problem)
+    paired = set(problem.pairs) | problem.picked_up()
     client_nodes: list[int] = []
     clients: list[pyvrp.Client] = []
     groups: list[pyvrp.ClientGroup] = []
@@ -221,7 +222,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     for node in problem.stop_nodes():
         if node in depot_index:
             continue
-        if not ok[node]:
+        if not ok[node] or node in paired:  # PyVRP 0.14 has no pickup-and-delivery pairs (see relaxed)
             unservable.append(node)
             continue
         required = problem.is_required(node)
@@ -321,11 +322,13 @@ def _working_time(spec) -> dict:
 
 def relaxed(problem: RoutingProblem) -> bool:
     """Whether PyVRP searches a relaxation of ``problem``: soft windows (widened, lateness
-    unpriced) or drivers' breaks (left out: PyVRP 0.14 has none). Several windows are exact
+    unpriced), drivers' breaks (left out: PyVRP 0.14 has none) or pickup-and-delivery pairs (both
+    ends left out of its model: PyVRP 0.14 has no precedence; OR-Tools puts them in when it
+    polishes). Several windows are exact
     (mutually exclusive client groups, see :func:`build_data`); so are the maximum route duration
     and overtime (:func:`_working_time`)."""
     soft = problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
-    return soft or any(v.work.breaks for v in problem.vehicles)
+    return soft or any(v.work.breaks for v in problem.vehicles) or bool(problem.pairs)
 
 
 def search_factor(problem: RoutingProblem) -> float:

@@ -85,8 +85,17 @@ def repair_windows(
         kept = repair_route(problem, vehicle, stops) if vehicle < len(problem.vehicles) else list(stops)
         removed.extend(n for n in stops if n not in set(kept))
         repaired.append(kept)
+    # A pair goes off whole and stays off: one end put back alone would break it (OR-Tools, which
+    # polishes next, inserts pairs whole).
+    partner = {**problem.pairs, **{d: p for p, d in problem.pairs.items()}}
+    halves = {partner[n] for n in removed if n in partner} - set(removed)
+    if halves:
+        repaired = [[n for n in route if n not in halves] for route in repaired]
+        removed.extend(sorted(halves))
     if reinsert and removed:
-        return reinsert_stops(problem, repaired, removed)
+        singles = [n for n in removed if n not in partner]
+        routes_back, left = reinsert_stops(problem, repaired, singles) if singles else (repaired, [])
+        return routes_back, left + [n for n in removed if n in partner]
     return repaired, removed
 
 
@@ -113,8 +122,8 @@ def _fits_load(problem: RoutingProblem, vehicle: int, stops: Sequence[int], node
     route = [*stops, node]
     collects = problem.collects
     for amount, cap in zip(problem.amounts(), problem.capacities(vehicle)):
-        out = sum(int(amount[n]) for n in route if collects is None or not collects[n])
-        back = 0 if collects is None else sum(int(amount[n]) for n in route if collects[n])
+        out = sum(int(amount[n]) for n in route if problem.loaded_at_depot(n))
+        back = 0 if collects is None else sum(int(amount[n]) for n in route if collects[n] and n not in problem.pairs)
         if out > cap or back > cap:
             return False
     return True

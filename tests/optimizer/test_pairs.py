@@ -1,0 +1,98 @@
+"""Pickup-and-delivery pairs: parcels picked up on the route (at a shop) and handed over further
+on (at the customer), by the same van, the pickup first; capacity holds along the route.
+
+``RoutingProblem.pairs`` maps the pickup node to its delivery node; the pickup collects its
+load (``collects``), the delivery hands it over, and neither is loaded at the depot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.checker import check_routes
+from optimizer.engine.ortools_solver import evaluate_in_ortools
+from optimizer.engine.repair import repair_windows
+from optimizer.problem import RoutingProblem, VehicleSpec
+from tests.optimizer.builders import ENGINES, make_problem, solve_with
+
+H = 3600
+SHOP, CUSTOMER, HOME = 1, 2, 3
+
+
+def a_shop_job(*, vans: int = 1, pair_parcels: int = 8) -> RoutingProblem:
+    """A van of 10 parcels leaves with 5 for a home north of the depot (node 3) and takes a job of
+    8 parcels from a shop east of it (node 1) to a customer further east (node 2).
+
+    Loaded at the depot the job would not fit (5 + 8 > 10); picked up after the home delivery it
+    does. The pickup's drop penalty is 0 and the delivery's carries the job's worth, as the day
+    planner prices a pair (neither end is served without the other).
+    """
+    fleet = [VehicleSpec(depot=0, capacity=10, shift_start=8 * H, shift_end=18 * H, cost_per_m=1) for _ in range(vans)]
+    problem = make_problem([(0, 0), (1000, 0), (2000, 0), (0, 1000)], vehicles=fleet,
+                           demand=[0, pair_parcels, pair_parcels, 5], penalty=[0, 0, 100_000, 100_000],
+                           windows=[(8 * H, 18 * H)] * 4)
+    problem.collects = np.array([False, True, False, False])
+    problem.pairs = {SHOP: CUSTOMER}
+    return problem
+
+
+def test_the_job_fits_once_the_home_delivery_is_off_the_van():
+    problem = a_shop_job()
+    assert problem.loaded_at_depot(HOME) and not problem.loaded_at_depot(CUSTOMER)
+    assert check_routes(problem, [[HOME, SHOP, CUSTOMER]]).feasible
+    assert evaluate_in_ortools(problem, [[HOME, SHOP, CUSTOMER]])[0] is True
+    early = check_routes(problem, [[SHOP, CUSTOMER, HOME]])
+    assert early.kinds() == {"capacity"}  # 5 aboard when the 8 come on
+    assert evaluate_in_ortools(problem, [[SHOP, CUSTOMER, HOME]])[0] is False
+
+
+def test_a_delivery_before_its_pickup_is_a_pair_violation():
+    problem = a_shop_job(pair_parcels=2)
+    report = check_routes(problem, [[HOME, CUSTOMER, SHOP]])
+    assert "pair" in report.kinds()
+    assert any("delivered before its pickup" in v for v in report.violations)
+    assert evaluate_in_ortools(problem, [[HOME, CUSTOMER, SHOP]])[0] is False
+
+
+def test_a_pair_split_between_two_vans_or_served_by_half_is_a_pair_violation():
+    problem = a_shop_job(vans=2, pair_parcels=2)
+    split = check_routes(problem, [[HOME, SHOP], [CUSTOMER]])
+    assert any(v.startswith("pair: node 2: picked up on route 0, delivered by route 1") for v in split.violations)
+    assert evaluate_in_ortools(problem, [[HOME, SHOP], [CUSTOMER]])[0] is False
+    half = check_routes(problem, [[HOME, SHOP], []])
+    assert any("its pair's other end is not served" in v for v in half.violations)
+    whole_off = check_routes(problem, [[HOME], []])
+    assert whole_off.feasible and whole_off.dropped_optional == [SHOP, CUSTOMER]
+
+
+@pytest.mark.parametrize("engine", ["ortools", "auto"])
+def test_the_engine_of_record_and_the_portfolio_serve_the_job_after_the_home(engine):
+    problem = a_shop_job()
+    solution = solve_with(engine, problem)
+    report = check_routes(problem, solution.routes, solution.dropped)
+    assert report.feasible, report.violations
+    assert solution.routes[0] == [HOME, SHOP, CUSTOMER]
+
+
+def test_pyvrp_alone_leaves_the_pairs_to_the_model_of_record():
+    problem = a_shop_job()
+    solution = solve_with("pyvrp", problem)
+    assert sorted(solution.dropped) == [SHOP, CUSTOMER]
+    assert check_routes(problem, solution.routes, solution.dropped).feasible
+
+
+def test_the_repair_takes_a_pair_off_whole():
+    problem = a_shop_job(pair_parcels=2)
+    problem.tw_end[CUSTOMER] = 8 * H + 2000  # in time only straight from the shop, not after the home
+    routes, left = repair_windows(problem, [[HOME, SHOP, CUSTOMER]])
+    assert routes == [[HOME]] and sorted(left) == [SHOP, CUSTOMER]  # not the shop alone, not put back alone
+    assert check_routes(problem, routes, left).feasible
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_pairs_nothing_changes(engine):
+    problem = a_shop_job()
+    problem.pairs, problem.collects = {}, None
+    solution = solve_with(engine, problem)
+    assert check_routes(problem, solution.routes, solution.dropped).feasible
