@@ -110,7 +110,7 @@ def reload_copies(problem: RoutingProblem, base: list[int]) -> dict[int, list[in
     return out
 
 
-def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsModel:
+def build_model(problem: RoutingProblem, *, reload_penalty: int = 0, trip_release: bool = True) -> OrtoolsModel:
     """Build (but do not close) the OR-Tools model for ``problem``.
 
     A stop with several windows is one OR-Tools node per window, all copies of the stop (same
@@ -126,7 +126,9 @@ def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsM
     trip's load anywhere from zero (slack is zero everywhere else), so capacity holds per trip;
     release times hold per trip through a ``Trip`` dimension (:func:`_add_trip_release`).
     ``reload_penalty`` is what leaving a reload out costs: 0 in the model of record; the first
-    solution of :func:`solve_ortools` builds with a large one (see there).
+    solution of :func:`solve_ortools` builds with a large one (see there), and without the
+    per-trip release times (``trip_release=False``), whose cross-dimension constraints the
+    insertion heuristics can only check by propagation.
     """
     vehicles = problem.vehicles
     if problem.has_reloads() and problem.has_returns():
@@ -242,7 +244,8 @@ def build_model(problem: RoutingProblem, *, reload_penalty: int = 0) -> OrtoolsM
         routing.VehicleVar(index).SetValues([-1, v_idx])
     _add_breaks(routing, manager, time_dim, problem, service)
     if reload_of:
-        _add_trip_release(routing, manager, time_dim, problem, copies, reload_of)
+        if trip_release:
+            _add_trip_release(routing, manager, time_dim, problem, copies, reload_of)
     else:
         _add_release_times(routing, manager, time_dim, problem, copies)
 
@@ -338,8 +341,9 @@ def _add_release_times(routing, manager, time_dim, problem: RoutingProblem, copi
 def _add_trip_release(routing, manager, time_dim, problem: RoutingProblem, copies: dict[int, list[int]],
                       reload_of: dict[int, int]) -> None:
     """Release times per trip, for a model with reloads: the ``Trip`` dimension holds when the
-    current trip left, constant along a trip (no transit, no slack) and no later than the
-    vehicle's departure, or than the loading start at the reload that began the trip; a stop's
+    current trip began, constant along a trip (no transit, no slack): the vehicle's departure, or
+    the loading start at the reload that began it (equal, not merely bounded: a ``Trip`` cumul
+    the finalizer had to choose cost 0.25 s of search per four-stop assignment); a stop's
     ``Trip`` cumul is at least when its parcels reach the depot."""
     if problem.ready is None:
         return
@@ -350,11 +354,11 @@ def _add_trip_release(routing, manager, time_dim, problem: RoutingProblem, copie
     solver = routing.solver()
     for i in range(routing.Size()):
         if manager.IndexToNode(i) in reload_of:
-            solver.Add(trip.CumulVar(i) + trip.SlackVar(i) <= time_dim.CumulVar(i))
+            solver.Add(trip.CumulVar(i) + trip.SlackVar(i) == time_dim.CumulVar(i))
         else:
             trip.SlackVar(i).SetValue(0)
     for v_idx in range(len(problem.vehicles)):
-        solver.Add(trip.CumulVar(routing.Start(v_idx)) <= time_dim.CumulVar(routing.Start(v_idx)))
+        solver.Add(trip.CumulVar(routing.Start(v_idx)) == time_dim.CumulVar(routing.Start(v_idx)))
     for node in problem.stop_nodes():
         ready = int(problem.ready[node])
         if ready > 0:
@@ -541,18 +545,41 @@ def _first_routes_with_reloads(problem: RoutingProblem, params) -> list[list[int
     """A first solution that uses the reloads: insertion never adds a reload on its own (leaving one
     out is free and it only costs time), so no stop ever goes on a second trip. Built with every
     reload worth a large penalty, each vehicle's reloads all go in and its trips fill; the search
-    from there (penalty 0) takes out those that serve nothing."""
+    from there (penalty 0) takes out those that serve nothing.
+
+    Built without the release times per trip (see :func:`build_model`); then each route's trips go
+    in the order their parcels are in, and stops still early for their parcels (or that this
+    pushes out of their windows) come off (:func:`~optimizer.engine.repair.repair_windows`), so the
+    seed holds under the exact model."""
+    from optimizer.engine.repair import repair_windows
+
     # As dear as a required stop: the insertion takes the dearest first, so the reloads are in
     # before the stops that need them are tried.
     model = build_model(problem, reload_penalty=min(required_drop_penalty(problem), penalty_cap(problem) // (1 + sum(
-        v.max_reloads for v in problem.vehicles))))
+        v.max_reloads for v in problem.vehicles))), trip_release=False)
     first = pywrapcp.DefaultRoutingSearchParameters()
     first.CopyFrom(params)
     first.solution_limit = 1
     assignment = model.routing.SolveWithParameters(first)
     if assignment is None:
         return None
-    return [problem.without_idle_reloads(v, route) for v, route in enumerate(read_routes(model, assignment)[0])]
+    routes = [problem.without_idle_reloads(v, route) for v, route in enumerate(read_routes(model, assignment)[0])]
+    if problem.ready is None:
+        return routes
+    routes = [_trips_by_release(problem, v, route) for v, route in enumerate(routes)]
+    routes, _ = repair_windows(problem, routes, reinsert=False)
+    return [problem.without_idle_reloads(v, route) for v, route in enumerate(routes)]
+
+
+def _trips_by_release(problem: RoutingProblem, vehicle: int, route: list[int]) -> list[int]:
+    """``route`` with its trips in the order their last parcels reach the depot (stable)."""
+    trips = problem.trips(vehicle, route)
+    ready = problem.trip_ready(vehicle, route)
+    depot = problem.vehicles[vehicle].depot
+    out: list[int] = []
+    for _, trip in sorted(zip(ready, trips), key=lambda rt: rt[0]):
+        out += [depot, *trip] if out else list(trip)
+    return out
 
 
 def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int | None:
