@@ -144,6 +144,8 @@ def consolidate_stops(
         if o.pickup_point_id:
             by_point[(o.pickup_point_id, o.kind)].append(o)
         else:
+            if o.is_pair:
+                stops.append(pair_pickup_stop(o, priority=tier_rank.get(o.tier, 0)))
             stops.append(
                 Stop(
                     id=o.id,
@@ -161,8 +163,9 @@ def consolidate_stops(
                     windows=o.windows if len(o.windows) > 1 else (),
                     max_late_s=order_lateness(o, lateness)[0],
                     late_cost_per_min=order_lateness(o, lateness)[1],
-                    ready_s=o.ready_s or 0,
-                    kind=o.kind,
+                    ready_s=0 if o.is_pair else o.ready_s or 0,
+                    kind="delivery" if o.is_pair else o.kind,
+                    pair=pickup_stop_id(o.id) if o.is_pair else "",
                 )
             )
     for point_id, kind in sorted(by_point):
@@ -214,6 +217,36 @@ def consolidate_stops(
             kg, litres = kg + o.weight_kg, litres + o.volume_l
         close_group()
     return stops
+
+
+ALL_DAY = TimeWindow(0, 24 * 3600)
+
+
+def pickup_stop_id(order_id: str) -> str:
+    """The stop id of a pickup-and-delivery order's pickup end (its delivery end is the order id)."""
+    return f"{order_id}@pickup"
+
+
+def pair_pickup_stop(o: Order, *, priority: int = 0) -> Stop:
+    """The pickup end of a pickup-and-delivery order: at its pickup place, in its pickup window
+    (any time of the shift when it has none), with the order's parcels, weight and volume to load
+    and its handling time; the delivery end is the order's usual stop. Both carry the order id."""
+    return Stop(
+        id=pickup_stop_id(o.id),
+        lat=float(o.pickup_lat),  # type: ignore[arg-type]
+        lon=float(o.pickup_lon),  # type: ignore[arg-type]
+        order_ids=(o.id,),
+        parcels=o.parcels,
+        window=o.pickup_window or ALL_DAY,
+        service_s=o.service_s,
+        priority=priority,
+        address=o.pickup_address,
+        weight_kg=o.weight_kg,
+        volume_l=o.volume_l,
+        skills=tuple(o.skills),
+        kind="pickup",
+        pair=o.id,
+    )
 
 
 def order_lateness(order: Order, lateness: Mapping[str, tuple[int, float]]) -> tuple[int, float]:
@@ -339,6 +372,10 @@ def build_day_model(
     if duration.shape != (n, n) or distance.shape != (n, n):
         raise ValueError(f"matrices must be {n}x{n} (depots + stops), got {duration.shape} and {distance.shape}")
     order_by_id = {o.id: o for o in orders}
+    # A pair's delivery without its pickup among today's stops (a re-plan after the pickup was made
+    # by a van now out of service, its parcels back at the depot) leaves the depot like any other.
+    ids = {s.id for s in stops}
+    stops = [dataclasses.replace(s, pair="") if s.pair and s.pair not in ids else s for s in stops]
     depot_node = {d.id: i for i, d in enumerate(depots)}
     vehicle_index = {v.id: i for i, v in enumerate(vehicles)}
     stop_index = {s.id: k for k, s in enumerate(stops)}
@@ -382,11 +419,15 @@ def build_day_model(
             windows[node] = [(w.start, w.end) for w in wins]
         late_allowed[node] = s.max_late_s
         ready[node] = s.ready_s
-        collects[node] = s.is_return
+        collects[node] = s.is_return or s.is_pickup
+    pairs = {len(depots) + k: len(depots) + stop_index[s.pair] for k, s in enumerate(stops)
+             if s.is_pickup and s.pair in stop_index}
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
     order_penalty = {o: float(drop_penalty.get(order_by_id[o].tier, drop_penalty["ordinary"]))
                      for s in stops for o in s.order_ids}
-    worth = [sum(order_worth(order_by_id[o], order_penalty[o], carriers) for o in s.order_ids) for s in stops]
+    # A pair's worth rides on its delivery end (the pickup's is 0): the engines serve both or neither.
+    worth = [0.0 if s.is_pickup else sum(order_worth(order_by_id[o], order_penalty[o], carriers) for o in s.order_ids)
+             for s in stops]
     prices = fleet_prices(vehicles) | {f"drop_penalty of tier {t}": float(drop_penalty[t]) for t in sorted(tiers)}
     prices |= {f"carrier {c.id} price_per_parcel": c.price_per_parcel for c in carriers}
     soft = [s for s in stops if s.max_late_s > 0]
@@ -407,8 +448,8 @@ def build_day_model(
     specs = vehicle_specs(vehicles, depots, scale, in_play)
     reloads_off = ""
     if collects.any() and any(s.max_reloads for s in specs):
-        # The OR-Tools model of record holds reloads or returns, not both (docs/engine.md).
-        reloads_off = "the day has returns: vans make one trip"
+        # The OR-Tools model of record holds reloads or returns (and pairs), not both (docs/engine.md).
+        reloads_off = "the day has returns or pickup-and-delivery orders: vans make one trip"
         specs = [dataclasses.replace(s, max_reloads=0) for s in specs]
     quantities = []
     for q in in_play:
@@ -462,6 +503,7 @@ def build_day_model(
         late_cost=late_cost if soft else None,
         ready=ready if ready.any() else None,
         collects=collects if collects.any() else None,
+        pairs=pairs,
         profiles={name: TravelProfile(name, np.asarray(d, dtype=np.int64), np.asarray(m, dtype=np.int64))
                   for name, (d, m) in profiles.items() if any(v.profile == name for v in vehicles)},
         traffic=rush,
@@ -500,7 +542,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
 
     # A reload (the depot inside the route) ends one trip: the van leaves again with the next one's.
     trips = p.trips(vehicle_index, nodes)
-    trip_loads = [sum(model.node_stop(n).parcels for n in trip if not model.node_stop(n).is_return) for trip in trips]
+    trip_loads = [sum(model.node_stop(n).parcels for n in trip if model.node_stop(n).loaded_at_depot) for trip in trips]
     route_stops = [model.node_stop(n) for trip in trips for n in trip]
     load = sum(trip_loads)
     visits = []
@@ -517,7 +559,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
             prev = node
             continue
         stop = model.node_stop(node)
-        on_board += stop.parcels if stop.is_return else -stop.parcels
+        on_board += stop.parcels if stop.is_return or stop.is_pickup else -stop.parcels
         dist += int(metres[prev, node])
         late_s = max(0, start - stop.time_windows[-1].end) if stop.max_late_s else 0
         visits.append(
@@ -542,6 +584,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
                 late_s=late_s,
                 late_cost=round(late_s / 60 * stop.late_cost_per_min, 2),
                 kind=stop.kind,
+                pair=stop.pair,
             )
         )
         prev = node
@@ -558,8 +601,8 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         end=end,
         distance_m=dist,
         load=load,
-        weight_kg=round(sum(v.weight_kg for v in visits if v.kind != "return"), 3),
-        volume_l=round(sum(v.volume_l for v in visits if v.kind != "return"), 3),
+        weight_kg=round(sum(v.weight_kg for v in visits if v.kind == "delivery" and not v.pair), 3),
+        volume_l=round(sum(v.volume_l for v in visits if v.kind == "delivery" and not v.pair), 3),
         collected=sum(s.parcels for s in route_stops if s.is_return),
         breaks=tuple(RouteBreak(_stops_before(nodes, veh.depot, after), start, stop)
                      for after, start, stop in walk.breaks) if nodes else (),
@@ -594,6 +637,9 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
             return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}, which lacks {', '.join(lacks)}"
         candidates = lock
 
+    pickup = model.stop_node(model.stops.index(next(s for s in model.stops if s.id == stop.pair))) \
+        if stop.pair and not stop.is_pickup else None
+
     def verdict(i: int) -> UnservedReason | None:
         veh = p.vehicles[i]
         if stop.parcels > veh.capacity:
@@ -602,6 +648,13 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
             if int(quantity.demand[node]) > p.capacity(i, k):
                 return _quantity(quantity.name).reason
         hard_end = p.hard_end(node)  # the last window's end plus its allowed lateness
+        if pickup is not None:  # a pair: from the depot to its pickup, on to the customer and back
+            if stop.window.start > veh.shift_end or hard_end < veh.shift_start:
+                return UnservedReason.OUTSIDE_SHIFT
+            walk = p.walk(i, [pickup, node])
+            if not walk.sound or walk.starts[-1] > hard_end:
+                return UnservedReason.PAIR_UNREACHABLE
+            return UnservedReason.OUTSIDE_SHIFT if walk.return_s > veh.shift_end else None
         if hard_end < veh.shift_start or stop.window.start > veh.shift_end:
             return UnservedReason.OUTSIDE_SHIFT
         leave = p.earliest_departure(i, [node])
@@ -624,7 +677,8 @@ def explain_unserved(model: DayModel, stop: Stop) -> tuple[UnservedReason, str]:
         return UnservedReason.LOCKED_CONFLICT, f"locked to {locked_to}: {verdicts[0].describe()}"
     # All vehicles fail: report the reason that applies to the most of them, in severity order.
     severity = (UnservedReason.CAPACITY, UnservedReason.TOO_HEAVY, UnservedReason.TOO_BULKY,
-                UnservedReason.OUTSIDE_SHIFT, UnservedReason.READY_TOO_LATE, UnservedReason.WINDOW_UNREACHABLE)
+                UnservedReason.OUTSIDE_SHIFT, UnservedReason.READY_TOO_LATE, UnservedReason.WINDOW_UNREACHABLE,
+                UnservedReason.PAIR_UNREACHABLE)
     for reason in severity:
         if all(v == reason for v in verdicts):
             return reason, _reason_detail(model, stop, node, reason, candidates)
@@ -654,6 +708,10 @@ def _reason_detail(model: DayModel, stop: Stop, node: int, reason: UnservedReaso
     if reason is UnservedReason.READY_TOO_LATE:
         return (f"its parcels reach the depot at {hhmm(stop.ready_s)}, too late to reach it in slot "
                 f"{windows_label(stop.time_windows)}; book a later slot or bring the linehaul forward")
+    if reason is UnservedReason.PAIR_UNREACHABLE:
+        pickup = next(s for s in model.stops if s.id == stop.pair)
+        return (f"picked up at {pickup.address or 'its pickup place'} in {pickup.window}, it cannot reach the "
+                f"customer in slot {windows_label(stop.time_windows)}; widen the pickup window or book a later slot")
     if reason is UnservedReason.OUTSIDE_SHIFT:
         shifts = sorted({(p.vehicles[i].shift_start, p.vehicles[i].shift_end) for i in candidates})
         text = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in shifts)
@@ -669,6 +727,8 @@ def plan_from_solution(model: DayModel, solution: RoutingSolution, *, date: str)
     unserved: list[Unserved] = []
     for node in sorted(solution.dropped):
         stop = model.node_stop(node)
+        if stop.is_pickup:  # a pair is reported once, by its delivery end
+            continue
         reason, detail = explain_unserved(model, stop)
         unserved.extend(Unserved(order_id=o, stop_id=stop.id, reason=reason, detail=detail) for o in stop.order_ids)
     to_carriers, unserved = hand_over(unserved, model.orders, model.drop_penalty, model.carriers)

@@ -132,11 +132,14 @@ def parse_skills(text: str) -> tuple[str, ...]:
 ORDER_KINDS: dict[str, str] = {
     "delivery": "parcels leave the depot on the van and are handed over at the address",
     "return": "parcels are collected at the address and brought back to the depot",
+    "pickup_delivery": "parcels are picked up at the order's pickup place and handed over at the address, "
+                       "by the same van on the same trip (a shop-to-customer or customer-to-customer job)",
 }
 
 
 def parse_order_kind(text: str) -> str:
-    """``delivery`` (also an empty text) or ``return``; raises ``ValueError`` naming the accepted kinds."""
+    """``delivery`` (also an empty text), ``return`` or ``pickup_delivery``; raises ``ValueError``
+    naming the accepted kinds."""
     kind = str(text).strip().lower() or "delivery"
     if kind not in ORDER_KINDS:
         raise ValueError(f"'{text}' is not an order kind; use one of {', '.join(ORDER_KINDS)}")
@@ -194,10 +197,21 @@ class Order:
     late_cost_per_min: float | None = None  # currency per minute late; None: the tier's
     ready_s: int | None = None  # seconds since midnight the parcels reach the depot; None: from the start
     kind: str = "delivery"  # a key of ORDER_KINDS: "return" is collected at the address and brought back
+    # A pickup-and-delivery pair (kind "pickup_delivery"): the parcels are picked up here first, in
+    # ``pickup_window`` (None: any time of the shift), then handed over at lat/lon in ``window``.
+    pickup_lat: float | None = None
+    pickup_lon: float | None = None
+    pickup_address: str = ""
+    pickup_window: TimeWindow | None = None
 
     @property
     def is_return(self) -> bool:
         return self.kind == "return"
+
+    @property
+    def is_pair(self) -> bool:
+        """Picked up on the route (at ``pickup_lat``/``pickup_lon``), not loaded at the depot."""
+        return self.kind == "pickup_delivery"
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -377,11 +391,23 @@ class Stop:
     max_late_s: int = 0  # seconds the service may start after the (last) window closes
     late_cost_per_min: float = 0.0  # currency per minute late (all its orders)
     ready_s: int = 0  # seconds since midnight its last parcel reaches the depot (0: from the start)
-    kind: str = "delivery"  # "return": its parcels, kilograms and litres are collected, not delivered
+    kind: str = "delivery"  # "return": its parcels, kilograms and litres are collected, not delivered;
+    # "pickup": the first end of a pickup-and-delivery pair, collected here and delivered at ``pair``
+    pair: str = ""  # a pair's other end: the delivery stop's id at its pickup, the pickup's at its delivery
 
     @property
     def is_return(self) -> bool:
         return self.kind == "return"
+
+    @property
+    def is_pickup(self) -> bool:
+        """The pickup end of a pair: its parcels come aboard here (not at the depot)."""
+        return self.kind == "pickup"
+
+    @property
+    def loaded_at_depot(self) -> bool:
+        """A delivery whose parcels leave the depot on the van (not a return, not either end of a pair)."""
+        return self.kind == "delivery" and not self.pair
 
     @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
@@ -411,7 +437,8 @@ class Visit:
     window_used: TimeWindow | None = None  # the window the service starts in (the last one if late)
     late_s: int = 0  # seconds after the window closed (a soft window's allowed lateness)
     late_cost: float = 0.0  # currency: late_s at the stop's cost per minute
-    kind: str = "delivery"  # "return": ``parcels`` (and kg, litres) are collected here
+    kind: str = "delivery"  # "return": ``parcels`` (and kg, litres) are collected here; "pickup": a pair's first end
+    pair: str = ""  # a pair's other end (stop id), "" for a stop on its own
 
 
 @dataclass(frozen=True)
@@ -451,6 +478,7 @@ class UnservedReason(str, Enum):
     TOO_BULKY = "too_bulky"  # more volume than any vehicle (with the skills it needs) holds
     SKILL_MISSING = "skill_missing"  # needs a skill no vehicle of the fleet has
     READY_TOO_LATE = "ready_too_late"  # its parcels reach the depot too late for its slot or any shift
+    PAIR_UNREACHABLE = "pair_unreachable"  # no vehicle can pick it up in its pickup window and deliver it in its slot
 
     def describe(self) -> str:
         return {
@@ -463,6 +491,7 @@ class UnservedReason(str, Enum):
             "too_bulky": "more volume than any vehicle can hold",
             "skill_missing": "it needs a skill no vehicle has",
             "ready_too_late": "its parcels reach the depot too late to be delivered in its slot",
+            "pair_unreachable": "no vehicle can pick it up in its pickup window and deliver it in its slot",
         }[self.value]
 
 

@@ -72,6 +72,7 @@ class Scorecard:
     cost_carriers: float = 0.0
     returns_collected: int = 0  # return orders picked up on the routes (in orders_served too)
     parcels_collected: int = 0  # their parcels, brought back to the depot
+    pair_orders: int = 0  # pickup-and-delivery orders served: picked up on the route, delivered on it (in orders_served)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -91,7 +92,7 @@ def build_scorecard(
     weight = volume = 0.0
     soft_late, minutes_late, lateness = 0, 0.0, 0.0
     overtime_h, overtime_cost, breaks = 0.0, 0.0, 0
-    returns, collected = 0, 0
+    returns, collected, pairs = 0, 0, 0
     limited = {"weight": [0.0, 0.0], "volume": [0.0, 0.0]}  # carried, capacity over vehicles with a limit
     per_vehicle = []
     for route in plan.routes:
@@ -125,6 +126,9 @@ def build_scorecard(
         for visit in route.visits:
             lateness += visit.late_cost
             route_lateness += visit.late_cost
+            if visit.kind == "pickup":  # a pair's first end: the order is judged where it is delivered
+                continue
+            pairs += bool(visit.pair) * len(visit.order_ids)
             for oid in visit.order_ids:
                 o = order_by_id[oid]
                 served += 1
@@ -141,7 +145,7 @@ def build_scorecard(
             {
                 "vehicle_id": route.vehicle_id,
                 "stops": len(route.visits),
-                "orders": sum(len(x.order_ids) for x in route.visits),
+                "orders": sum(len(x.order_ids) for x in route.visits if x.kind != "pickup"),
                 "parcels": route.load,
                 "collected": route.collected,
                 "capacity": v.capacity,
@@ -201,6 +205,7 @@ def build_scorecard(
         cost_carriers=round(carrier_cost, 2),
         returns_collected=returns,
         parcels_collected=collected,
+        pair_orders=pairs,
     )
 
 

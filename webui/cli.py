@@ -272,6 +272,8 @@ def print_scorecard(result, console) -> None:
             + f", {sc.cost_carriers:,.0f} {cur}")] if sc.orders_to_carriers else []),
         *([("Returns collected", f"{sc.returns_collected} orders, {sc.parcels_collected} parcels")]
           if sc.returns_collected else []),
+        *([("Pickup-and-delivery", f"{sc.pair_orders} orders picked up and delivered on the routes")]
+          if sc.pair_orders else []),
         ("On-time rate", f"{sc.on_time_rate:.1%}"),
         *([("Late within allowance", f"{sc.soft_late_orders} orders, {sc.minutes_late:,.0f} min, "
                                      f"{sc.cost_lateness:,.0f} {cur}")] if sc.soft_late_orders else []),

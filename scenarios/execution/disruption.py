@@ -211,7 +211,7 @@ def _stop(d: dict, order_ids: list[str] | None = None, orders: dict[str, Order] 
                 pickup_point_id=d.get("pickup_point_id"), address=d.get("address") or "",
                 weight_kg=weight, volume_l=volume, skills=tuple(skills),
                 windows=parse_windows("|".join(d["windows"])) if d.get("windows") else (),
-                kind=d.get("kind") or "delivery")
+                kind=d.get("kind") or "delivery", pair=d.get("pair") or "")
 
 
 def _visit(d: dict) -> Visit:
@@ -219,7 +219,8 @@ def _visit(d: dict) -> Visit:
                  arrival=int(d["arrival_s"]), start=int(d["start_s"]), departure=int(d["departure_s"]),
                  load_after=int(d.get("load_after", 0)), address=d.get("address") or "",
                  window=TimeWindow(int(d["window_start_s"]), int(d["window_end_s"])),
-                 pickup_point_id=d.get("pickup_point_id"), parcels=int(d["parcels"]), kind=d.get("kind") or "delivery")
+                 pickup_point_id=d.get("pickup_point_id"), parcels=int(d["parcels"]), kind=d.get("kind") or "delivery",
+                 pair=d.get("pair") or "")
 
 
 # --------------------------------------------------------------------------- the re-plan
@@ -519,12 +520,12 @@ def _breaks_taken(route: dict | None, stops_done: int, now_s: int) -> list[Route
 def _route(v: Vehicle, start: int, visits: list[Visit], end: int, duration, distance, index: dict[str, int], home: int,
            closed: bool = True) -> Route:
     """A route of the new plan with its load and distance recomputed over the merged stops (metres)."""
-    load = sum(x.parcels for x in visits if x.kind != "return")
+    load = sum(x.parcels for x in visits if x.kind == "delivery" and not x.pair)  # a pair's is picked up on the way
     on_board = load
     out = []
     dist, prev = 0, home
     for x in visits:
-        on_board += x.parcels if x.kind == "return" else -x.parcels
+        on_board += x.parcels if x.kind in ("return", "pickup") else -x.parcels
         out.append(dataclasses.replace(x, load_after=on_board))
         dist += int(distance[prev, index[x.stop_id]])
         prev = index[x.stop_id]
