@@ -30,10 +30,20 @@ max_late_min        no        soft window: minutes the delivery may start after 
 late_cost_per_min   no        currency per minute late, a number >= 0 (empty: the tier's)
 ready_at            no        ``HH:MM`` the parcels reach the depot (a late linehaul): the van
                               that carries them leaves no earlier (empty: from the start of day)
-kind                no        ``delivery`` (default) or ``return``: the parcels (with their
-                              weight and volume) are collected at the address or pickup point
-                              and brought back to the depot; the van's load then holds along
-                              the route, not only in total; a return has no ``ready_at``
+kind                no        ``delivery`` (default), ``return`` or ``pickup_delivery``. A
+                              return's parcels (with their weight and volume) are collected at
+                              the address or pickup point and brought back to the depot; the
+                              van's load then holds along the route, not only in total; a
+                              return has no ``ready_at``. A ``pickup_delivery`` order's parcels
+                              are picked up at ``pickup_lat``/``pickup_lon`` (a shop, a
+                              customer) and delivered at ``lat``/``lon`` in the slot, by the
+                              same van, pickup first; home address only, one slot, no
+                              ``ready_at``
+pickup_lat,         no        where a ``pickup_delivery`` order is picked up, WGS84 degrees
+pickup_lon                    (both, and only for that kind)
+pickup_address      no        the pickup place's address text for the driver sheet
+pickup_window       no        when the parcels can be picked up, ``HH:MM-HH:MM`` (empty: any
+                              time of the shift); must open before the slot closes
 first_choice        no        what the customer asked for first (slot ``HH:MM-HH:MM`` or point id)
 shop                no        the shop the order belongs to (its name in lastmile)
 order_ref           no        the shop's order reference; with ``shop``, matches a booking
@@ -81,7 +91,7 @@ REQUIRED_COLUMNS = ("order_id", "lat", "lon", "slot_start", "slot_end")
 OPTIONAL_COLUMNS = (
     "address", "parcels", "pickup_point_id", "tier", "customer_id", "bulky", "first_choice", "shop", "order_ref", "instructions",
     "weight_kg", "volume_l", "skills", "windows", "max_late_min", "late_cost_per_min", "ready_at",
-    "kind",
+    "kind", "pickup_lat", "pickup_lon", "pickup_address", "pickup_window",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 DELIMITERS = (",", ";", "\t")
@@ -257,7 +267,7 @@ def _text_records(text: str, source: str, max_orders: int) -> list[tuple[int, di
             values = [unquote_cell(v) for v in row]
             rec = {h: (values[k] if k < len(values) else "") for k, h in enumerate(header) if h}
             if delimiter != ",":
-                for c in ("lat", "lon"):
+                for c in ("lat", "lon", "pickup_lat", "pickup_lon"):
                     if re.fullmatch(r"\s*[+-]?\d+,\d+\s*", rec.get(c, "")):
                         rec[c] = rec[c].replace(",", ".")
             records.append((line, rec))
@@ -299,6 +309,10 @@ class _Row(BaseModel):
     late_cost_per_min: float | None = None
     ready_at: int | None = None
     kind: str = "delivery"
+    pickup_lat: float | None = Field(default=None, ge=-90, le=90)
+    pickup_lon: float | None = Field(default=None, ge=-180, le=180)
+    pickup_address: str = Field(default="", max_length=500)
+    pickup_window: TimeWindow | None = None
     address: str = ""
     parcels: int = Field(default=1, ge=1, le=1000)
     pickup_point_id: str | None = None
@@ -313,7 +327,15 @@ class _Row(BaseModel):
     order_ref: str = Field(default="", max_length=80)
     instructions: str = Field(default="", max_length=500)
 
-    @field_validator("lat", "lon", "pickup_point_id", "first_choice", mode="before")
+    @field_validator("pickup_window", mode="before")
+    @classmethod
+    def _pickup_window(cls, v: object) -> TimeWindow | None:
+        windows = parse_windows("" if v is None else str(v))
+        if len(windows) > 1:
+            raise ValueError("one window only, HH:MM-HH:MM (for example 13:00-15:00)")
+        return windows[0] if windows else None
+
+    @field_validator("lat", "lon", "pickup_lat", "pickup_lon", "pickup_point_id", "first_choice", mode="before")
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
@@ -414,6 +436,7 @@ class _Row(BaseModel):
 
     @model_validator(mode="after")
     def _window_and_place(self) -> "_Row":
+        self._pair()
         if self.kind == "return" and self.ready_at is not None:
             raise ValueError("ready_at: a return is collected at the customer, no parcel waits for it at the depot; "
                              "leave ready_at empty for kind return")
@@ -434,6 +457,28 @@ class _Row(BaseModel):
         if self.slot_end <= self.slot_start:
             raise ValueError("slot_end: the slot ends before (or when) it starts; slot_end must be later than slot_start")
         return self._place()
+
+    def _pair(self) -> None:
+        """A pickup-and-delivery order's own fields: its pickup place, and what it may not have."""
+        given = [name for name in ("pickup_lat", "pickup_lon", "pickup_window") if getattr(self, name) is not None]
+        if self.kind != "pickup_delivery":
+            if given or self.pickup_address:
+                column = given[0] if given else "pickup_address"
+                raise ValueError(f"{column}: only a kind pickup_delivery order is picked up on the route; "
+                                 f"set kind to pickup_delivery or leave {column} empty")
+            return
+        for name in ("pickup_lat", "pickup_lon"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: a pickup_delivery order needs pickup_lat and pickup_lon, "
+                                 f"where its parcels are picked up")
+        for name, why in (("pickup_point_id", "it is delivered to the home address, not to a pickup point"),
+                          ("windows", "it has one slot (slot_start, slot_end), not several windows"),
+                          ("ready_at", "its parcels are picked up on the route, none waits at the depot")):
+            if getattr(self, name):
+                raise ValueError(f"{name}: a pickup_delivery order takes no {name}: {why}")
+        if self.pickup_window is not None and self.slot_end is not None and self.pickup_window.start >= self.slot_end:
+            raise ValueError(f"pickup_window: opens at {hhmm(self.pickup_window.start)}, when the slot has closed "
+                             f"({hhmm(self.slot_end)}); the pickup must open before the slot closes")
 
     def _place(self) -> "_Row":
         if self.pickup_point_id is None and (self.lat is None or self.lon is None):
@@ -534,6 +579,10 @@ def parse_orders(
                 late_cost_per_min=row.late_cost_per_min,
                 ready_s=row.ready_at,
                 kind=row.kind,
+                pickup_lat=row.pickup_lat,
+                pickup_lon=row.pickup_lon,
+                pickup_address=row.pickup_address,
+                pickup_window=row.pickup_window,
                 parcels=row.parcels,
                 service_s=service.for_order(row.parcels, row.bulky, row.skills),
                 address=row.address or (pickup_points[row.pickup_point_id].name if row.pickup_point_id else ""),
@@ -599,5 +648,9 @@ def write_orders_csv(orders: Sequence[Order], path: Path) -> None:
                     "" if o.late_cost_per_min is None else f"{o.late_cost_per_min:g}",
                     "" if o.ready_s is None else hhmm(o.ready_s),
                     o.kind,
+                    "" if o.pickup_lat is None else f"{o.pickup_lat:.6f}",
+                    "" if o.pickup_lon is None else f"{o.pickup_lon:.6f}",
+                    o.pickup_address,
+                    "" if o.pickup_window is None else str(o.pickup_window),
                 ]
             )

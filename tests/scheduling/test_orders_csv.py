@@ -1,5 +1,7 @@
 """Importing a dispatcher's order file: all or nothing, one line per problem."""
 
+import dataclasses
+
 import pytest
 
 from optimizer.domain import TimeWindow
@@ -295,8 +297,50 @@ def test_a_return_is_read_kept_through_a_written_file_and_a_bad_kind_names_its_l
     assert [o.kind for o in parse_orders((tmp_path / "o.csv").read_text())] == ["return", "delivery"]
     with pytest.raises(OrderFileError) as err:
         parse_orders("order_id,lat,lon,slot_start,slot_end,kind\nR1,57.7,11.9,14:00,16:00,pickup\n")
-    assert err.value.problems == ["line 2, column kind: 'pickup' is not an order kind; use one of delivery, return "
-                                  "(got 'pickup')"]
+    assert err.value.problems == ["line 2, column kind: 'pickup' is not an order kind; use one of delivery, return, "
+                                  "pickup_delivery (got 'pickup')"]
+
+
+PAIR_HEADER = "order_id,lat,lon,slot_start,slot_end,kind,pickup_lat,pickup_lon,pickup_address,pickup_window\n"
+
+
+def test_a_pickup_and_delivery_order_is_read_and_kept_through_a_written_file(tmp_path):
+    from scheduling.orders_csv import write_orders_csv
+
+    (job,) = parse_orders(PAIR_HEADER + "J1,57.70,11.97,16:00,18:00,pickup_delivery,57.71,11.95,Shop 1,14:00-15:00\n")
+    assert (job.kind, job.is_pair, job.pickup_lat, job.pickup_lon) == ("pickup_delivery", True, 57.71, 11.95)
+    assert (job.pickup_address, job.pickup_window) == ("Shop 1", TimeWindow(14 * 3600, 15 * 3600))
+    write_orders_csv([job], tmp_path / "o.csv")
+    assert parse_orders((tmp_path / "o.csv").read_text()) == [dataclasses.replace(job, source="file")]
+    (any_time,) = parse_orders(PAIR_HEADER + "J2,57.70,11.97,16:00,18:00,pickup_delivery,57.71,11.95,,\n")
+    assert any_time.pickup_window is None  # any time of the shift
+
+
+@pytest.mark.parametrize(("row", "problem"), [
+    ("J,57.7,11.97,16:00,18:00,pickup_delivery,,11.95,,",
+     "line 2, column pickup_lat: a pickup_delivery order needs pickup_lat and pickup_lon"),
+    ("J,57.7,11.97,16:00,18:00,delivery,57.71,11.95,,",
+     "line 2, column pickup_lat: only a kind pickup_delivery order is picked up on the route"),
+    ("J,57.7,11.97,16:00,18:00,return,,,Shop 1,",
+     "line 2, column pickup_address: only a kind pickup_delivery order is picked up on the route"),
+    ("J,57.7,11.97,16:00,18:00,pickup_delivery,57.71,11.95,,19:00-20:00",
+     "line 2, column pickup_window: opens at 19:00, when the slot has closed (18:00)"),
+    ("J,57.7,11.97,16:00,18:00,pickup_delivery,57.71,11.95,,14:00-15:00|15:30-16:00",
+     "line 2, column pickup_window: one window only"),
+    ("J,57.7,11.97,16:00,18:00,pickup_delivery,97.71,11.95,,",
+     "line 2, column pickup_lat: Input should be less than or equal to 90"),
+])
+def test_a_bad_pickup_and_delivery_row_is_refused_naming_its_line_and_column(row, problem):
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(PAIR_HEADER + row + "\n")
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(problem), err.value.problems
+
+
+def test_a_pickup_and_delivery_order_takes_no_pickup_point_and_no_linehaul():
+    header = "order_id,lat,lon,slot_start,slot_end,kind,pickup_lat,pickup_lon,ready_at\n"
+    with pytest.raises(OrderFileError) as err:
+        parse_orders(header + "J,57.7,11.97,16:00,18:00,pickup_delivery,57.71,11.95,12:00\n")
+    assert err.value.problems[0].startswith("line 2, column ready_at: a pickup_delivery order takes no ready_at")
 
 
 def test_a_return_waits_for_no_parcel_at_the_depot():
