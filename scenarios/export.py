@@ -7,6 +7,7 @@ from pathlib import Path
 
 from geo.geojson import feature_collection, line_feature, point_feature
 from geo.network import ODBL_NOTICE, RoadNetwork
+from optimizer.dayplan import ALL_DAY
 from optimizer.domain import hhmm
 from scenarios.planning import DayResult
 from scheduling.csv_cells import csv_writer
@@ -109,7 +110,10 @@ def plan_to_dict(result: DayResult) -> dict:
                         "lon": v.lon,
                         "address": v.address,
                         "pickup_point_id": v.pickup_point_id,
-                        "kind": v.kind,  # "delivery", or "return": its parcels are collected here
+                        # "delivery", "return" (its parcels are collected here) or "pickup" (a
+                        # pair's first end: loaded here, delivered at the stop named in "pair")
+                        "kind": v.kind,
+                        "pair": v.pair or None,
                         "parcels": v.parcels,
                         "window_start_s": v.window.start if v.window else None,
                         "window_end_s": v.window.end if v.window else None,
@@ -165,6 +169,10 @@ def plan_to_dict(result: DayResult) -> dict:
                 "late_cost_per_min": stop_of[o.id].late_cost_per_min if o.id in stop_of else 0.0,
                 "ready_s": o.ready_s,  # when its parcels reach the depot; None: from the start of day
                 "kind": o.kind,
+                # a pickup-and-delivery order: where and when its parcels are picked up
+                **({"pickup_lat": o.pickup_lat, "pickup_lon": o.pickup_lon, "pickup_address": o.pickup_address,
+                    "pickup_window_start_s": (o.pickup_window or ALL_DAY).start,
+                    "pickup_window_end_s": (o.pickup_window or ALL_DAY).end} if o.is_pair else {}),
             }
             for o in result.orders
         ],
@@ -203,8 +211,9 @@ def reload_before(route: dict, stops_before: int) -> str:
 
 
 def task(stop: dict) -> str:
-    """What the driver does at a stop of ``plan.json``: ``deliver``, or ``collect`` for a return."""
-    return "collect" if stop.get("kind") == "return" else "deliver"
+    """What the driver does at a stop of ``plan.json``: ``deliver``, ``collect`` for a return, or
+    ``pick up`` at a pickup-and-delivery order's pickup place."""
+    return {"return": "collect", "pickup": "pick up"}.get(stop.get("kind") or "", "deliver")
 
 
 def sheet_rows(route: dict) -> list[list]:
@@ -215,7 +224,7 @@ def sheet_rows(route: dict) -> list[list]:
     (``08:00-10:00|17:00-19:00``); ``window_used`` the one the plan serves it in; ``late_min`` the
     minutes after that window closed (a soft window's allowed lateness), else empty.
     ``break_before`` is the driver's break on the way to the stop (at the depot or on the leg),
-    ``break_after`` (last stop only) one on the way back. ``task`` is ``deliver``, or ``collect``
+    ``break_after`` (last stop only) one on the way back. ``task`` is ``deliver``, ``pick up`` (a pair's pickup end), or ``collect``
     for a return (its parcels come back on the van; ``load_after`` counts them). ``reload_before``
     is a reload at the depot before the stop: loading from-to and the parcels of the new trip
     (``load_after`` counts within a trip)."""

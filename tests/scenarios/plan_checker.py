@@ -37,7 +37,21 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
     vehicles = {v["id"]: v for v in plan["vehicles"]}
     depots = {d["id"]: d for d in plan["depots"]}
 
-    served = Counter(oid for r in plan["routes"] for s in r["stops"] for oid in s["order_ids"])
+    # A pickup-and-delivery order is served where it is delivered; its pickup stop comes before, on the same route.
+    served = Counter(oid for r in plan["routes"] for s in r["stops"] if s.get("kind") != "pickup" for oid in s["order_ids"])
+    for r in plan["routes"]:
+        picked: set[str] = set()
+        for s in r["stops"]:
+            for oid in s["order_ids"]:
+                pair = orders.get(oid, {}).get("kind") == "pickup_delivery"
+                if s.get("kind") == "pickup":
+                    if not pair:
+                        problems.append(f"route {r['vehicle_id']}: pickup stop {s['stop_id']} for order {oid}, "
+                                        f"not a pickup-and-delivery order")
+                    picked.add(oid)
+                elif pair and oid not in picked:
+                    problems.append(f"route {r['vehicle_id']}: order {oid} delivered before (or without) its pickup "
+                                    f"on this route")
     unserved = Counter(u["order_id"] for u in plan["unserved"])
     carried = Counter(c["order_id"] for c in plan.get("carrier_orders") or [])
     for oid in carried:
@@ -81,17 +95,20 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
         trips = [stops[a:b] for a, b in zip(cuts, cuts[1:])]
         leaves = [r["start_s"]] + [reloads[k]["end_s"] for k in sorted(reloads)]
 
-        def collected(o: str) -> bool:
-            return orders[o].get("kind") == "return"
+        def collected(s: dict, o: str) -> bool:  # comes aboard here: a return, or a pair's pickup
+            return orders[o].get("kind") == "return" or s.get("kind") == "pickup"
+
+        def from_depot(s: dict, o: str) -> bool:  # leaves the depot on the van: a delivery, not a pair's
+            return orders[o].get("kind") not in ("return", "pickup_delivery")
 
         for trip, leave in zip(trips, leaves):
             ready = max((orders[o].get("ready_s") or 0 for s in trip for o in s["order_ids"]), default=0)
             if trip and leave < ready:
                 problems.append(f"{where} leaves at {leave}, before its parcels reach the depot at {ready}")
-            on_board = sum(orders[o]["parcels"] for s in trip for o in s["order_ids"] if not collected(o))
+            on_board = sum(orders[o]["parcels"] for s in trip for o in s["order_ids"] if from_depot(s, o))
             load = on_board
             for s in trip:
-                on_board += sum(orders[o]["parcels"] * (1 if collected(o) else -1) for o in s["order_ids"])
+                on_board += sum(orders[o]["parcels"] * (1 if collected(s, o) else -1) for o in s["order_ids"])
                 load = max(load, on_board)
             if load > v["capacity"]:
                 problems.append(f"{where} carries {load} parcels on a trip, capacity {v['capacity']}")
@@ -119,19 +136,20 @@ def check_plan_file(plan: dict, network, *, tolerance_s: int = 1) -> list[str]:
                 here = [b for b in here if b["start_s"] >= x["arrival_s"]]
                 t, prev = x["end_s"], 0
             arrival = _drive(t, travel(prev, k, t), here, problems, where)
-            start = max(arrival, max(orders[o]["window_start_s"] for o in s["order_ids"]))
+            at_pickup = s.get("kind") == "pickup"
+            start = max(arrival, max(_windows(orders[o], at_pickup)[0][0] for o in s["order_ids"]))
             for o in s["order_ids"]:  # several windows: wait for the next one when arriving in a gap
-                wins = _windows(orders[o])
+                wins = _windows(orders[o], at_pickup)
                 for w in wins:
-                    allowed = (orders[o].get("max_late_s") or 0) if w == wins[-1] else 0
+                    allowed = (orders[o].get("max_late_s") or 0) if w == wins[-1] and not at_pickup else 0
                     if start <= w[1] + allowed:
                         start = max(start, w[0])
                         break
             if abs(arrival - s["arrival_s"]) > tolerance_s:
                 problems.append(f"{where} stop {k}: file says arrival {s['arrival_s']}, replay gives {arrival}")
             for o in s["order_ids"]:
-                wins = _windows(orders[o])
-                late = orders[o].get("max_late_s") or 0
+                wins = _windows(orders[o], at_pickup)
+                late = 0 if at_pickup else orders[o].get("max_late_s") or 0
                 if not any(w[0] <= start <= w[1] + (late if w == wins[-1] else 0) for w in wins):
                     problems.append(f"{where} stop {k}: order {o} delivered at {start}, windows {wins}"
                                     + (f" (+{late} s allowed late)" if late else ""))
@@ -209,8 +227,11 @@ def _break_problems(where: str, rules: list[dict], taken: list[dict], route: dic
     return [f"{where}: its breaks {[(b['start_s'], b['end_s']) for b in listed]} do not meet the vehicle's {rules}"]
 
 
-def _windows(order: dict) -> list[tuple[int, int]]:
-    """The order's windows in seconds: its ``windows`` labels (``HH:MM-HH:MM``), else its one window."""
+def _windows(order: dict, at_pickup: bool = False) -> list[tuple[int, int]]:
+    """The order's windows in seconds: its ``windows`` labels (``HH:MM-HH:MM``), else its one window;
+    ``at_pickup``: a pickup-and-delivery order's pickup window."""
+    if at_pickup:
+        return [(order["pickup_window_start_s"], order["pickup_window_end_s"])]
     if not order.get("windows"):
         return [(order["window_start_s"], order["window_end_s"])]
     def sec(t: str) -> int:
