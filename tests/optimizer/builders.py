@@ -132,3 +132,31 @@ def solve_with(engine: str, problem: RoutingProblem):
     if engine == "pyvrp":
         return solve_pyvrp(problem, 1.0, seed=1)
     return solve(problem, 2.0, seed=1)
+
+
+def random_two_routes(problem: RoutingProblem, rng, count: int):
+    """``count`` random two-route splits of ``problem``'s stops (shuffled, cut anywhere)."""
+    for _ in range(count):
+        stops = problem.stop_nodes()
+        rng.shuffle(stops)
+        cut = rng.randint(0, len(stops))
+        yield [stops[:cut], stops[cut:]]
+
+
+def checked_solve(engine: str, problem: RoutingProblem):
+    """:func:`solve_with`, asserting the checker finds the plan feasible; returns the solution."""
+    from optimizer.checker import check_routes
+
+    solution = solve_with(engine, problem)
+    report = check_routes(problem, solution.routes, solution.dropped)
+    assert report.feasible, report.violations
+    return solution
+
+
+def random_two_van_problem(rng, van: VehicleSpec) -> RoutingProblem:
+    """5-9 nodes scattered up to 3 km around the depot (node 0), 1-5 parcels a stop, two vans of
+    ``van``, every stop droppable at 50,000."""
+    n = rng.randint(5, 9)
+    coords = [(0, 0)] + [(rng.randint(-3000, 3000), rng.randint(-3000, 3000)) for _ in range(n - 1)]
+    return make_problem(coords, demand=[0] + [rng.randint(1, 5) for _ in range(n - 1)], vehicles=[van] * 2,
+                        penalty=[0] + [50_000] * (n - 1))

@@ -15,7 +15,7 @@ import pytest
 from optimizer.checker import check_routes
 from optimizer.engine.ortools_solver import evaluate_in_ortools
 from optimizer.problem import RoutingProblem, VehicleSpec
-from tests.optimizer.builders import ENGINES, make_problem, solve_with
+from tests.optimizer.builders import ENGINES, checked_solve, make_problem, random_two_routes, random_two_van_problem
 
 H = 3600
 
@@ -67,9 +67,7 @@ def test_idle_reloads_are_tidied_away():
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_serves_all_four_stops_with_one_reload(engine):
     problem = one_small_van()
-    solution = solve_with(engine, problem)
-    report = check_routes(problem, solution.routes, solution.dropped)
-    assert report.feasible, report.violations
+    solution = checked_solve(engine, problem)
     assert sorted(n for n in solution.routes[0] if n != 0) == [1, 2, 3, 4]
     assert problem.reloads_in(0, solution.routes[0]) == 1
 
@@ -77,9 +75,8 @@ def test_every_engine_serves_all_four_stops_with_one_reload(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_without_reloads_the_small_van_serves_only_two_stops(engine):
     problem = one_small_van(max_reloads=0)
-    solution = solve_with(engine, problem)
+    solution = checked_solve(engine, problem)
     assert len(solution.dropped) == 2
-    assert check_routes(problem, solution.routes, solution.dropped).feasible
 
 
 def late_parcels_for_the_second_trip() -> RoutingProblem:
@@ -109,9 +106,7 @@ def test_each_trip_leaves_once_its_own_parcels_are_in():
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_serves_the_late_parcels_on_a_second_trip(engine):
     problem = late_parcels_for_the_second_trip()
-    solution = solve_with(engine, problem)
-    report = check_routes(problem, solution.routes, solution.dropped)
-    assert report.feasible, report.violations
+    solution = checked_solve(engine, problem)
     assert not solution.dropped
     trips = problem.trips(0, solution.routes[0])
     assert [sorted(t) for t in trips] == [[1, 2], [3, 4]]
@@ -128,13 +123,10 @@ def test_the_van_leaves_as_late_as_the_wait_for_the_second_trip_allows():
 
 
 def _random_reload_problem(rng: random.Random) -> RoutingProblem:
-    n = rng.randint(5, 9)
-    coords = [(0, 0)] + [(rng.randint(-3000, 3000), rng.randint(-3000, 3000)) for _ in range(n - 1)]
     spec = VehicleSpec(depot=0, capacity=rng.randint(5, 10), shift_start=0, shift_end=rng.randint(15_000, 40_000),
                        cost_per_m=1, cost_per_s=1, max_reloads=rng.randint(1, 2), reload_s=rng.choice([0, 300]))
-    problem = make_problem(coords, demand=[0] + [rng.randint(1, 5) for _ in range(n - 1)], vehicles=[spec] * 2,
-                           penalty=[0] + [50_000] * (n - 1))
-    problem.ready = np.array([0] + [rng.choice([0, 0, 5000, 9000]) for _ in range(n - 1)], dtype=np.int64)
+    problem = random_two_van_problem(rng, spec)
+    problem.ready = np.array([0] + [rng.choice([0, 0, 5000, 9000]) for _ in range(problem.n - 1)], dtype=np.int64)
     return problem
 
 
@@ -142,11 +134,7 @@ def _random_reload_problem(rng: random.Random) -> RoutingProblem:
 def test_the_checker_and_ortools_agree_on_random_routes_with_reloads(seed):
     rng = random.Random(seed)
     problem = _random_reload_problem(rng)
-    for _ in range(25):
-        stops = problem.stop_nodes()
-        rng.shuffle(stops)
-        cut = rng.randint(0, len(stops))
-        routes = [stops[:cut], stops[cut:]]
+    for routes in random_two_routes(problem, rng, 25):
         for route in routes:  # up to two reloads somewhere inside
             for _ in range(rng.randint(0, 2)):
                 if len(route) >= 2:

@@ -12,7 +12,7 @@ from optimizer.engine.portfolio import solve
 from optimizer.engine.pyvrp_solver import solve_pyvrp
 from optimizer.engine.repair import reinsert_stops
 from optimizer.problem import RoutingProblem, VehicleSpec, peak_load
-from tests.optimizer.builders import make_problem, weight
+from tests.optimizer.builders import make_problem, random_two_routes, random_two_van_problem, weight
 
 # On a line from the depot (x = 0): return 1 at 1 km, delivery 2 at 2 km, return 3 at 3 km,
 # delivery 4 at 4 km; five parcels each, one van of ten.
@@ -80,12 +80,9 @@ def test_repair_puts_a_return_back_only_where_it_fits():
 
 
 def _random_returns_problem(rng: random.Random) -> RoutingProblem:
-    n = rng.randint(5, 9)
-    coords = [(0, 0)] + [(rng.randint(-3000, 3000), rng.randint(-3000, 3000)) for _ in range(n - 1)]
-    spec = VehicleSpec(depot=0, capacity=rng.randint(6, 12), shift_start=0, shift_end=100_000)
-    problem = make_problem(coords, demand=[0] + [rng.randint(1, 5) for _ in range(n - 1)], vehicles=[spec] * 2,
-                           penalty=[0] + [50_000] * (n - 1))
-    problem.collects = np.array([False] + [rng.random() < 0.5 for _ in range(n - 1)])
+    problem = random_two_van_problem(rng, VehicleSpec(depot=0, capacity=rng.randint(6, 12), shift_start=0,
+                                                      shift_end=100_000))
+    problem.collects = np.array([False] + [rng.random() < 0.5 for _ in range(problem.n - 1)])
     return problem
 
 
@@ -93,9 +90,5 @@ def _random_returns_problem(rng: random.Random) -> RoutingProblem:
 def test_the_checker_and_ortools_agree_on_random_routes_with_returns(seed):
     rng = random.Random(seed)
     problem = _random_returns_problem(rng)
-    for _ in range(20):
-        stops = problem.stop_nodes()
-        rng.shuffle(stops)
-        cut = rng.randint(0, len(stops))
-        routes = [stops[:cut], stops[cut:]]
+    for routes in random_two_routes(problem, rng, 20):
         assert check_routes(problem, routes).feasible == evaluate_in_ortools(problem, routes)[0], routes
