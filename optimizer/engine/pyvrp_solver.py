@@ -104,9 +104,10 @@ class PyvrpModel:
     data: pyvrp.ProblemData
     client_nodes: list[int]  # PyVRP client index -> node
     type_vehicles: list[list[int]]  # PyVRP vehicle type -> our vehicle indices
-    unservable: list[int]  # stops left out of the model (no vehicle can serve them, or a pair's ends)
+    unservable: list[int]  # stops left out of the model (no vehicle can serve them)
     profiles: list[tuple[str, frozenset[int]]]  # routing profile -> (street profile, stops whose incoming edges it prohibits)
     reload_depots: dict[int, int] = dataclasses.field(default_factory=dict)  # our vehicle -> its PyVRP reload depot
+    shipment_nodes: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # shipment -> (pickup, delivery) nodes
 
 
 def lock_signatures(problem: RoutingProblem) -> list[frozenset[int]]:
@@ -212,6 +213,10 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
             depots.append(pyvrp.Depot(location=spec.depot, service_duration=int(spec.reload_s)))
 
     ok = servable_alone(problem)
+    # Pickup-and-delivery pairs are PyVRP shipments (pickup before delivery, one route, both or
+    # neither), except a pair whose end has several windows or that no vehicle can serve alone:
+    # left out (see relaxed).
+    shipment_nodes = [(p, d) for p, d in sorted(problem.pairs.items()) if _shipment_fits(problem, p, d, ok)]
     paired = set(problem.pairs) | problem.picked_up()
     client_nodes: list[int] = []
     clients: list[pyvrp.Client] = []
@@ -222,7 +227,11 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     for node in problem.stop_nodes():
         if node in depot_index:
             continue
-        if not ok[node] or node in paired:  # PyVRP 0.14 has no pickup-and-delivery pairs (see relaxed)
+        if node in paired:  # a shipment below, or left out
+            if not any(node in pd for pd in shipment_nodes):
+                unservable.append(node)
+            continue
+        if not ok[node]:
             unservable.append(node)
             continue
         required = problem.is_required(node)
@@ -262,7 +271,21 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
                 groups[-1].add_client(len(clients) - 1)
             client_nodes.append(node)
 
-    modelled = set(client_nodes)
+    shipments = []
+    for pickup, delivery in shipment_nodes:
+        required = problem.is_required(pickup) or problem.is_required(delivery)
+        shipments.append(pyvrp.Shipment(
+            pickup_location=pickup, delivery_location=delivery,
+            pickup_tw_early=int(problem.tw_start[pickup]), pickup_tw_late=problem.hard_end(pickup),
+            pickup_service_duration=int(problem.service[pickup]),
+            delivery_tw_early=int(problem.tw_start[delivery]), delivery_tw_late=problem.hard_end(delivery),
+            delivery_service_duration=int(problem.service[delivery]),
+            amount=[int(a[pickup]) for a in problem.amounts()],
+            prize=0 if required else int(problem.penalty[pickup]) + int(problem.penalty[delivery]),
+            required=required,
+        ))
+
+    modelled = set(client_nodes) | {node for pd in shipment_nodes for node in pd}
     signatures = [sig & modelled for sig in lock_signatures(problem)]  # unservable stops are not clients
     profiles = profile_signatures(signatures, problem)
     profile_of = {key: k for k, key in enumerate(profiles)}
@@ -300,10 +323,17 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         distance_matrices=distances,
         duration_matrices=durations,
         groups=groups,
+        shipments=shipments,
     )
     return PyvrpModel(data, client_nodes, type_vehicles, unservable, profiles or [("", frozenset())],
                       {v_idx: reload_depot[(spec.depot, int(spec.reload_s))]
-                       for v_idx, spec in enumerate(problem.vehicles) if spec.max_reloads})
+                       for v_idx, spec in enumerate(problem.vehicles) if spec.max_reloads},
+                      shipment_nodes)
+
+
+def _shipment_fits(problem: RoutingProblem, pickup: int, delivery: int, ok) -> bool:
+    """Whether a pair goes to PyVRP as a shipment: one window at each end, each end reachable."""
+    return pickup not in problem.windows and delivery not in problem.windows and bool(ok[pickup]) and bool(ok[delivery])
 
 
 def _working_time(spec) -> dict:
@@ -322,9 +352,12 @@ def _working_time(spec) -> dict:
 
 def relaxed(problem: RoutingProblem) -> bool:
     """Whether PyVRP searches a relaxation of ``problem``: soft windows (widened, lateness
-    unpriced), drivers' breaks (left out: PyVRP 0.14 has none) or pickup-and-delivery pairs (both
-    ends left out of its model: PyVRP 0.14 has no precedence; OR-Tools puts them in when it
-    polishes). Several windows are exact
+    unpriced), drivers' breaks (left out: PyVRP 0.14 has none) or pickup-and-delivery pairs. A pair
+    is a PyVRP shipment (exact: pickup first, one route, the load along it), but PyVRP 0.14.1 puts
+    an optional shipment in only where its pickup fits next to a neighbour as the load stands (one
+    that fits only after a delivery has made room stays out, measured on a four-node day), and a
+    pair with several windows at an end is left out; so OR-Tools, which inserts pairs whole,
+    polishes. Several windows are exact
     (mutually exclusive client groups, see :func:`build_data`); so are the maximum route duration
     and overtime (:func:`_working_time`)."""
     soft = problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
@@ -365,6 +398,7 @@ def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[l
     for i, node in enumerate(model.client_nodes):
         client_of.setdefault(node, i)  # a stop with several windows: its first window's client
     type_of = {v: t for t, members in enumerate(model.type_vehicles) for v in members}
+    step_of = _shipment_steps(model)
     pv_routes = []
     try:
         for v_idx, route in enumerate(routes):
@@ -372,11 +406,21 @@ def _initial_solution(model: PyvrpModel, problem: RoutingProblem, routes: list[l
                 continue
             depot = problem.vehicles[v_idx].depot
             activities = [pyvrp.Activity(pyvrp.ActivityType.DEPOT, model.reload_depots[v_idx]) if int(node) == depot
+                          else pyvrp.Activity(*step_of[int(node)]) if int(node) in step_of
                           else pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[int(node)]) for node in route]
             pv_routes.append(pyvrp.Route(model.data, activities, type_of[v_idx]))
         return pyvrp.Solution(model.data, pv_routes)
     except (KeyError, RuntimeError, ValueError, IndexError):
         return None
+
+
+def _shipment_steps(model: PyvrpModel) -> dict[int, tuple]:
+    """node -> (activity type, shipment index) for each end of a shipment."""
+    steps: dict[int, tuple] = {}
+    for k, (pickup, delivery) in enumerate(model.shipment_nodes):
+        steps[pickup] = (pyvrp.ActivityType.PICKUP, k)
+        steps[delivery] = (pyvrp.ActivityType.DELIVERY, k)
+    return steps
 
 
 def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.Solution) -> tuple[list[list[int]], list[int]]:
@@ -386,8 +430,11 @@ def read_solution(model: PyvrpModel, problem: RoutingProblem, solution: pyvrp.So
     served: set[int] = set()
     for route in solution.routes():
         v_idx = free[route.vehicle_type()].pop(0)
-        inner = list(route.schedule())[1:-1]  # between the start and end depots: clients and reloads
-        nodes = [model.client_nodes[a.idx] if a.is_client() else problem.vehicles[v_idx].depot for a in inner]
+        inner = list(route.schedule())[1:-1]  # between the start and end depots: clients, shipments' steps, reloads
+        nodes = [model.client_nodes[a.idx] if a.is_client()
+                 else model.shipment_nodes[a.idx][0] if a.type == pyvrp.ActivityType.PICKUP
+                 else model.shipment_nodes[a.idx][1] if a.type == pyvrp.ActivityType.DELIVERY
+                 else problem.vehicles[v_idx].depot for a in inner]
         routes[v_idx] = nodes
         served.update(nodes)
     vehicle_depots = {v.depot for v in problem.vehicles}
