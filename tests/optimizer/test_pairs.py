@@ -7,6 +7,8 @@ load (``collects``), the delivery hands it over, and neither is loaded at the de
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ from optimizer.engine.ortools_solver import evaluate_in_ortools
 from optimizer.engine.pyvrp_solver import relaxed
 from optimizer.engine.repair import repair_windows
 from optimizer.problem import RoutingProblem, VehicleSpec
-from tests.optimizer.builders import ENGINES, make_problem, solve_with
+from tests.optimizer.builders import ENGINES, make_problem, random_two_routes, random_two_van_problem, solve_with
 
 H = 3600
 SHOP, CUSTOMER, HOME = 1, 2, 3
@@ -108,3 +110,49 @@ def test_without_pairs_nothing_changes(engine):
     problem.pairs, problem.collects = {}, None
     solution = solve_with(engine, problem)
     assert check_routes(problem, solution.routes, solution.dropped).feasible
+
+
+def _random_pairs_problem(rng) -> RoutingProblem:
+    """Two vans, some stops delivered from the depot, some returns, and two pickup-and-delivery pairs."""
+    problem = random_two_van_problem(rng, VehicleSpec(depot=0, capacity=rng.randint(6, 12), shift_start=0,
+                                                      shift_end=100_000, cost_per_m=1))
+    stops = problem.stop_nodes()
+    rng.shuffle(stops)
+    pairs = {stops[0]: stops[1], stops[2]: stops[3]}
+    collects = np.zeros(problem.n, dtype=bool)
+    for node in stops[4:]:
+        collects[node] = rng.random() < 0.3
+    for pickup, delivery in pairs.items():
+        collects[pickup] = True
+        problem.demand[delivery] = problem.demand[pickup]
+    problem.collects, problem.pairs = collects, pairs
+    problem.tw_end[:] = 100_000  # open all day: the routes are judged on their loads and pairs
+    return problem
+
+
+def _mostly_paired(problem: RoutingProblem, routes: list[list[int]], rng) -> list[list[int]]:
+    """``routes`` with each pair, most of the time, put on one route, the pickup first."""
+    for pickup, delivery in problem.pairs.items():
+        if rng.random() < 0.75:
+            routes = [[n for n in r if n not in (pickup, delivery)] for r in routes]
+            route = rng.choice(routes)
+            at = rng.randint(0, len(route))
+            route.insert(at, pickup)
+            route.insert(rng.randint(at + 1, len(route)), delivery)
+    return routes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_checker_and_ortools_agree_on_random_routes_with_pairs(seed):
+    rng = random.Random(seed)
+    problem = _random_pairs_problem(rng)
+    for routes in random_two_routes(problem, rng, 40):
+        routes = _mostly_paired(problem, routes, rng)
+        if rng.random() < 0.3:  # leave a whole pair or one end out
+            off = rng.choice([list(problem.pairs.items())[0], (list(problem.pairs)[1],)])
+            routes = [[n for n in r if n not in off] for r in routes]
+        report = check_routes(problem, routes)
+        feasible, objective = evaluate_in_ortools(problem, routes)
+        assert report.feasible == feasible, (routes, report.violations)
+        if feasible:
+            assert report.objective == objective, routes
