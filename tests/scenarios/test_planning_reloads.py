@@ -89,3 +89,13 @@ def test_without_reloads_the_same_vans_leave_parcels_unserved(tmp_path, gothenbu
 def test_a_bad_reload_setting_is_refused_naming_the_field(tmp_path, extra, field):
     with pytest.raises(ScenarioError, match=rf"field {field.replace('.', r'[.]')}"):
         load_scenario(copy_scenario(tmp_path, small_vans(extra)))
+
+
+def test_on_a_day_with_returns_the_vans_make_one_trip_and_the_plan_says_why(tmp_path, gothenburg):
+    scenario = load_scenario(copy_scenario(tmp_path, small_vans("    max_reloads: 3\n")))
+    homes = [o for o in generate_day(scenario, DAY, n_orders=40) if o.pickup_point_id is None][:8]
+    orders = [dataclasses.replace(o, parcels=1, weight_kg=0.0, volume_l=0.0, kind="return" if k == 0 else "delivery")
+              for k, o in enumerate(homes)]
+    day = plan_day(scenario, orders, date=DAY.isoformat(), time_limit_s=2, engine="ortools", network=gothenburg)
+    assert day.plan.meta["reloads_off"].startswith("the day has returns")
+    assert all(not r.reloads for r in day.plan.routes)
