@@ -456,6 +456,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv += ["--time-limit", str(args.time_limit)]
     if args.seed is not None:
         argv += ["--seed", str(args.seed)]
+    if args.cores is not None:
+        if args.kind == "vrptw":
+            raise BadInput(["--cores: for the variants only; vrptw's auto engine uses every core already"])
+        argv += ["--cores", str(args.cores)]
     if args.json:
         argv.append("--json")
     return bench.main(argv)
@@ -750,6 +754,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_positive_seconds, default=None, help="seconds per instance (10 for vrptw, 60 for the variants)")
     p.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     p.add_argument("--seed", type=int, default=None, help="solver seed (default 0 for vrptw, 1 for the variants)")
+    p.add_argument("--cores", type=int, default=None, metavar="N",
+                   help="variants: PyVRP searches at once, one per core with seeds seed, seed+1, ..., best kept "
+                        "(default: every core)")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
 

@@ -196,3 +196,22 @@ def test_a_short_solve_of_the_smallest_instance_is_feasible_and_reports_its_gap(
     assert r["cost"] == r["solver_cost"] and r["solver_feasible"] is True
     assert r["gap_pct"] == pytest.approx(100 * (r["cost"] - 14426) / 14426, abs=0.01)
     assert r["trips"] >= r["routes"] and r["wall_s"] < 10
+
+
+def test_on_two_cores_two_seeds_search_at_once_and_the_better_plan_is_kept(capsys):
+    code = main(["bench", "mtvrptwr", str(VARIANTS / "mtvrptwr" / "R201R0.5.vrp"), "--time-limit", "2",
+                 "--cores", "2", "--seed", "5", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    [r] = json.loads(out)
+    costs = {int(s): c for s, c in r["seed_costs"].items()}
+    assert set(costs) == {5, 6} and r["cost"] == min(costs.values()) == costs[r["seed"]]
+    assert r["feasible"] is True and r["wall_s"] < 10  # the two ran side by side, not one after the other
+
+
+def test_cores_is_refused_for_vrptw_and_below_one(capsys):
+    assert main(["bench", "vrptw", str(MT), "--cores", "2"]) == 2
+    assert "--cores: for the variants only" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "mtvrptwr", str(MT), "--cores", "0"])
+    assert info.value.code == 2
