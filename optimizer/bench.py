@@ -83,7 +83,7 @@ def bench_variant(
     On ``cores`` cores (default: :func:`~optimizer.engine.cores.solve_cores`, every core this
     process may use) PyVRP runs once per core at the same time, with seeds ``seed``,
     ``seed + 1``, ..., and the best plan our checker finds feasible is kept: the same wall time
-    buys one search per core (seeds differ by up to 2.7 points of gap on these files).
+    buys one search per core (seeds 1 and 2 differ by up to 1.3 points of gap on the multi-trip files).
 
     Keys: ``instance``, ``kind`` (the file's TYPE), ``cost`` (distance + uncollected prizes, our
     checker's sum, in the ``.sol`` units: DIMACS tenths, or thousandths for MDVRPTW), ``bks``
