@@ -85,17 +85,14 @@ def repair_windows(
         kept = repair_route(problem, vehicle, stops) if vehicle < len(problem.vehicles) else list(stops)
         removed.extend(n for n in stops if n not in set(kept))
         repaired.append(kept)
-    # A pair goes off whole and stays off: one end put back alone would break it (OR-Tools, which
-    # polishes next, inserts pairs whole).
-    partner = {**problem.pairs, **{d: p for p, d in problem.pairs.items()}}
+    # A pair goes off whole and stays off (reinsert_stops leaves pairs out).
+    partner = _partners(problem)
     halves = {partner[n] for n in removed if n in partner} - set(removed)
     if halves:
         repaired = [[n for n in route if n not in halves] for route in repaired]
         removed.extend(sorted(halves))
     if reinsert and removed:
-        singles = [n for n in removed if n not in partner]
-        routes_back, left = reinsert_stops(problem, repaired, singles) if singles else (repaired, [])
-        return routes_back, left + [n for n in removed if n in partner]
+        return reinsert_stops(problem, repaired, removed)
     return repaired, removed
 
 
@@ -139,6 +136,11 @@ def reinsert_stops(
     left off. The checker prices the result exactly."""
     routes = [list(r) for r in routes]
     costs = [_walk_cost(problem, v, r) if r else 0 for v, r in enumerate(routes)]
+    # A pickup-and-delivery pair's end is never put back alone (that would break the pair); pairs
+    # are left to OR-Tools, which polishes next and inserts pairs whole.
+    partner = _partners(problem)
+    paired_off = [n for n in stops if n in partner]
+    stops = [n for n in stops if n not in partner]
 
     def worth(node: int) -> float:
         return float("inf") if problem.is_required(node) else float(problem.penalty[node])
@@ -169,4 +171,9 @@ def reinsert_stops(
         _, v, pos = best
         routes[v].insert(pos, node)
         costs[v] = _walk_cost(problem, v, routes[v])
-    return routes, [n for n in stops if n in set(left)]
+    return routes, [n for n in stops if n in set(left)] + paired_off
+
+
+def _partners(problem: RoutingProblem) -> dict[int, int]:
+    """Each end of a pickup-and-delivery pair -> its other end."""
+    return {**problem.pairs, **{d: p for p, d in problem.pairs.items()}}
