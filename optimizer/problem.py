@@ -213,24 +213,22 @@ class RoutingProblem:
     def trips(self, vehicle: int, stops: Sequence[int]) -> list[list[int]]:
         """``stops`` cut into trips at ``vehicle``'s depot node (a reload); one trip without reloads.
         A trip may be empty (two reloads in a row)."""
+        return _cut_at(stops, {self.vehicles[vehicle].depot})
+
+    def join_trips(self, vehicle: int, trips: Sequence[Sequence[int]]) -> list[int]:
+        """One route of ``trips`` in order, a reload at ``vehicle``'s depot between two of them;
+        empty trips are left out (a reload that starts no trip only costs its loading time)."""
         depot = self.vehicles[vehicle].depot
-        out: list[list[int]] = [[]]
-        for node in stops:
-            if int(node) == depot:
-                out.append([])
-            else:
-                out[-1].append(int(node))
+        out: list[int] = []
+        for trip in trips:
+            if trip:
+                out += [depot, *trip] if out else list(trip)
         return out
 
     def without_idle_reloads(self, vehicle: int, stops: Sequence[int]) -> list[int]:
         """``stops`` without reloads that start no trip: before the first stop, after the last, or
         right after another reload (each only costs its loading time)."""
-        depot = self.vehicles[vehicle].depot
-        out: list[int] = []
-        for trip in self.trips(vehicle, stops):
-            if trip:
-                out += [depot, *trip] if out else trip
-        return out
+        return self.join_trips(vehicle, self.trips(vehicle, stops))
 
     def reloads_in(self, vehicle: int, stops: Sequence[int]) -> int:
         """How many times ``stops`` has ``vehicle`` reload at its depot."""
@@ -309,19 +307,17 @@ class RoutingProblem:
         """The most a vehicle holds at any point of ``stops`` in each of :meth:`amounts`
         (:func:`peak_load`): the route's total when every stop is a delivery; with reloads (a
         depot node inside ``stops``), the fullest trip."""
-        depots = set(self.depots)
-        trips: list[list[int]] = [[]]
-        for node in stops:
-            if int(node) in depots:
-                trips.append([])
-            else:
-                trips[-1].append(int(node))
+        trips = _cut_at(stops, set(self.depots))
         picked_up = self.picked_up()
         return [max(peak_load(trip, amount, self.collects, picked_up) for trip in trips) for amount in self.amounts()]
 
     def picked_up(self) -> frozenset[int]:
         """The delivery nodes of pairs: their load comes aboard at the pair's pickup, not at the depot."""
         return frozenset(self.pairs.values())
+
+    def partners(self) -> dict[int, int]:
+        """Each end of a pickup-and-delivery pair -> its other end."""
+        return {**self.pairs, **{d: p for p, d in self.pairs.items()}}
 
     def loaded_at_depot(self, node: int) -> bool:
         """Whether ``node``'s load leaves the depot on the vehicle (a delivery, not a return nor a pair's end)."""
@@ -375,6 +371,17 @@ class RoutingProblem:
         spec = self.vehicles[vehicle]
         cap = spec.capacities[k] if k < len(spec.capacities) else None
         return int(self.quantities[k].demand.sum()) if cap is None else int(cap)
+
+
+def _cut_at(stops: Sequence[int], depots: set[int]) -> list[list[int]]:
+    """``stops`` cut into trips at each node of ``depots`` (a reload); a trip may be empty."""
+    out: list[list[int]] = [[]]
+    for node in stops:
+        if int(node) in depots:
+            out.append([])
+        else:
+            out[-1].append(int(node))
+    return out
 
 
 def peak_load(stops: Sequence[int], amount: np.ndarray, collects: np.ndarray | None = None,

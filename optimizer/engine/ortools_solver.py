@@ -582,13 +582,8 @@ def _first_routes_with_reloads(problem: RoutingProblem, params) -> list[list[int
 
 def _trips_by_release(problem: RoutingProblem, vehicle: int, route: list[int]) -> list[int]:
     """``route`` with its trips in the order their last parcels reach the depot (stable)."""
-    trips = problem.trips(vehicle, route)
-    ready = problem.trip_ready(vehicle, route)
-    depot = problem.vehicles[vehicle].depot
-    out: list[int] = []
-    for _, trip in sorted(zip(ready, trips), key=lambda rt: rt[0]):
-        out += [depot, *trip] if out else list(trip)
-    return out
+    ready_and_trips = zip(problem.trip_ready(vehicle, route), problem.trips(vehicle, route))
+    return problem.join_trips(vehicle, [trip for _, trip in sorted(ready_and_trips, key=lambda rt: rt[0])])
 
 
 def read_in_ortools(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int | None:

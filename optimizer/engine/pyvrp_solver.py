@@ -217,7 +217,8 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
     # neither), except a pair whose end has several windows or that no vehicle can serve alone:
     # left out (see relaxed).
     shipment_nodes = [(p, d) for p, d in sorted(problem.pairs.items()) if _shipment_fits(problem, p, d, ok)]
-    paired = set(problem.pairs) | problem.picked_up()
+    paired = problem.partners()
+    shipped = {node for pd in shipment_nodes for node in pd}
     client_nodes: list[int] = []
     clients: list[pyvrp.Client] = []
     groups: list[pyvrp.ClientGroup] = []
@@ -228,7 +229,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
         if node in depot_index:
             continue
         if node in paired:  # a shipment below, or left out
-            if not any(node in pd for pd in shipment_nodes):
+            if node not in shipped:
                 unservable.append(node)
             continue
         if not ok[node]:
@@ -285,7 +286,7 @@ def build_data(problem: RoutingProblem) -> PyvrpModel:
             required=required,
         ))
 
-    modelled = set(client_nodes) | {node for pd in shipment_nodes for node in pd}
+    modelled = set(client_nodes) | shipped
     signatures = [sig & modelled for sig in lock_signatures(problem)]  # unservable stops are not clients
     profiles = profile_signatures(signatures, problem)
     profile_of = {key: k for k, key in enumerate(profiles)}

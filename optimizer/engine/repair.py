@@ -86,7 +86,7 @@ def repair_windows(
         removed.extend(n for n in stops if n not in set(kept))
         repaired.append(kept)
     # A pair goes off whole and stays off (reinsert_stops leaves pairs out).
-    partner = _partners(problem)
+    partner = problem.partners()
     halves = {partner[n] for n in removed if n in partner} - set(removed)
     if halves:
         repaired = [[n for n in route if n not in halves] for route in repaired]
@@ -138,7 +138,7 @@ def reinsert_stops(
     costs = [_walk_cost(problem, v, r) if r else 0 for v, r in enumerate(routes)]
     # A pickup-and-delivery pair's end is never put back alone (that would break the pair); pairs
     # are left to OR-Tools, which polishes next and inserts pairs whole.
-    partner = _partners(problem)
+    partner = problem.partners()
     paired_off = [n for n in stops if n in partner]
     stops = [n for n in stops if n not in partner]
 
@@ -172,8 +172,3 @@ def reinsert_stops(
         routes[v].insert(pos, node)
         costs[v] = _walk_cost(problem, v, routes[v])
     return routes, [n for n in stops if n in set(left)] + paired_off
-
-
-def _partners(problem: RoutingProblem) -> dict[int, int]:
-    """Each end of a pickup-and-delivery pair -> its other end."""
-    return {**problem.pairs, **{d: p for p, d in problem.pairs.items()}}
