@@ -419,7 +419,7 @@ def build_day_model(
             windows[node] = [(w.start, w.end) for w in wins]
         late_allowed[node] = s.max_late_s
         ready[node] = s.ready_s
-        collects[node] = s.is_return or s.is_pickup
+        collects[node] = s.comes_aboard
     pairs = {len(depots) + k: len(depots) + stop_index[s.pair] for k, s in enumerate(stops)
              if s.is_pickup and s.pair in stop_index}
     tiers = {order_by_id[o].tier if order_by_id[o].tier in drop_penalty else "ordinary" for s in stops for o in s.order_ids}
@@ -559,7 +559,7 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
             prev = node
             continue
         stop = model.node_stop(node)
-        on_board += stop.parcels if stop.is_return or stop.is_pickup else -stop.parcels
+        on_board += stop.parcels if stop.comes_aboard else -stop.parcels
         dist += int(metres[prev, node])
         late_s = max(0, start - stop.time_windows[-1].end) if stop.max_late_s else 0
         visits.append(
@@ -601,8 +601,8 @@ def schedule_route(model: DayModel, vehicle_index: int, nodes: Sequence[int]) ->
         end=end,
         distance_m=dist,
         load=load,
-        weight_kg=round(sum(v.weight_kg for v in visits if v.kind == "delivery" and not v.pair), 3),
-        volume_l=round(sum(v.volume_l for v in visits if v.kind == "delivery" and not v.pair), 3),
+        weight_kg=round(sum(v.weight_kg for v in visits if v.loaded_at_depot), 3),
+        volume_l=round(sum(v.volume_l for v in visits if v.loaded_at_depot), 3),
         collected=sum(s.parcels for s in route_stops if s.is_return),
         breaks=tuple(RouteBreak(_stops_before(nodes, veh.depot, after), start, stop)
                      for after, start, stop in walk.breaks) if nodes else (),

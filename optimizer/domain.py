@@ -370,8 +370,23 @@ class CarrierOrder:
     cost: float
 
 
+class _LoadWay:
+    """Which way a stop's parcels move, from its ``kind`` and ``pair`` (for :class:`Stop` and
+    :class:`Visit`): the one rule the plan's loads and a re-plan's loads follow."""
+
+    @property
+    def loaded_at_depot(self) -> bool:
+        """A delivery whose parcels leave the depot on the van (not a return, not either end of a pair)."""
+        return self.kind == "delivery" and not self.pair  # type: ignore[attr-defined]
+
+    @property
+    def comes_aboard(self) -> bool:
+        """Its parcels come aboard here: a return collected, or a pair's pickup."""
+        return self.kind in ("return", "pickup")  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class Stop:
+class Stop(_LoadWay):
     """A place where a van halts: one home address, or a pickup point serving several orders."""
 
     id: str
@@ -405,17 +420,12 @@ class Stop:
         return self.kind == "pickup"
 
     @property
-    def loaded_at_depot(self) -> bool:
-        """A delivery whose parcels leave the depot on the van (not a return, not either end of a pair)."""
-        return self.kind == "delivery" and not self.pair
-
-    @property
     def time_windows(self) -> tuple[TimeWindow, ...]:
         return self.windows or (self.window,)
 
 
 @dataclass(frozen=True)
-class Visit:
+class Visit(_LoadWay):
     """A stop on a route, with the re-simulated arrival and departure (seconds since midnight)."""
 
     stop_id: str

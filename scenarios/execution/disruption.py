@@ -520,12 +520,12 @@ def _breaks_taken(route: dict | None, stops_done: int, now_s: int) -> list[Route
 def _route(v: Vehicle, start: int, visits: list[Visit], end: int, duration, distance, index: dict[str, int], home: int,
            closed: bool = True) -> Route:
     """A route of the new plan with its load and distance recomputed over the merged stops (metres)."""
-    load = sum(x.parcels for x in visits if x.kind == "delivery" and not x.pair)  # a pair's is picked up on the way
+    load = sum(x.parcels for x in visits if x.loaded_at_depot)
     on_board = load
     out = []
     dist, prev = 0, home
     for x in visits:
-        on_board += x.parcels if x.kind in ("return", "pickup") else -x.parcels
+        on_board += x.parcels if x.comes_aboard else -x.parcels
         out.append(dataclasses.replace(x, load_after=on_board))
         dist += int(distance[prev, index[x.stop_id]])
         prev = index[x.stop_id]
