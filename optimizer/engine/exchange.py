@@ -1,0 +1,215 @@
+"""PyVRP searches on several cores that hand each other their best solution.
+
+One PyVRP search per core, each with its own seed. Every ``interval_s`` seconds a search posts
+its best solution, if it improved since its last post, to the others' inboxes, and reads its
+own: when another search holds a better solution, it ends its current iterated local search
+and starts a new one from that solution (its penalty manager, its local search and its random
+stream carry on, so the restart perturbs the received solution its own way). A search that is
+ahead is never interrupted. So two cores buy one search that spreads over both, instead of
+two that never meet (the best of two seeds); which is better depends on how far the search is
+from converged, and :mod:`optimizer.bench` measures it.
+
+The hand-over uses only PyVRP's public parts (``IteratedLocalSearch``, ``LocalSearch``,
+``PenaltyManager``): the search loop itself stays PyVRP's.
+
+Each search builds its own ``ProblemData`` in its process from ``load(*args)`` (a top-level
+function, as the spawn start method needs), so nothing large crosses the pipes but solutions
+(a few kB pickled).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyvrp
+from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+
+DEFAULT_INTERVAL_S = 5.0
+
+
+@dataclass
+class SearchResult:
+    """One search's end: its best solution, PyVRP's cost of it (``inf`` if infeasible), the
+    iterations it made, how many solutions it took from the others, and its seed."""
+
+    best: pyvrp.Solution
+    cost: float
+    iterations: int
+    adopted: int
+    seed: int
+
+
+class _Mailboxes:
+    """This search's inbox and the others'; posts are (cost, pickled solution)."""
+
+    def __init__(self, inbox, outboxes: Sequence) -> None:
+        self.inbox, self.outboxes = inbox, list(outboxes)
+
+    def post(self, cost: float, solution: pyvrp.Solution) -> None:
+        payload = (cost, pickle.dumps(solution))
+        for box in self.outboxes:
+            box.put(payload)
+
+    def best_offer(self) -> tuple[float, bytes] | None:
+        """The cheapest post waiting in the inbox (all of them read), or None."""
+        best = None
+        while True:
+            try:
+                offer = self.inbox.get_nowait()
+            except queue.Empty:
+                return best
+            if best is None or offer[0] < best[0]:
+                best = offer
+
+
+class _Watch(pyvrp.IteratedLocalSearchCallbacks):
+    """Keeps the search's current best (the stopping criterion only sees its cost)."""
+
+    def __init__(self) -> None:
+        self.best: pyvrp.Solution | None = None
+
+    def on_best(self, best: pyvrp.Solution) -> None:
+        self.best = best
+
+
+class _Epochs:
+    """Stopping criterion: the deadline, ``should_stop``, and, every ``interval_s``, the
+    exchange; returns True to end the current run when a better solution has arrived
+    (``taken`` holds it)."""
+
+    def __init__(self, deadline: float, interval_s: float, mail: _Mailboxes | None, watch: _Watch,
+                 should_stop: Callable[[], bool] | None) -> None:
+        self.deadline, self.interval_s, self.mail, self.watch = deadline, interval_s, mail, watch
+        self.should_stop = should_stop
+        self.next_exchange = time.perf_counter() + interval_s
+        self.posted = float("inf")
+        self.taken: pyvrp.Solution | None = None
+        self.finished = False
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        if now >= self.deadline or (self.should_stop is not None and self.should_stop()):
+            self.finished = True
+            return True
+        if self.mail is None or now < self.next_exchange:
+            return False
+        self.next_exchange = now + self.interval_s
+        if best_cost < self.posted and self.watch.best is not None:
+            self.mail.post(best_cost, self.watch.best)
+            self.posted = best_cost
+        offer = self.mail.best_offer()
+        if offer is not None and offer[0] < best_cost:
+            self.taken = pickle.loads(offer[1])
+            return True
+        return False
+
+
+def search(
+    data: pyvrp.ProblemData,
+    deadline: float,
+    seed: int,
+    params: pyvrp.SolveParams | None = None,
+    *,
+    initial: pyvrp.Solution | None = None,
+    mail: _Mailboxes | None = None,
+    interval_s: float = DEFAULT_INTERVAL_S,
+    should_stop: Callable[[], bool] | None = None,
+) -> SearchResult:
+    """PyVRP's iterated local search until ``deadline`` (a ``time.perf_counter()`` value),
+    restarted from the others' better solutions as the module docstring says. Without ``mail``
+    it is one plain PyVRP search (as ``pyvrp.solve`` builds it). ``params.ils.callbacks`` are
+    not called: the exchange uses the callback slot."""
+    params = params if params is not None else pyvrp.SolveParams()
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = pyvrp.PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    current = initial
+    if current is None:
+        current = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    watch = _Watch()
+    ils_params = pyvrp.IteratedLocalSearchParams(
+        num_iters_no_improvement=params.ils.num_iters_no_improvement,
+        history_length=params.ils.history_length,
+        exhaustive_on_best=params.ils.exhaustive_on_best,
+        callbacks=watch,
+    )
+    stop = _Epochs(deadline, interval_s, mail, watch, should_stop)
+    best, best_cost, iterations, adopted = current, float("inf"), 0, 0
+    while True:
+        watch.best = current
+        result = pyvrp.IteratedLocalSearch(data, pm, ls, current, ils_params).run(stop, collect_stats=False)
+        iterations += result.num_iterations
+        cost = result.cost()
+        if cost < best_cost or best_cost == float("inf"):
+            best, best_cost = result.best, cost
+        if stop.finished or stop.taken is None:
+            break
+        current, stop.taken = stop.taken, None
+        adopted += 1
+    return SearchResult(best, best_cost, iterations, adopted, seed)
+
+
+def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Callable | None,
+         inbox, outboxes, interval_s: float, results) -> None:
+    """One search in a worker process until ``ends_at`` (a ``time.time()`` value: the one clock
+    both processes read alike); its result goes to ``results`` as (seed, pickled result)."""
+    deadline = time.perf_counter() + (ends_at - time.time())
+    data = load(*args)
+    params = params_of(data) if params_of is not None else None
+    for box in outboxes:
+        box.cancel_join_thread()  # a post the others never read must not hold this process at exit
+    mail = _Mailboxes(inbox, outboxes) if outboxes else None
+    found = search(data, deadline, seed, params, mail=mail, interval_s=interval_s)
+    results.put((seed, pickle.dumps(found)))
+
+
+def search_on_cores(
+    load: Callable,
+    args: tuple,
+    time_limit_s: float,
+    seeds: Sequence[int],
+    *,
+    exchange: bool = True,
+    interval_s: float = DEFAULT_INTERVAL_S,
+    params_of: Callable | None = None,
+) -> list[SearchResult]:
+    """Run one search per seed, each in its own spawn-context process, until ``time_limit_s``
+    seconds after this call (starting the processes and loading the data are inside the
+    budget). ``exchange=False`` runs them side by side without a word between them (best of
+    several seeds). ``params_of(data)`` gives a search its ``SolveParams`` (PyVRP's defaults
+    without). Results in the order of ``seeds``."""
+    ends_at = time.time() + time_limit_s
+    ctx = multiprocessing.get_context("spawn")
+    inboxes = [ctx.Queue() for _ in seeds]
+    results = ctx.Queue()
+    workers = []
+    for k, seed in enumerate(seeds):
+        outboxes = [box for j, box in enumerate(inboxes) if j != k] if exchange else []
+        worker = ctx.Process(
+            target=_run, daemon=True, name=f"lastmile-pyvrp-{seed}",
+            args=(load, args, ends_at, seed, params_of, inboxes[k], outboxes, interval_s, results),
+        )
+        worker.start()
+        workers.append(worker)
+    found: dict[int, SearchResult] = {}
+    try:
+        while len(found) < len(seeds):
+            try:
+                seed, payload = results.get(timeout=time_limit_s + 60.0)
+            except queue.Empty as exc:
+                raise RuntimeError(f"a PyVRP search gave no result within {time_limit_s + 60.0:.0f} s") from exc
+            found[seed] = pickle.loads(payload)
+    finally:
+        for worker in workers:
+            worker.join(timeout=5.0)
+            if worker.is_alive():
+                worker.terminate()
+    return [found[seed] for seed in seeds]

@@ -1,0 +1,95 @@
+"""PyVRP searches that hand each other their best solution: a search behind restarts from the
+better one it receives, a search ahead posts its best, and several searches run side by side."""
+
+from __future__ import annotations
+
+import pickle
+import queue
+import time
+from pathlib import Path
+
+import pyvrp
+import pytest
+
+from optimizer.engine.exchange import _Mailboxes, search, search_on_cores
+
+R101 = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "solomon" / "R101.vrp"
+
+
+def load_r101(path: str) -> pyvrp.ProblemData:
+    return pyvrp.read(path, round_func="dimacs")
+
+
+@pytest.fixture(scope="module")
+def data() -> pyvrp.ProblemData:
+    return load_r101(str(R101))
+
+
+@pytest.fixture(scope="module")
+def good(data) -> pyvrp.Solution:
+    """A solution a longer search found: far better than anything at the first iteration."""
+    found = search(data, time.perf_counter() + 2.0, seed=7)
+    assert found.best.is_feasible()
+    return found.best
+
+
+def test_without_mail_it_is_one_plain_pyvrp_search_that_ends_at_its_deadline(data):
+    deadline = time.perf_counter() + 1.0
+    found = search(data, deadline, seed=1)
+    assert found.best.is_feasible()
+    assert found.cost == found.best.distance()
+    assert found.adopted == 0 and found.iterations > 0
+    assert time.perf_counter() >= deadline
+
+
+def test_a_search_behind_restarts_from_the_better_solution_it_receives(data, good):
+    inbox, outbox = queue.Queue(), queue.Queue()
+    inbox.put((good.distance(), pickle.dumps(good)))
+    random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 0.5, seed=1, initial=random_start,
+                   mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+    assert found.adopted == 1
+    assert found.best.is_feasible()
+    assert found.cost <= good.distance()
+
+
+def test_a_search_posts_its_improving_bests_and_each_post_is_the_solution_it_prices(data):
+    inbox, outbox = queue.Queue(), queue.Queue()
+    found = search(data, time.perf_counter() + 0.5, seed=2, mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+    posts = []
+    while not outbox.empty():
+        posts.append(outbox.get())
+    assert posts, "an improving search posts at least its first best"
+    costs = [cost for cost, _ in posts]
+    assert costs == sorted(costs, reverse=True) and len(set(costs)) == len(costs)  # only improvements
+    for cost, payload in posts:
+        solution = pickle.loads(payload)
+        assert solution.is_feasible() and solution.distance() == cost
+    assert found.cost <= costs[-1]
+    assert found.adopted == 0  # nobody posted anything to it
+
+
+def test_a_search_ahead_ignores_a_worse_offer(data, good):
+    inbox, outbox = queue.Queue(), queue.Queue()
+    worse = search(data, time.perf_counter() + 0.05, seed=5).best
+    inbox.put((good.distance() + 1_000, pickle.dumps(worse)))
+    found = search(data, time.perf_counter() + 0.3, seed=1, initial=good,
+                   mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+    assert found.adopted == 0
+    assert found.cost <= good.distance()
+
+
+def test_should_stop_ends_the_search_before_its_deadline(data):
+    asked = []
+    found = search(data, time.perf_counter() + 60.0, seed=1, should_stop=lambda: len(asked) > 50 or asked.append(1))
+    assert found.best.is_feasible()
+    assert found.iterations <= 52
+
+
+@pytest.mark.parametrize("exchange", [False, True])
+def test_searches_on_several_cores_each_return_their_best_in_seed_order(exchange):
+    found = search_on_cores(load_r101, (str(R101),), 1.5, [4, 9], exchange=exchange, interval_s=0.2)
+    assert [r.seed for r in found] == [4, 9]
+    assert all(r.best.is_feasible() and r.iterations > 0 for r in found)
+    if not exchange:
+        assert all(r.adopted == 0 for r in found)
