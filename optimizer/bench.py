@@ -14,7 +14,8 @@ the sum of the matrix's whole-number weights (e.g. seconds of driving). Exit cod
 
 The variant dialects (multi-trip with release times, prize-collecting, multi-depot with maximum
 duration; :mod:`optimizer.variants`) are solved by PyVRP, one search per core with its own seed
-(``--cores``, default every core), the best kept, and judged by
+(``--cores``, default every core) handing each other their best plan (``--no-exchange``: they
+never meet), the best kept, and judged by
 :func:`optimizer.variants.check_routes`, with the gap to the ``.sol`` best-known cost next to
 each file. (The day planner's OR-Tools model holds reloads and release times too, but not the
 variants' several depots per vehicle type and reload depots elsewhere; PyVRP reads all three.)
@@ -23,15 +24,20 @@ variants' several depots per vehicle type and reload depots elsewhere; PyVRP rea
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optimizer.checker import check_solution
 from optimizer.engine.portfolio import ENGINES, solve, warm_up
 from optimizer.vrplib import InstanceError, instance_units, read_benchmark
+
+if TYPE_CHECKING:
+    import pyvrp
 
 
 VARIANT_KINDS = {
@@ -76,14 +82,17 @@ def bench_vrptw(paths: Sequence[str | Path], time_limit_s: float, engine: str = 
 
 def bench_variant(
     paths: Sequence[str | Path], time_limit_s: float, seed: int = 1, kind: str | None = None,
-    cores: int | None = None,
+    cores: int | None = None, exchange: bool = True, max_perturbations: int | None = None,
 ) -> list[dict]:
     """Solve each variant file with PyVRP within ``time_limit_s`` seconds; one result dict per file.
 
     On ``cores`` cores (default: :func:`~optimizer.engine.cores.solve_cores`, every core this
     process may use) PyVRP runs once per core at the same time, with seeds ``seed``,
-    ``seed + 1``, ..., and the best plan our checker finds feasible is kept: the same wall time
-    buys one search per core (seeds 1 and 2 differ by up to 1.3 points of gap on the multi-trip files).
+    ``seed + 1``, ..., and with ``exchange`` the searches hand each other their best plan
+    (:mod:`optimizer.engine.exchange`); without, they never meet (best of several seeds). The
+    best plan our checker finds feasible is kept. Every search uses :func:`variant_params`
+    (``max_perturbations``: PyVRP's most perturbations per iteration, None for
+    :data:`VARIANT_MAX_PERTURBATIONS`).
 
     Keys: ``instance``, ``kind`` (the file's TYPE), ``cost`` (distance + uncollected prizes, our
     checker's sum, in the ``.sol`` units: DIMACS tenths, or thousandths for MDVRPTW), ``bks``
@@ -91,15 +100,14 @@ def bench_variant(
     ``feasible`` (our checker), ``violations`` (its first five findings), ``routes``, ``trips``
     (over all routes), ``reloads``, ``visited`` (clients served of ``clients``),
     ``uncollected_prize``, ``solver_cost`` and ``solver_feasible`` (PyVRP's own verdict, a second
-    opinion), ``seed`` (of the kept plan), ``seed_costs`` (checked cost per seed), ``wall_s``.
+    opinion), ``seed`` (of the kept plan), ``seed_costs`` (checked cost per seed), ``adopted``
+    (plans each seed took from the others), ``exchange``, ``wall_s``.
     ``kind``, when given, must match every file's TYPE. Raises :class:`InstanceError` before
     solving anything if a file (or its ``.sol``) is malformed.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     from optimizer.engine.cores import solve_cores
-    from optimizer.variants import check_routes, read_bks, read_variant
+    from optimizer.engine.exchange import search_on_cores
+    from optimizer.variants import check_routes, read_bks, read_variant, solution_routes
 
     instances = []
     for path in paths:
@@ -109,66 +117,64 @@ def bench_variant(
         instances.append((str(path), inst, bks))
     runs = solve_cores(cores)
     seeds = [seed + k for k in range(runs)]
+    exchange = exchange and runs > 1
+    kicks = max_perturbations if max_perturbations is not None else VARIANT_MAX_PERTURBATIONS
+    params_of = functools.partial(variant_params, max_perturbations=kicks)
     results = []
-    pool = ProcessPoolExecutor(runs, mp_context=get_context("spawn")) if runs > 1 else None
-    try:
-        if pool is not None:  # started before any clock runs: imports are not the search's time
-            list(pool.map(_warm, range(runs)))
-        for path, inst, bks in instances:
-            t0 = time.perf_counter()
-            if pool is None:
-                outcomes = [_variant_run(path, inst.kind, time_limit_s, seeds[0])]
-            else:
-                outcomes = list(pool.map(_variant_run, [path] * runs, [inst.kind] * runs, [time_limit_s] * runs, seeds))
-            wall = time.perf_counter() - t0
-            checked = [(check_routes(inst, routes), s, cost, ok) for (routes, cost, ok), s in zip(outcomes, seeds)]
-            report, best_seed, solver_cost, solver_ok = min(checked, key=lambda c: (not c[0].feasible, c[0].cost))
-            results.append(
-                {
-                    "instance": inst.name,
-                    "kind": inst.kind,
-                    "cost": report.cost,
-                    "bks": bks,
-                    "gap_pct": None if not bks else round(100.0 * (report.cost - bks) / bks, 2),
-                    "feasible": report.feasible,
-                    "violations": report.violations[:5],
-                    "routes": report.routes,
-                    "trips": report.trips,
-                    "reloads": report.reloads,
-                    "visited": report.visited,
-                    "clients": inst.num_clients,
-                    "uncollected_prize": report.uncollected_prize,
-                    "solver_cost": solver_cost,
-                    "solver_feasible": solver_ok,
-                    "seed": best_seed,
-                    "seed_costs": {s: c[0].cost for s, c in zip(seeds, checked)},
-                    "wall_s": round(wall, 2),
-                }
-            )
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    for path, inst, bks in instances:
+        t0 = time.perf_counter()
+        found = search_on_cores(_variant_data, (path, inst.kind), time_limit_s, seeds,
+                                exchange=exchange, params_of=params_of)
+        wall = time.perf_counter() - t0
+        checked = [(check_routes(inst, solution_routes(inst, f.best)), f) for f in found]
+        report, kept = min(checked, key=lambda c: (not c[0].feasible, c[0].cost))
+        results.append(
+            {
+                "instance": inst.name,
+                "kind": inst.kind,
+                "cost": report.cost,
+                "bks": bks,
+                "gap_pct": None if not bks else round(100.0 * (report.cost - bks) / bks, 2),
+                "feasible": report.feasible,
+                "violations": report.violations[:5],
+                "routes": report.routes,
+                "trips": report.trips,
+                "reloads": report.reloads,
+                "visited": report.visited,
+                "clients": inst.num_clients,
+                "uncollected_prize": report.uncollected_prize,
+                "solver_cost": int(kept.best.distance() + kept.best.uncollected_prizes()),
+                "solver_feasible": kept.best.is_feasible(),
+                "seed": kept.seed,
+                "seed_costs": {f.seed: c.cost for c, f in checked},
+                "adopted": {f.seed: f.adopted for f in found},
+                "exchange": exchange,
+                "wall_s": round(wall, 2),
+            }
+        )
     return results
 
 
-def _warm(_: int) -> None:
-    import pyvrp  # noqa: F401  (the worker's import, before the first clock)
+#: PyVRP's most perturbations per iteration on the variant files (its default is 25). Fewer
+#: moves per kick make each iteration cheaper (about three times as many in 60 s) and, on the
+#: 200-client multi-trip file, the search converges further: mean gap of seeds 1-4 at 60 s went
+#: from 3.50 % (25) to 2.61 % (15), 1.96 % (10), 2.3-2.9 % (5); docs/variants.md has the runs.
+VARIANT_MAX_PERTURBATIONS = 10
 
 
-def _variant_run(path: str, kind: str, time_limit_s: float, seed: int) -> tuple[list, int, bool]:
-    """One PyVRP search of a variant file (in this process or a worker): routes as
-    :func:`optimizer.variants.solution_routes` gives them, PyVRP's cost and verdict."""
+def variant_params(data: pyvrp.ProblemData, max_perturbations: int = VARIANT_MAX_PERTURBATIONS) -> pyvrp.SolveParams:
+    """PyVRP's default parameters but ``max_perturbations``, for every variant search."""
     import pyvrp
+    from pyvrp.search import PerturbationParams
 
-    from optimizer.engine.pyvrp_solver import Deadline
-    from optimizer.variants import read_variant, solution_routes
+    return pyvrp.SolveParams(perturbation=PerturbationParams(max_perturbations=max_perturbations))
 
-    t0 = time.perf_counter()
-    inst = read_variant(path, kind)
-    # Deadline fixed at the start: pyvrp's MaxRuntime only starts its clock after the initial
-    # local search, seconds on 1000 clients (docs/engine.md, PyVRP quirks).
-    best = pyvrp.solve(inst.data, Deadline(t0 + time_limit_s), seed=seed, collect_stats=False).best
-    return solution_routes(inst, best), int(best.distance() + best.uncollected_prizes()), best.is_feasible()
+
+def _variant_data(path: str, kind: str) -> pyvrp.ProblemData:
+    """The ``pyvrp.ProblemData`` of a variant file (the exchange's loader, in each worker)."""
+    from optimizer.variants import read_variant
+
+    return read_variant(path, kind).data
 
 
 def format_variant_table(results: Sequence[dict]) -> str:
@@ -224,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         variant.add_argument("--seed", type=int, default=1, help="seed of the first search (the next cores: +1, +2, ...)")
         variant.add_argument("--cores", type=int, default=None, metavar="N",
                              help="searches at once, one per core, best kept (default: every core)")
+        variant.add_argument("--no-exchange", dest="exchange", action="store_false",
+                             help="the searches never hand each other their best plan (best of several seeds)")
+        variant.add_argument("--max-perturbations", type=int, default=VARIANT_MAX_PERTURBATIONS, metavar="N",
+                             help=f"PyVRP's most perturbations per iteration (default {VARIANT_MAX_PERTURBATIONS}; "
+                                  "PyVRP's own default is 25)")
         variant.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     if args.time_limit <= 0:
@@ -234,7 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             if args.cores is not None and args.cores < 1:
                 parser.error(f"--cores: {args.cores}; give 1 or more")
-            results = bench_variant(args.files, args.time_limit, seed=args.seed, kind=args.kind, cores=args.cores)
+            if args.max_perturbations < 1:
+                parser.error(f"--max-perturbations: {args.max_perturbations}; give 1 or more")
+            results = bench_variant(args.files, args.time_limit, seed=args.seed, kind=args.kind, cores=args.cores,
+                                    exchange=args.exchange, max_perturbations=args.max_perturbations)
     except InstanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -460,6 +460,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.kind == "vrptw":
             raise BadInput(["--cores: for the variants only; vrptw's auto engine uses every core already"])
         argv += ["--cores", str(args.cores)]
+    if not args.exchange:
+        if args.kind == "vrptw":
+            raise BadInput(["--no-exchange: for the variants only; vrptw's auto engine runs its own portfolio"])
+        argv.append("--no-exchange")
+    if args.max_perturbations is not None:
+        if args.kind == "vrptw":
+            raise BadInput(["--max-perturbations: for the variants only"])
+        argv += ["--max-perturbations", str(args.max_perturbations)]
     if args.json:
         argv.append("--json")
     return bench.main(argv)
@@ -757,6 +765,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cores", type=int, default=None, metavar="N",
                    help="variants: PyVRP searches at once, one per core with seeds seed, seed+1, ..., best kept "
                         "(default: every core)")
+    p.add_argument("--no-exchange", dest="exchange", action="store_false",
+                   help="variants: the searches never hand each other their best plan (best of several seeds)")
+    p.add_argument("--max-perturbations", type=int, default=None, metavar="N",
+                   help="variants: PyVRP's most perturbations per iteration (default 10; PyVRP's own is 25)")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.set_defaults(func=cmd_bench)
 

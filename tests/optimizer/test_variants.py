@@ -207,11 +207,30 @@ def test_on_two_cores_two_seeds_search_at_once_and_the_better_plan_is_kept(capsy
     costs = {int(s): c for s, c in r["seed_costs"].items()}
     assert set(costs) == {5, 6} and r["cost"] == min(costs.values()) == costs[r["seed"]]
     assert r["feasible"] is True and r["wall_s"] < 10  # the two ran side by side, not one after the other
+    assert r["exchange"] is True and set(r["adopted"]) == {"5", "6"}
+
+
+def test_without_exchange_the_searches_never_take_each_others_plans(capsys):
+    code = main(["bench", "mtvrptwr", str(VARIANTS / "mtvrptwr" / "R201R0.5.vrp"), "--time-limit", "2",
+                 "--cores", "2", "--no-exchange", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    [r] = json.loads(out)
+    assert r["exchange"] is False and r["adopted"] == {"1": 0, "2": 0} and r["feasible"] is True
+
+
+def test_one_core_has_nobody_to_exchange_with(capsys):
+    code = main(["bench", "mtvrptwr", str(VARIANTS / "mtvrptwr" / "R201R0.5.vrp"), "--time-limit", "1",
+                 "--cores", "1", "--json"])
+    [r] = json.loads(capsys.readouterr().out)
+    assert code == 0 and r["exchange"] is False and r["seed_costs"].keys() == {"1"}
 
 
 def test_cores_is_refused_for_vrptw_and_below_one(capsys):
     assert main(["bench", "vrptw", str(MT), "--cores", "2"]) == 2
     assert "--cores: for the variants only" in capsys.readouterr().err
+    assert main(["bench", "vrptw", str(MT), "--no-exchange"]) == 2
+    assert "--no-exchange: for the variants only" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["bench", "mtvrptwr", str(MT), "--cores", "0"])
     assert info.value.code == 2
