@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/solomon.py --time-limit 10 [--instances C101 R101] [--json]
 
 For each of the 12 shipped instances (``benchmarks/data/solomon``) it solves with
-``optimizer.engine.portfolio.solve(engine="auto")`` (PyVRP and OR-Tools racing on two cores) and
+``optimizer.engine.portfolio.solve(engine="auto")`` (two PyVRP searches trading plans on two cores) and
 with plain OR-Tools (path-cheapest-arc + guided local search, one core) for the same wall-clock
 limit, verifies both with ``optimizer.checker`` and prints distances (DIMACS one-decimal arcs)
 against the best-known solutions of ``bks.csv`` (pure distance, vehicle count free).

@@ -44,37 +44,45 @@ class SearchResult:
     seed: int
 
 
-class _Mailboxes:
-    """This search's inbox and the others'; posts are (cost, pickled solution)."""
+class Mailboxes:
+    """This search's inbox and the others' (``multiprocessing`` queues); posts are (tag, cost,
+    pickled solution). ``tag`` names the solve: queues that outlive one solve (the portfolio's
+    persistent worker) carry a late post of an earlier solve, which is read and ignored."""
 
-    def __init__(self, inbox, outboxes: Sequence) -> None:
-        self.inbox, self.outboxes = inbox, list(outboxes)
+    def __init__(self, inbox, outboxes: Sequence, tag: object = None) -> None:
+        self.inbox, self.outboxes, self.tag = inbox, list(outboxes), tag
 
     def post(self, cost: float, solution: pyvrp.Solution) -> None:
-        payload = (cost, pickle.dumps(solution))
+        payload = (self.tag, cost, pickle.dumps(solution))
         for box in self.outboxes:
             box.put(payload)
 
     def best_offer(self) -> tuple[float, bytes] | None:
-        """The cheapest post waiting in the inbox (all of them read), or None."""
+        """The cheapest post of this solve waiting in the inbox (all of them read), or None."""
         best = None
         while True:
             try:
-                offer = self.inbox.get_nowait()
+                tag, cost, payload = self.inbox.get_nowait()
             except queue.Empty:
                 return best
-            if best is None or offer[0] < best[0]:
-                best = offer
+            if tag == self.tag and (best is None or cost < best[0]):
+                best = (cost, payload)
 
 
 class _Watch(pyvrp.IteratedLocalSearchCallbacks):
-    """Keeps the search's current best (the stopping criterion only sees its cost)."""
+    """Keeps the search's current best (the stopping criterion only sees its cost) and passes
+    every call on to the caller's callbacks (``inner``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, inner: pyvrp.IteratedLocalSearchCallbacks | None = None) -> None:
         self.best: pyvrp.Solution | None = None
+        self.inner = inner if inner is not None else pyvrp.IteratedLocalSearchCallbacks()
 
     def on_best(self, best: pyvrp.Solution) -> None:
         self.best = best
+        self.inner.on_best(best)
+
+    def on_iteration(self, current, candidate, best, cost_evaluator) -> None:
+        self.inner.on_iteration(current, candidate, best, cost_evaluator)
 
 
 class _Epochs:
@@ -82,7 +90,7 @@ class _Epochs:
     exchange; returns True to end the current run when a better solution has arrived
     (``taken`` holds it)."""
 
-    def __init__(self, deadline: float, interval_s: float, mail: _Mailboxes | None, watch: _Watch,
+    def __init__(self, deadline: float, interval_s: float, mail: Mailboxes | None, watch: _Watch,
                  should_stop: Callable[[], bool] | None) -> None:
         self.deadline, self.interval_s, self.mail, self.watch = deadline, interval_s, mail, watch
         self.should_stop = should_stop
@@ -116,14 +124,15 @@ def search(
     params: pyvrp.SolveParams | None = None,
     *,
     initial: pyvrp.Solution | None = None,
-    mail: _Mailboxes | None = None,
+    mail: Mailboxes | None = None,
     interval_s: float = DEFAULT_INTERVAL_S,
     should_stop: Callable[[], bool] | None = None,
 ) -> SearchResult:
     """PyVRP's iterated local search until ``deadline`` (a ``time.perf_counter()`` value),
     restarted from the others' better solutions as the module docstring says. Without ``mail``
-    it is one plain PyVRP search (as ``pyvrp.solve`` builds it). ``params.ils.callbacks`` are
-    not called: the exchange uses the callback slot."""
+    it is one plain PyVRP search (as ``pyvrp.solve`` builds it). ``params.ils.callbacks`` get
+    ``on_best`` (for the starting solution too, and for a received one it restarts from) and
+    ``on_iteration``."""
     params = params if params is not None else pyvrp.SolveParams()
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
@@ -134,7 +143,8 @@ def search(
     current = initial
     if current is None:
         current = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
-    watch = _Watch()
+    watch = _Watch(params.ils.callbacks)
+    watch.inner.on_best(current)  # the first best: a search that never improves on it still reports it
     ils_params = pyvrp.IteratedLocalSearchParams(
         num_iters_no_improvement=params.ils.num_iters_no_improvement,
         history_length=params.ils.history_length,
@@ -154,6 +164,7 @@ def search(
             break
         current, stop.taken = stop.taken, None
         adopted += 1
+        watch.inner.on_best(current)  # cheaper than this search's best, or it would not be taken
     return SearchResult(best, best_cost, iterations, adopted, seed)
 
 
@@ -166,7 +177,7 @@ def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Call
     params = params_of(data) if params_of is not None else None
     for box in outboxes:
         box.cancel_join_thread()  # a post the others never read must not hold this process at exit
-    mail = _Mailboxes(inbox, outboxes) if outboxes else None
+    mail = Mailboxes(inbox, outboxes) if outboxes else None
     found = search(data, deadline, seed, params, mail=mail, interval_s=interval_s)
     results.put((seed, pickle.dumps(found)))
 

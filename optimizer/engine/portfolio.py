@@ -1,23 +1,31 @@
-"""The engine portfolio: PyVRP and OR-Tools on two cores, relaying plans; keep the best sound one.
+"""The engine portfolio: two PyVRP searches that trade plans, OR-Tools as the model of record.
 
-``solve(problem, T, engine="auto")`` runs a *relay* on two cores:
+``solve(problem, T, engine="auto")`` on two cores:
 
-* core 1, worker process: PyVRP searches for almost the whole budget;
-* core 2, this process: OR-Tools solves from scratch for ``RACE_SHARE * T`` (its own plan is the
-  safety net), then asks PyVRP for its best plan so far and *polishes* it with seeded guided
-  local search until PyVRP's deadline, while PyVRP keeps searching;
-* judge: every plan (OR-Tools' own, the polished one, PyVRP's final) is re-walked by
-  :mod:`optimizer.checker` and priced with one cost definition (distance * cost_per_m + span *
-  cost_per_s + fixed costs + penalties of dropped optional stops). Plans with window, shift,
-  capacity, lock or duplicate violations are discarded; among the rest fewer dropped required
-  stops wins, then the lower price. PyVRP's final plan must also be accepted by the OR-Tools
-  model of record (:func:`~optimizer.engine.ortools_solver.read_in_ortools`).
+* core 1, worker process, and core 2, this process: PyVRP searches with seeds ``seed`` and
+  ``seed + 1``; every :func:`exchange_interval` each posts its best solution if it improved and
+  the one behind restarts from the one ahead, perturbed its own way
+  (:mod:`optimizer.engine.exchange`). Two cores so buy one search spread over both, not a
+  second core that rarely helps (the OR-Tools half of the former race-and-polish relay kept
+  PyVRP's own plan on 13 of 15 instances: ``docs/engine.md``);
+* OR-Tools, where it pays: when PyVRP searches a relaxation (soft windows, drivers' breaks,
+  pickup-and-delivery pairs: :func:`~optimizer.engine.pyvrp_solver.relaxed`) this process's
+  search ends at :data:`RELAXED_PYVRP_SHARE` of the budget and OR-Tools polishes its plan under
+  the exact model while the worker searches on; when this process's search holds no feasible
+  plan at :data:`SAFETY_NET_SHARE` of the budget (a day PyVRP cannot serve whole), OR-Tools
+  solves from scratch for the rest;
+* judge: every plan is re-walked by :mod:`optimizer.checker` and priced with one cost
+  definition (distance * cost_per_m + span * cost_per_s + fixed costs + penalties of dropped
+  optional stops). Plans with window, shift, capacity, lock or duplicate violations are
+  discarded; among the rest fewer dropped required stops wins, then the lower price. A PyVRP
+  plan must also be accepted by the OR-Tools model of record
+  (:func:`~optimizer.engine.ortools_solver.read_in_ortools`); the best one that is, is kept.
 
 The worker is a persistent spawn-context process, so only the first call pays its start-up
 (call :func:`warm_up` early to pay it before the first solve). Scripts that call ``solve`` must
 guard their entry point with ``if __name__ == "__main__":`` (spawn re-imports it). If PyVRP
-cannot express the problem or the worker fails, OR-Tools gets the whole budget
-(``meta["fallback"]`` says why).
+cannot express the problem, OR-Tools gets the whole budget (``meta["fallback"]`` says why); if
+the worker cannot start or fails, this process's search carries on alone (``meta["pyvrp_error"]``).
 
 On one core (``cores=1``, or inside :func:`~optimizer.engine.cores.using_cores`, as a one-thread
 Dask worker of the server solves) there is no second process: PyVRP searches in this process
@@ -36,7 +44,7 @@ whose vehicle restriction is the lock of record: a prohibitive edge is never kep
 
 Several windows reach PyVRP exactly (one client per window in a mutually exclusive group); soft
 windows only as a relaxation (the last window widened by the allowed lateness, unpriced). Every
-PyVRP plan (the snapshot handed to the polish and the final one) is re-walked by the checker
+PyVRP plan (the one handed to the polish and the worker's) is re-walked by the checker
 under the exact windows with lateness priced; one that breaks them is repaired first
 (:func:`~optimizer.engine.repair.repair_windows`: the stops that break them are taken off and put
 back where they fit, or dropped; ``meta["repaired"]`` lists them), and it must still be accepted
@@ -45,11 +53,13 @@ by the OR-Tools model to be kept. On one core, under soft windows, PyVRP gets
 
 ``solution.engine`` names the source of the kept plan: ``"ortools"``, ``"pyvrp+ortools"``
 (found by PyVRP, accepted by OR-Tools) or ``"pyvrp+ortools-polish"`` (OR-Tools improved PyVRP's
-plan). ``solution.meta["engines"]`` holds each plan's price and wall time.
+plan). ``solution.meta["engines"]`` holds each plan's price and wall time (``"pyvrp"``: this
+process's search, ``"pyvrp_worker"``, ``"polish"``, ``"ortools"``); ``meta["exchange"]`` how
+many solutions each search took from the other.
 
 Stopping early: ``should_stop`` (or the check set by :func:`optimizer.engine.stopping.stop_when`)
-ends OR-Tools' current leg at its next solution, skips the polish, and tells the worker to end
-PyVRP's search at its next iteration; the plans found so far are judged as usual
+ends this process's search at its next iteration (or OR-Tools' leg at its next solution),
+skips the polish, and tells the worker to end its search at its next iteration; the plans found so far are judged as usual
 (``meta["stopped_early"]``).
 """
 
@@ -64,20 +74,21 @@ from collections.abc import Callable
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
-from optimizer.engine.pyvrp_solver import Snapshot, relaxed, solve_pyvrp, unsupported_reason
+from optimizer.engine.exchange import DEFAULT_INTERVAL_S, Mailboxes
+from optimizer.engine.pyvrp_solver import relaxed, solve_pyvrp, unsupported_reason
 from optimizer.engine.repair import reinsert_stops, repair_windows
 from optimizer.engine.stopping import current_stop_check
 from optimizer.problem import RoutingProblem, RoutingSolution
 
 ENGINES = ("auto", "ortools", "pyvrp")
-RACE_SHARE = 0.5  # OR-Tools from scratch for this share of the budget, then it polishes PyVRP's plan
-JUDGE_RESERVE = (0.04, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
+SAFETY_NET_SHARE = 0.5  # two cores: no feasible PyVRP plan by this share of the search, OR-Tools from scratch
+JUDGE_RESERVE = (0.02, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
 RELAXED_PYVRP_SHARE = 0.6  # one core, several or soft windows: PyVRP's share before OR-Tools polishes its plan
 
-_SNAPSHOT = "snapshot?"
 _STOP = "stop!"
 _conn = None  # the worker's end of the pipe (set in the worker process only)
+_mail = None  # the worker's (inbox, outbox) of the exchange (set in the worker process only)
 _asked: set[str] = set()  # in the worker: requests read from the pipe, not yet acted on
 
 
@@ -85,44 +96,35 @@ class _Worker:
     """A persistent spawn-context child process that runs top-level functions on request.
 
     Requests go over a pipe synchronously, so the job reaches the child even while this process
-    then holds the GIL inside OR-Tools (an executor's feeder thread would be starved).
+    then holds the GIL inside OR-Tools (an executor's feeder thread would be starved). Two
+    queues carry the PyVRP searches' exchange (:mod:`optimizer.engine.exchange`), one each way.
     """
 
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="lastmile-pyvrp")
+        self.to_worker, self.to_parent = ctx.Queue(), ctx.Queue()
+        self.process = ctx.Process(target=_serve, args=(child, self.to_worker, self.to_parent), daemon=True,
+                                   name="lastmile-pyvrp")
         self.process.start()
         child.close()
-        self.final: tuple[str, object] | None = None
+        self.to_worker.cancel_join_thread()  # a post the worker never read must not hold this process at exit
+
+    def mailboxes(self, tag: object) -> Mailboxes:
+        """This process's side of the exchange with the worker's search of solve ``tag``."""
+        return Mailboxes(self.to_parent, [self.to_worker], tag)
 
     def submit(self, fn: Callable, *args) -> None:
-        self.final = None
         self.conn.send(("call", fn, args))
 
     def request_stop(self) -> None:
         """Ask the running job to end its search at its next iteration (ignored once it has ended)."""
         self.conn.send(_STOP)
 
-    def snapshot(self, timeout_s: float) -> Snapshot | None:
-        """Ask the running job for its best plan so far (None if it has none or has ended)."""
-        self.conn.send(_SNAPSHOT)
-        deadline = time.monotonic() + timeout_s
-        while self.conn.poll(max(0.0, deadline - time.monotonic())):
-            message = self.conn.recv()
-            if message[0] == "snapshot":
-                return message[1]
-            self.final = message  # the job ended before it saw the request
-        raise TimeoutError(f"worker gave no snapshot within {timeout_s:.1f} s")
-
     def result(self, timeout_s: float):
-        message = self.final
-        self.final = None
-        if message is None:
-            if not self.conn.poll(timeout_s):
-                raise TimeoutError(f"worker gave no answer within {timeout_s:.1f} s")
-            message = self.conn.recv()
-        status, value = message
+        if not self.conn.poll(timeout_s):
+            raise TimeoutError(f"worker gave no answer within {timeout_s:.1f} s")
+        status, value = self.conn.recv()
         if status != "ok":
             raise RuntimeError(f"worker failed: {value}")
         return value
@@ -139,10 +141,12 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn) -> None:
-    """Child main loop: run ("call", fn, args) requests until told to stop or the pipe closes."""
-    global _conn
-    _conn = conn
+def _serve(conn, inbox, outbox) -> None:
+    """Child main loop: run ("call", fn, args) requests until told to stop or the pipe closes;
+    ``inbox``/``outbox``: this side of the exchange (see :func:`_pyvrp_until`)."""
+    global _conn, _mail
+    _conn, _mail = conn, (inbox, outbox)
+    outbox.cancel_join_thread()
     while True:
         try:
             request = conn.recv()
@@ -150,9 +154,6 @@ def _serve(conn) -> None:
             return
         if request is None:
             return
-        if request == _SNAPSHOT:  # arrived after the job ended
-            conn.send(("snapshot", None))
-            continue
         if request == _STOP:  # arrived after the job ended
             continue
         _asked.clear()
@@ -175,19 +176,10 @@ def _read_requests() -> None:
     try:
         while _conn is not None and _conn.poll():
             message = _conn.recv()
-            if message in (_SNAPSHOT, _STOP):
+            if message == _STOP:
                 _asked.add(message)
     except (EOFError, OSError):
         _asked.add(_STOP)
-
-
-def _snapshot_wanted() -> bool:
-    """In the worker: has the parent asked for a snapshot? (Polled between PyVRP iterations.)"""
-    _read_requests()
-    if _SNAPSHOT in _asked:
-        _asked.discard(_SNAPSHOT)
-        return True
-    return False
 
 
 def _stop_wanted() -> bool:
@@ -196,14 +188,12 @@ def _stop_wanted() -> bool:
     return _STOP in _asked
 
 
-def _snapshot_reply(snapshot: Snapshot | None) -> None:
-    _conn.send(("snapshot", snapshot))
-
-
-def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int) -> RoutingSolution:
-    """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds)."""
-    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, share=(_snapshot_wanted, _snapshot_reply),
-                       should_stop=_stop_wanted)
+def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int, tag: object, interval_s: float) -> RoutingSolution:
+    """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds), exchanging
+    solutions every ``interval_s`` with the parent's search of solve ``tag``."""
+    inbox, outbox = _mail
+    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, should_stop=_stop_wanted,
+                       mail=Mailboxes(inbox, [outbox], tag), exchange_interval_s=interval_s)
 
 
 _worker: _Worker | None = None
@@ -375,9 +365,15 @@ def solve(
     if not _worker_lock.acquire(blocking=False):  # another thread is relaying: don't share the pipe
         return ortools_only("pyvrp worker busy with another solve")
     try:
-        return _relay(problem, time_limit_s, seed, progress, t0, meta, stop if user_stop else None)
+        return _relay(problem, time_limit_s, seed, progress, t0, meta, stop if user_stop else None, ortools_only)
     finally:
         _worker_lock.release()
+
+
+def exchange_interval(search_s: float) -> float:
+    """Seconds between the two searches' exchanges: a tenth of the search, from 0.5 s (a post
+    costs a pickle of the solution) to :data:`~optimizer.engine.exchange.DEFAULT_INTERVAL_S`."""
+    return min(DEFAULT_INTERVAL_S, max(0.5, search_s / 10))
 
 
 def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
@@ -426,20 +422,25 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
     return ortools_only("one core: PyVRP found no plan the OR-Tools model accepts", at_least_s=reserve)
 
 
-def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) -> RoutingSolution:
+def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools_only) -> RoutingSolution:
+    """Two PyVRP searches, the worker's (``seed``) and this process's (``seed + 1``), that hand
+    each other their best solution every :func:`exchange_interval`; then every plan is judged
+    and the winner validated by the OR-Tools model of record. Where PyVRP searched a relaxation
+    (:func:`~optimizer.engine.pyvrp_solver.relaxed`) this process stops at
+    :data:`RELAXED_PYVRP_SHARE` of the search and OR-Tools polishes its (repaired) plan under the
+    exact model while the worker searches on. If this process's search holds no feasible plan at
+    :data:`SAFETY_NET_SHARE` of the search (a day PyVRP cannot serve whole), OR-Tools solves
+    from scratch for the rest."""
     reserve = _judge_reserve(problem, time_limit_s)
-    search_s = max(0.1, time_limit_s - reserve)  # both engines stop searching by then
-
+    search_s = max(0.1, time_limit_s - reserve)  # every search ends by then
+    is_relaxed = relaxed(problem)
+    tag = (seed, time.time())
+    interval_s = exchange_interval(search_s)
     worker: _Worker | None
     try:
         worker = _get_worker()
-        worker.submit(_pyvrp_until, problem, time.time() + search_s - (time.perf_counter() - t0), seed)
-    except Exception as exc:  # cannot start a process (e.g. unguarded __main__): OR-Tools alone
-        shutdown()
-        worker, meta["pyvrp_error"] = None, repr(exc)
-
-    def fail(exc: Exception) -> None:
-        nonlocal worker
+        worker.submit(_pyvrp_until, problem, time.time() + search_s - (time.perf_counter() - t0), seed, tag, interval_s)
+    except Exception as exc:  # cannot start a process (e.g. unguarded __main__): this core only
         shutdown()
         worker, meta["pyvrp_error"] = None, repr(exc)
 
@@ -449,8 +450,11 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) ->
     def mark(step: str) -> None:
         timeline[step] = round(time.perf_counter() - t0, 3)
 
+    def stopping() -> bool:
+        return should_stop is not None and should_stop()
+
     def consider(sol: RoutingSolution, name: str, label: str) -> tuple[RoutingSolution, CheckReport]:
-        if label == "pyvrp":  # PyVRP's plan: repaired first if it breaks windows it only saw relaxed
+        if label.startswith("pyvrp"):  # repaired first if it breaks windows PyVRP only saw relaxed
             sol, rep = _judged(problem, sol, label, meta)
         else:
             rep = check_solution(problem, sol)
@@ -459,65 +463,69 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop=None) ->
             candidates.append((sol, rep, name))
         return sol, rep
 
-    # Leg 1: OR-Tools from scratch (the safety net) while PyVRP searches.
-    race_s = RACE_SHARE * search_s if worker is not None else search_s
-    ort = solve_ortools(problem, race_s, progress=progress, should_stop=should_stop)
-    ort, ort_rep = consider(ort, "ortools", "ortools")
-    mark("race")
+    # This core: PyVRP with the worker's exchange, until the share of the search it gets.
+    own_s = (RELAXED_PYVRP_SHARE if is_relaxed else 1.0) * search_s - (time.perf_counter() - t0)
+    give_up_at = t0 + SAFETY_NET_SHARE * search_s
+    feasible = [False]
 
-    def stopping() -> bool:
-        return should_stop is not None and should_stop()
+    def found(elapsed_s: float, cost: int) -> None:
+        feasible[0] = True
+        if progress is not None:
+            progress(elapsed_s, cost)
 
-    # Leg 2: OR-Tools polishes the better of PyVRP's best-so-far and its own plan.
-    snapshot = None
-    if worker is not None and not stopping():
-        try:
-            snapshot = worker.snapshot(timeout_s=max(2.0, 0.1 * time_limit_s))
-        except Exception as exc:
-            fail(exc)
-    mark("snapshot")
-    start_from, start_name = ort, "ortools"
-    if snapshot is not None:
-        snap = RoutingSolution(snapshot.routes, snapshot.dropped, snapshot.objective, "pyvrp", snapshot.elapsed_s)
-        snap, snap_rep = _judged(problem, snap, "pyvrp_snapshot", meta)
-        meta["engines"]["pyvrp_snapshot"] = _entry(snap, snap_rep, t0)
-        if _sound(snap_rep) and (not _sound(ort_rep) or _rank(snap_rep) <= _rank(ort_rep)):
-            start_from, start_name = snap, "pyvrp+ortools-polish"
-    polish_s = search_s - (time.perf_counter() - t0)
-    if polish_s >= MIN_POLISH_S and not stopping():
-        polished = solve_ortools(problem, polish_s, initial=start_from, should_stop=should_stop)
-        if not polished.meta.get("seeded"):
-            start_name = "ortools"
-        elif start_name != "ortools" and check_solution(problem, polished).objective >= start_from.objective:
-            start_name = "pyvrp+ortools"  # OR-Tools found nothing better: still PyVRP's plan
-        consider(polished, start_name, "polish")
-    mark("polish")
+    def own_stop() -> bool:
+        return stopping() or (not feasible[0] and time.perf_counter() >= give_up_at)
 
-    # PyVRP's final plan, if OR-Tools accepts it.
+    mail = worker.mailboxes(tag) if worker is not None else None
+    own = solve_pyvrp(problem, max(0.1, own_s), seed + 1, progress=found, should_stop=own_stop, mail=mail,
+                      exchange_interval_s=interval_s)
+    own, own_rep = consider(own, "pyvrp+ortools", "pyvrp")
+    meta["exchange"] = {"pyvrp": own.meta.get("adopted", 0)}
+    mark("pyvrp")
+
+    # OR-Tools on this core for the rest: the polish of a relaxed search, or the safety net.
+    rest_s = search_s - (time.perf_counter() - t0)
+    if not _sound(own_rep) and not stopping():
+        net = solve_ortools(problem, max(rest_s, MIN_POLISH_S), progress=progress, should_stop=should_stop)
+        consider(net, "ortools", "ortools")
+        meta["fallback_leg"] = "this core's PyVRP found no sound plan: OR-Tools from scratch"
+        mark("ortools")
+    elif is_relaxed and rest_s >= MIN_POLISH_S and not stopping():
+        polished = solve_ortools(problem, rest_s, initial=own, should_stop=should_stop)
+        if polished.meta.get("seeded"):
+            pol_rep = check_solution(problem, polished)
+            name = "pyvrp+ortools-polish" if _rank(pol_rep) < _rank(own_rep) else "pyvrp+ortools"
+            consider(polished, name, "polish")
+        mark("polish")
+
+    # The worker's final plan.
     if worker is not None:
         try:
             if stopping():
                 worker.request_stop()
-            pv = worker.result(timeout_s=max(1.0, reserve))
+            theirs = worker.result(timeout_s=max(1.0, reserve) + max(0.0, t0 + search_s - time.perf_counter()))
         except Exception as exc:
-            fail(exc)
-            pv = None
-        mark("pyvrp")
-        if pv is not None:
-            pv, pv_rep = consider(pv, "pyvrp+ortools", "pyvrp")
-            if candidates and candidates[-1][0] is pv:
-                best_rank = min(_rank(c[1]) for c in candidates)
-                if _rank(pv_rep) <= best_rank:  # only validate if it could win
-                    accepted = _accepted(problem, pv.routes, pv_rep, meta)
-                    meta["engines"]["pyvrp"]["ortools_objective"] = accepted
-                    if accepted is None:
-                        candidates.pop()
-                    mark("validated")
+            shutdown()
+            theirs, meta["pyvrp_error"] = None, repr(exc)
+        if theirs is not None:
+            consider(theirs, "pyvrp+ortools", "pyvrp_worker")
+            meta["exchange"]["pyvrp_worker"] = theirs.meta.get("adopted", 0)
+        mark("worker")
 
-    if not candidates:  # nothing sound (should not happen: OR-Tools can always drop stops)
-        meta["fallback"] = "no sound plan from any engine"
-        return _finish(ort, ort_rep, "ortools", t0, meta)
-    best, best_rep, best_engine = min(candidates, key=lambda c: _rank(c[1]))
+    # The OR-Tools model of record validates PyVRP's plans, best first, until one passes.
+    candidates.sort(key=lambda c: _rank(c[1]))
+    while candidates and candidates[0][2] == "pyvrp+ortools" and candidates[0][0].engine == "pyvrp":
+        label = "pyvrp" if candidates[0][0] is own else "pyvrp_worker"
+        accepted = _accepted(problem, candidates[0][0].routes, candidates[0][1], meta)
+        meta["engines"][label]["ortools_objective"] = accepted
+        if accepted is not None:
+            break
+        candidates.pop(0)
+    mark("validated")
+
+    if not candidates:  # no sound plan left: OR-Tools gets what remains, at least the reserve
+        return ortools_only("no PyVRP plan the OR-Tools model accepts", at_least_s=reserve)
+    best, best_rep, best_engine = candidates[0]
     result = _finish(best, best_rep, best_engine, t0, meta)
     if progress is not None:
         progress(result.wall_s, result.objective)

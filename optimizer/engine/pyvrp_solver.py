@@ -66,6 +66,7 @@ from pyvrp.constants import MAX_VALUE
 from pyvrp.search import NeighbourhoodParams
 
 from optimizer.cost_scale import MAX_PLAN_UNITS, REFERENCE_UNITS_PER_CURRENCY
+from optimizer.engine.exchange import DEFAULT_INTERVAL_S, Mailboxes, search
 from optimizer.engine.screening import servable_alone
 from optimizer.problem import RoutingProblem, RoutingSolution
 
@@ -455,37 +456,15 @@ def _cost(solution: pyvrp.Solution) -> int:
     )
 
 
-@dataclass
-class Snapshot:
-    """Best feasible plan PyVRP holds at some moment (our vehicle indices, checker-comparable)."""
+class _Progress(pyvrp.IteratedLocalSearchCallbacks):
+    """Reports every new feasible best: ``progress(elapsed_s, cost)``."""
 
-    routes: list[list[int]]
-    dropped: list[int]
-    objective: int
-    elapsed_s: float
-
-
-class _Callbacks(pyvrp.IteratedLocalSearchCallbacks):
-    """Progress on new bests; answers snapshot requests between iterations."""
-
-    def __init__(self, t0, model, problem, progress, share):
-        self.t0, self.model, self.problem = t0, model, problem
-        self.progress, self.share = progress, share
+    def __init__(self, t0: float, progress: Callable[[float, int], None]) -> None:
+        self.t0, self.progress = t0, progress
 
     def on_best(self, best: pyvrp.Solution) -> None:
-        if self.progress is not None and best.is_feasible():
+        if best.is_feasible():
             self.progress(time.perf_counter() - self.t0, _cost(best))
-
-    def on_iteration(self, curr, cand, best: pyvrp.Solution, cost_evaluator) -> None:
-        if self.share is None:
-            return
-        wanted, reply = self.share
-        if wanted():
-            snapshot = None
-            if best.is_feasible():
-                routes, dropped = read_solution(self.model, self.problem, best)
-                snapshot = Snapshot(routes, dropped, _cost(best), time.perf_counter() - self.t0)
-            reply(snapshot)
 
 
 def solve_pyvrp(
@@ -495,8 +474,9 @@ def solve_pyvrp(
     *,
     initial: RoutingSolution | None = None,
     progress: Callable[[float, int], None] | None = None,
-    share: tuple[Callable[[], bool], Callable[[Snapshot | None], None]] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    mail: Mailboxes | None = None,
+    exchange_interval_s: float = DEFAULT_INTERVAL_S,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -507,24 +487,22 @@ def solve_pyvrp(
     them. A plan that puts a locked stop on another vehicle (a prohibitive edge taken) is never
     feasible either: ``meta["lock_violations"]`` lists such stops, and the checker reports them.
     ``objective`` is PyVRP's cost: distance + duration + fixed costs + uncollected prizes.
-    ``progress(elapsed_s, cost)`` is called on every new feasible best. ``share = (wanted,
-    reply)``: between iterations, if ``wanted()`` is true, ``reply`` receives a
-    :class:`Snapshot` of the best feasible plan so far (or None); the portfolio uses this to
-    hand PyVRP's plan to OR-Tools while PyVRP keeps searching. ``should_stop()`` is asked every
+    ``progress(elapsed_s, cost)`` is called on every new feasible best. ``should_stop()`` is asked every
     iteration; once it returns True the search ends with its best plan (``meta["stopped_early"]``).
+    ``mail``: this search is one of several on other cores that hand each other their best
+    solution every ``exchange_interval_s`` (:mod:`optimizer.engine.exchange`; ``meta["adopted"]``
+    counts the ones it took).
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
-    ils = None
-    if progress is not None or share is not None:
-        callbacks = _Callbacks(t0, model, problem, progress, share)
-        ils = pyvrp.IteratedLocalSearchParams(callbacks=callbacks)
+    ils = None if progress is None else pyvrp.IteratedLocalSearchParams(callbacks=_Progress(t0, progress))
     params = solve_params(problem, ils)
     seed_routes = initial.routes if initial is not None else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     stop = Deadline(t0 + time_limit_s, should_stop)
-    result = pyvrp.solve(model.data, stop, seed=seed, collect_stats=False, params=params, initial_solution=init)
-    best = result.best
+    found = search(model.data, stop.deadline, seed, params, initial=init, mail=mail, interval_s=exchange_interval_s,
+                   should_stop=lambda: stop(float("inf")))
+    best, iterations, adopted = found.best, found.iterations, found.adopted
     routes, dropped = read_solution(model, problem, best)
     cost = _cost(best)
     wrong_vehicle = lock_violations(problem, routes)
@@ -542,7 +520,8 @@ def solve_pyvrp(
             "lock_violations": wrong_vehicle,
             "profiles": len(model.profiles),
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
-            "iterations": int(result.num_iterations),
+            "iterations": int(iterations),
+            "adopted": adopted,
             "unservable": model.unservable,
             "seeded": init is not None,
             "stopped_early": stop.stopped,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyvrp
 import pytest
 
-from optimizer.engine.exchange import _Mailboxes, search, search_on_cores
+from optimizer.engine.exchange import Mailboxes, search, search_on_cores
 
 R101 = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "solomon" / "R101.vrp"
 
@@ -33,6 +33,11 @@ def good(data) -> pyvrp.Solution:
     return found.best
 
 
+def iter_queue(q):
+    while not q.empty():
+        yield q.get()
+
+
 def test_without_mail_it_is_one_plain_pyvrp_search_that_ends_at_its_deadline(data):
     deadline = time.perf_counter() + 1.0
     found = search(data, deadline, seed=1)
@@ -44,10 +49,10 @@ def test_without_mail_it_is_one_plain_pyvrp_search_that_ends_at_its_deadline(dat
 
 def test_a_search_behind_restarts_from_the_better_solution_it_receives(data, good):
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((good.distance(), pickle.dumps(good)))
+    inbox.put((None, good.distance(), pickle.dumps(good)))
     random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
     found = search(data, time.perf_counter() + 0.5, seed=1, initial=random_start,
-                   mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+                   mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
     assert found.adopted == 1
     assert found.best.is_feasible()
     assert found.cost <= good.distance()
@@ -55,14 +60,14 @@ def test_a_search_behind_restarts_from_the_better_solution_it_receives(data, goo
 
 def test_a_search_posts_its_improving_bests_and_each_post_is_the_solution_it_prices(data):
     inbox, outbox = queue.Queue(), queue.Queue()
-    found = search(data, time.perf_counter() + 0.5, seed=2, mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+    found = search(data, time.perf_counter() + 0.5, seed=2, mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
     posts = []
     while not outbox.empty():
         posts.append(outbox.get())
     assert posts, "an improving search posts at least its first best"
-    costs = [cost for cost, _ in posts]
+    costs = [cost for _, cost, _ in posts]
     assert costs == sorted(costs, reverse=True) and len(set(costs)) == len(costs)  # only improvements
-    for cost, payload in posts:
+    for _, cost, payload in posts:
         solution = pickle.loads(payload)
         assert solution.is_feasible() and solution.distance() == cost
     assert found.cost <= costs[-1]
@@ -72,11 +77,41 @@ def test_a_search_posts_its_improving_bests_and_each_post_is_the_solution_it_pri
 def test_a_search_ahead_ignores_a_worse_offer(data, good):
     inbox, outbox = queue.Queue(), queue.Queue()
     worse = search(data, time.perf_counter() + 0.05, seed=5).best
-    inbox.put((good.distance() + 1_000, pickle.dumps(worse)))
+    inbox.put((None, good.distance() + 1_000, pickle.dumps(worse)))
     found = search(data, time.perf_counter() + 0.3, seed=1, initial=good,
-                   mail=_Mailboxes(inbox, [outbox]), interval_s=0.0)
+                   mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
     assert found.adopted == 0
     assert found.cost <= good.distance()
+
+
+def test_a_post_of_another_solve_is_read_and_ignored(data, good):
+    inbox, outbox = queue.Queue(), queue.Queue()
+    inbox.put(("solve 1", good.distance(), pickle.dumps(good)))  # late, from the solve before
+    random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 0.3, seed=1, initial=random_start,
+                   mail=Mailboxes(inbox, [outbox], tag="solve 2"), interval_s=0.0)
+    assert found.adopted == 0
+    assert inbox.empty()
+    assert all(tag == "solve 2" for tag, _, _ in iter_queue(outbox))
+
+
+def test_the_callers_callbacks_hear_every_new_best_the_adopted_one_included(data, good):
+    class Bests(pyvrp.IteratedLocalSearchCallbacks):
+        def __init__(self):
+            self.costs = []
+
+        def on_best(self, best):
+            self.costs.append(best.distance())
+
+    heard = Bests()
+    params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=heard))
+    inbox, outbox = queue.Queue(), queue.Queue()
+    inbox.put((None, good.distance(), pickle.dumps(good)))
+    random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 0.5, seed=1, params=params, initial=random_start,
+                   mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
+    assert found.adopted == 1
+    assert heard.costs and min(heard.costs) == found.cost <= good.distance()
 
 
 def test_should_stop_ends_the_search_before_its_deadline(data):

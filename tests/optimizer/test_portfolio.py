@@ -49,8 +49,59 @@ def test_auto_is_never_worse_than_ortools_alone_and_passes_the_checker():
     assert report.feasible, report.violations
     assert portfolio.objective == report.objective
     assert portfolio.objective <= check_solution(problem, alone).objective
-    assert set(portfolio.meta["engines"]) >= {"ortools", "pyvrp"}
+    assert set(portfolio.meta["engines"]) == {"pyvrp", "pyvrp_worker"}  # both cores searched
     assert portfolio.wall_s < 1.5 + 1.0
+
+
+# Two cores: two PyVRP searches that trade plans; OR-Tools validates, polishes relaxed days and
+# is the safety net when PyVRP has no feasible plan
+
+
+def test_on_two_cores_both_searches_run_trade_plans_and_the_kept_one_is_accepted_by_ortools():
+    problem = read_problem(SOLOMON / "R101.vrp")
+    solution = solve(problem, 3.0, cores=2)
+    report = check_solution(problem, solution)
+    assert report.feasible, report.violations
+    assert solution.engine == "pyvrp+ortools"
+    assert set(solution.meta["exchange"]) == {"pyvrp", "pyvrp_worker"}
+    accepted = [e for e in solution.meta["engines"].values() if e.get("ortools_objective") is not None]
+    assert len(accepted) == 1 and solution.objective == min(e["objective"] for e in solution.meta["engines"].values())
+    assert "fallback" not in solution.meta and "ortools" not in solution.meta["engines"]
+
+
+def test_a_search_that_never_improves_on_its_first_plan_still_counts_it_and_waits_for_the_worker():
+    """Three stops in a row: the first local search finds the best plan, so no later best is
+    ever reported; that first plan must keep this core from giving up halfway, and the worker's
+    plan is awaited to the end of the search."""
+    problem = make_problem([(0, 0), (10, 0), (20, 0), (30, 0)])
+    solution = solve(problem, 4.0, cores=2)
+    assert check_solution(problem, solution).feasible
+    assert "pyvrp_error" not in solution.meta and "fallback_leg" not in solution.meta
+    assert solution.meta["engines"]["pyvrp"]["sound"] and solution.meta["engines"]["pyvrp_worker"]["sound"]
+    assert solution.meta["timeline"]["pyvrp"] >= 0.5 * 4.0  # this core searched past the give-up point
+
+
+def test_a_day_pyvrp_cannot_serve_whole_gets_ortools_from_scratch_as_the_safety_net():
+    """30 required stops, two vans of 8 parcels: PyVRP has no feasible plan, so halfway through
+    this core's search gives up and OR-Tools plans the day, leaving out only what cannot fit."""
+    rng = np.random.default_rng(4)
+    coords = [(500, 500)] + [tuple(p) for p in rng.integers(0, 1000, size=(30, 2))]
+    problem = make_problem(coords, vehicles=[VehicleSpec(0, 8, 0, 5 * 3600)] * 2)
+    solution = solve(problem, 2.0, cores=2)
+    report = check_solution(problem, solution)
+    assert report.kinds() <= {"unserved"}
+    assert len(report.dropped_required) == 30 - 16
+    assert solution.engine == "ortools"
+    assert solution.meta["engines"]["pyvrp"]["sound"] is False
+    assert "OR-Tools from scratch" in solution.meta["fallback_leg"]
+
+
+def test_on_two_cores_pyvrps_plan_under_relaxed_soft_windows_is_polished_by_ortools_while_the_worker_searches_on():
+    p = ten_minutes_late()
+    solution = solve(p, 2.0, cores=2)
+    assert {"pyvrp", "polish", "pyvrp_worker"} <= set(solution.meta["engines"])
+    assert solution.engine in ("pyvrp+ortools", "pyvrp+ortools-polish")
+    assert check_solution(p, solution).feasible
 
 
 def test_locks_keep_pyvrp_in_the_relay_and_every_plan_respects_them():

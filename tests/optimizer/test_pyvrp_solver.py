@@ -225,24 +225,6 @@ def test_initial_routes_warm_start_the_search():
     assert solution.objective == 40
 
 
-def test_share_hands_out_a_snapshot_of_the_best_plan_while_searching():
-    problem = make_problem([(0, 0), (10, 0), (20, 0), (0, 10)])
-    asked, replies = [False], []
-
-    def wanted() -> bool:
-        if asked[0]:
-            return False
-        asked[0] = True
-        return True
-
-    solution = solve_pyvrp(problem, LIMIT_S, share=(wanted, replies.append))
-    [snapshot] = replies
-    assert snapshot is not None
-    assert sorted(n for r in snapshot.routes for n in r) == [1, 2, 3]
-    assert snapshot.objective >= solution.objective
-    assert check_solution(problem, RoutingSolution(snapshot.routes, snapshot.dropped, 0, "t", 0)).objective == snapshot.objective
-
-
 def test_the_time_limit_covers_the_whole_call_not_just_the_search():
     import time
 
