@@ -20,6 +20,24 @@ from scenarios.planning import day_stops, network_for, snap_day
 from scenarios.scenario import load_scenario
 
 
+def build_day(orders: int = 1000, vans: int = 30, *, cached: bool = True):
+    """The generated ``orders``-order day (2026-11-24) on Gothenburg's streets for ``vans``
+    copies of the scenario's first van, and the seconds its travel matrices took."""
+    scenario = load_scenario("gothenburg")
+    template = scenario.vehicles()[0]
+    fleet = [dataclasses.replace(template, id=f"van-{k + 1}") for k in range(vans)]
+    network = network_for(scenario)
+    day = generate_day(scenario, dt.date(2026, 11, 24), n_orders=orders)
+    stops = day_stops(scenario, day)
+    nodes = snap_day(network, scenario, stops)
+    t0 = time.perf_counter()
+    duration, distance = network.travel_matrices(nodes, use_cache=cached)
+    matrix_s = time.perf_counter() - t0
+    model = build_day_model(day, stops, fleet, scenario.depots(), duration, distance,
+                            drop_penalty=scenario.drop_penalties())
+    return model, matrix_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000)
@@ -28,21 +46,10 @@ def main() -> None:
     parser.add_argument("--first-limit", type=float, default=5.0, help="budget for the first-feasible run")
     args = parser.parse_args()
 
-    scenario = load_scenario("gothenburg")
-    template = scenario.vehicles()[0]
-    vans = [dataclasses.replace(template, id=f"van-{k + 1}") for k in range(args.vans)]
-    network = network_for(scenario)
-    orders = generate_day(scenario, dt.date(2026, 11, 24), n_orders=args.orders)
-    stops = day_stops(scenario, orders)
-    nodes = snap_day(network, scenario, stops)
-
-    t0 = time.perf_counter()
-    duration, distance = network.travel_matrices(nodes, use_cache=False)
-    matrix_s = time.perf_counter() - t0
-    model = build_day_model(orders, stops, vans, scenario.depots(), duration, distance,
-                            drop_penalty=scenario.drop_penalties())
-    print(f"{len(orders)} orders, {len(stops)} stops, {len(vans)} vans")
-    print(f"matrix {len(nodes)}x{len(nodes)} (cold): {matrix_s:.2f} s")
+    model, matrix_s = build_day(args.orders, args.vans, cached=False)
+    orders, stops = model.orders, model.stops
+    print(f"{len(orders)} orders, {len(stops)} stops, {args.vans} vans")
+    print(f"matrix {len(stops) + 1}x{len(stops) + 1} (cold): {matrix_s:.2f} s")
 
     warm_up()
     rows = []
