@@ -71,7 +71,7 @@ class Mailboxes:
 
 class _Watch(pyvrp.IteratedLocalSearchCallbacks):
     """Keeps the search's current best (the stopping criterion only sees its cost) and passes
-    every call on to the caller's callbacks (``inner``)."""
+    ``on_best`` and ``on_iteration`` on to the caller's callbacks (``inner``)."""
 
     def __init__(self, inner: pyvrp.IteratedLocalSearchCallbacks | None = None) -> None:
         self.best: pyvrp.Solution | None = None
@@ -88,12 +88,12 @@ class _Watch(pyvrp.IteratedLocalSearchCallbacks):
 class _Epochs:
     """Stopping criterion: the deadline, ``should_stop``, and, every ``interval_s``, the
     exchange; returns True to end the current run when a better solution has arrived
-    (``taken`` holds it)."""
+    (``taken`` holds it). Only feasible solutions are posted, and none after ``post_until``."""
 
     def __init__(self, deadline: float, interval_s: float, mail: Mailboxes | None, watch: _Watch,
-                 should_stop: Callable[[], bool] | None) -> None:
+                 should_stop: Callable[[], bool] | None, post_until: float) -> None:
         self.deadline, self.interval_s, self.mail, self.watch = deadline, interval_s, mail, watch
-        self.should_stop = should_stop
+        self.should_stop, self.post_until = should_stop, post_until
         self.next_exchange = time.perf_counter() + interval_s
         self.posted = float("inf")
         self.taken: pyvrp.Solution | None = None
@@ -107,8 +107,9 @@ class _Epochs:
         if self.mail is None or now < self.next_exchange:
             return False
         self.next_exchange = now + self.interval_s
-        if best_cost < self.posted and self.watch.best is not None:
-            self.mail.post(best_cost, self.watch.best)
+        best = self.watch.best
+        if best_cost < self.posted and best is not None and best.is_feasible() and now < self.post_until:
+            self.mail.post(best_cost, best)
             self.posted = best_cost
         offer = self.mail.best_offer()
         if offer is not None and offer[0] < best_cost:
@@ -127,12 +128,15 @@ def search(
     mail: Mailboxes | None = None,
     interval_s: float = DEFAULT_INTERVAL_S,
     should_stop: Callable[[], bool] | None = None,
+    post_until: float | None = None,
 ) -> SearchResult:
     """PyVRP's iterated local search until ``deadline`` (a ``time.perf_counter()`` value),
     restarted from the others' better solutions as the module docstring says. Without ``mail``
     it is one plain PyVRP search (as ``pyvrp.solve`` builds it). ``params.ils.callbacks`` get
     ``on_best`` (for the starting solution too, and for a received one it restarts from) and
-    ``on_iteration``."""
+    ``on_iteration``. ``post_until`` (a ``time.perf_counter()`` value, default the deadline):
+    no posts after it, for a process that then holds the GIL in a long call (OR-Tools), which
+    would keep its queue's feeder thread from finishing a post the others are reading."""
     params = params if params is not None else pyvrp.SolveParams()
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
@@ -151,7 +155,7 @@ def search(
         exhaustive_on_best=params.ils.exhaustive_on_best,
         callbacks=watch,
     )
-    stop = _Epochs(deadline, interval_s, mail, watch, should_stop)
+    stop = _Epochs(deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
     best, best_cost, iterations, adopted = current, float("inf"), 0, 0
     while True:
         watch.best = current
@@ -173,13 +177,17 @@ def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Call
     """One search in a worker process until ``ends_at`` (a ``time.time()`` value: the one clock
     both processes read alike); its result goes to ``results`` as (seed, pickled result)."""
     deadline = time.perf_counter() + (ends_at - time.time())
-    data = load(*args)
-    params = params_of(data) if params_of is not None else None
     for box in outboxes:
         box.cancel_join_thread()  # a post the others never read must not hold this process at exit
-    mail = Mailboxes(inbox, outboxes) if outboxes else None
-    found = search(data, deadline, seed, params, mail=mail, interval_s=interval_s)
-    results.put((seed, pickle.dumps(found)))
+    try:
+        data = load(*args)
+        params = params_of(data) if params_of is not None else None
+        mail = Mailboxes(inbox, outboxes) if outboxes else None
+        found = search(data, deadline, seed, params, mail=mail, interval_s=interval_s)
+    except Exception as exc:  # tell the parent now, not at its timeout
+        results.put((seed, None, repr(exc)))
+        return
+    results.put((seed, pickle.dumps(found), None))
 
 
 def search_on_cores(
@@ -214,9 +222,11 @@ def search_on_cores(
     try:
         while len(found) < len(seeds):
             try:
-                seed, payload = results.get(timeout=time_limit_s + 60.0)
+                seed, payload, error = results.get(timeout=time_limit_s + 60.0)
             except queue.Empty as exc:
                 raise RuntimeError(f"a PyVRP search gave no result within {time_limit_s + 60.0:.0f} s") from exc
+            if error is not None:
+                raise RuntimeError(f"the PyVRP search with seed {seed} failed: {error}")
             found[seed] = pickle.loads(payload)
     finally:
         for worker in workers:

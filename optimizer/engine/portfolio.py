@@ -10,10 +10,10 @@
   PyVRP's own plan on 13 of 15 instances: ``docs/engine.md``);
 * OR-Tools, where it pays: when PyVRP searches a relaxation (soft windows, drivers' breaks,
   pickup-and-delivery pairs: :func:`~optimizer.engine.pyvrp_solver.relaxed`) this process's
-  search ends at :data:`RELAXED_PYVRP_SHARE` of the budget and OR-Tools polishes its plan under
-  the exact model while the worker searches on; when this process's search holds no feasible
-  plan at :data:`SAFETY_NET_SHARE` of the budget (a day PyVRP cannot serve whole), OR-Tools
-  solves from scratch for the rest;
+  search ends at :data:`RELAXED_PYVRP_SHARE` of the search time and OR-Tools polishes its plan
+  under the exact model while the worker searches on; when this process's search holds no
+  feasible plan one exchange after :data:`SAFETY_NET_SHARE` of the search time (a day PyVRP
+  cannot serve whole), OR-Tools solves from scratch for the rest;
 * judge: every plan is re-walked by :mod:`optimizer.checker` and priced with one cost
   definition (distance * cost_per_m + span * cost_per_s + fixed costs + penalties of dropped
   optional stops). Plans with window, shift, capacity, lock or duplicate violations are
@@ -84,7 +84,7 @@ ENGINES = ("auto", "ortools", "pyvrp")
 SAFETY_NET_SHARE = 0.5  # two cores: no feasible PyVRP plan by this share of the search, OR-Tools from scratch
 JUDGE_RESERVE = (0.02, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
-RELAXED_PYVRP_SHARE = 0.6  # one core, several or soft windows: PyVRP's share before OR-Tools polishes its plan
+RELAXED_PYVRP_SHARE = 0.6  # relaxed problems: this process's PyVRP share of the search before OR-Tools polishes
 
 _STOP = "stop!"
 _conn = None  # the worker's end of the pipe (set in the worker process only)
@@ -171,7 +171,7 @@ def _serve(conn, inbox, outbox) -> None:
 
 
 def _read_requests() -> None:
-    """In the worker: note the parent's pending requests (snapshot, stop) without blocking.
+    """In the worker: note the parent's stop request without blocking.
     A closed pipe means the parent is gone: stop searching."""
     try:
         while _conn is not None and _conn.poll():
@@ -312,8 +312,9 @@ def solve(
     ``engine``: ``"auto"`` (relay, see module docstring), ``"ortools"`` or ``"pyvrp"`` (falls
     back to OR-Tools if PyVRP cannot express the problem, see
     :func:`~optimizer.engine.pyvrp_solver.unsupported_reason`, or its plan is not sound). ``progress(elapsed_s, objective)``
-    receives OR-Tools' improvements while it runs (OR-Tools' objective, which includes
-    ``required_drop_penalty`` per dropped required stop) and the checker's price at the end.
+    receives the improvements of the search in this process while it runs (PyVRP's cost, or
+    OR-Tools' objective, which includes ``required_drop_penalty`` per dropped required stop;
+    on relaxed days PyVRP's cost leaves lateness out) and the checker's price at the end.
     ``objective`` of the result is always the checker's price. ``should_stop()`` (default: the
     check of :func:`~optimizer.engine.stopping.stop_when`, if any) ends the search early with
     the best plan so far (see the module docstring). ``cores``: how many the solve may use
@@ -366,6 +367,9 @@ def solve(
         return ortools_only("pyvrp worker busy with another solve")
     try:
         return _relay(problem, time_limit_s, seed, progress, t0, meta, stop if user_stop else None, ortools_only)
+    except BaseException:
+        shutdown()  # the worker may still owe this solve its answer: the next solve gets a fresh one
+        raise
     finally:
         _worker_lock.release()
 
@@ -465,7 +469,8 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
 
     # This core: PyVRP with the worker's exchange, until the share of the search it gets.
     own_s = (RELAXED_PYVRP_SHARE if is_relaxed else 1.0) * search_s - (time.perf_counter() - t0)
-    give_up_at = t0 + SAFETY_NET_SHARE * search_s
+    # Giving up waits one exchange past the share, so a feasible plan the worker posted is taken first.
+    give_up_at = t0 + SAFETY_NET_SHARE * search_s + interval_s
     feasible = [False]
 
     def found(elapsed_s: float, cost: int) -> None:
@@ -477,16 +482,18 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
         return stopping() or (not feasible[0] and time.perf_counter() >= give_up_at)
 
     mail = worker.mailboxes(tag) if worker is not None else None
+    # Before the polish, a quiet last interval: OR-Tools holds the GIL, so a post still being
+    # written by this process's queue feeder would stall the worker reading it.
     own = solve_pyvrp(problem, max(0.1, own_s), seed + 1, progress=found, should_stop=own_stop, mail=mail,
-                      exchange_interval_s=interval_s)
+                      exchange_interval_s=interval_s, quiet_last_s=interval_s if is_relaxed else 0.0)
     own, own_rep = consider(own, "pyvrp+ortools", "pyvrp")
     meta["exchange"] = {"pyvrp": own.meta.get("adopted", 0)}
     mark("pyvrp")
 
     # OR-Tools on this core for the rest: the polish of a relaxed search, or the safety net.
     rest_s = search_s - (time.perf_counter() - t0)
-    if not _sound(own_rep) and not stopping():
-        net = solve_ortools(problem, max(rest_s, MIN_POLISH_S), progress=progress, should_stop=should_stop)
+    if not _sound(own_rep) and rest_s >= MIN_POLISH_S and not stopping():
+        net = solve_ortools(problem, rest_s, progress=progress, should_stop=should_stop)
         consider(net, "ortools", "ortools")
         meta["fallback_leg"] = "this core's PyVRP found no sound plan: OR-Tools from scratch"
         mark("ortools")
@@ -514,12 +521,19 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
 
     # The OR-Tools model of record validates PyVRP's plans, best first, until one passes.
     candidates.sort(key=lambda c: _rank(c[1]))
+    refused: list[list[list[int]]] = []
     while candidates and candidates[0][2] == "pyvrp+ortools" and candidates[0][0].engine == "pyvrp":
-        label = "pyvrp" if candidates[0][0] is own else "pyvrp_worker"
-        accepted = _accepted(problem, candidates[0][0].routes, candidates[0][1], meta)
+        plan = candidates[0][0]
+        label = "pyvrp" if plan is own else "pyvrp_worker"
+        if plan.routes in refused:  # both searches ended on the same plan: validated once
+            meta["engines"][label]["ortools_objective"] = None
+            candidates.pop(0)
+            continue
+        accepted = _accepted(problem, plan.routes, candidates[0][1], meta)
         meta["engines"][label]["ortools_objective"] = accepted
         if accepted is not None:
             break
+        refused.append(plan.routes)
         candidates.pop(0)
     mark("validated")
 

@@ -477,6 +477,7 @@ def solve_pyvrp(
     should_stop: Callable[[], bool] | None = None,
     mail: Mailboxes | None = None,
     exchange_interval_s: float = DEFAULT_INTERVAL_S,
+    quiet_last_s: float = 0.0,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -491,7 +492,7 @@ def solve_pyvrp(
     iteration; once it returns True the search ends with its best plan (``meta["stopped_early"]``).
     ``mail``: this search is one of several on other cores that hand each other their best
     solution every ``exchange_interval_s`` (:mod:`optimizer.engine.exchange`; ``meta["adopted"]``
-    counts the ones it took).
+    counts the ones it took); it posts nothing in its last ``quiet_last_s`` seconds.
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
@@ -501,7 +502,7 @@ def solve_pyvrp(
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     stop = Deadline(t0 + time_limit_s, should_stop)
     found = search(model.data, stop.deadline, seed, params, initial=init, mail=mail, interval_s=exchange_interval_s,
-                   should_stop=lambda: stop(float("inf")))
+                   should_stop=lambda: stop(float("inf")), post_until=stop.deadline - quiet_last_s)
     best, iterations, adopted = found.best, found.iterations, found.adopted
     routes, dropped = read_solution(model, problem, best)
     cost = _cost(best)

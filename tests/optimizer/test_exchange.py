@@ -128,3 +128,12 @@ def test_searches_on_several_cores_each_return_their_best_in_seed_order(exchange
     assert all(r.best.is_feasible() and r.iterations > 0 for r in found)
     if not exchange:
         assert all(r.adopted == 0 for r in found)
+
+
+def load_broken(path: str) -> pyvrp.ProblemData:
+    raise ValueError(f"cannot read {path}")
+
+
+def test_a_search_that_cannot_load_its_data_is_reported_with_its_seed_and_reason():
+    with pytest.raises(RuntimeError, match=r"seed 4 failed: ValueError\('cannot read nowhere.vrp'\)"):
+        search_on_cores(load_broken, ("nowhere.vrp",), 30.0, [4], exchange=False)
