@@ -14,7 +14,7 @@ The hand-over uses only PyVRP's public parts (``IteratedLocalSearch``, ``LocalSe
 
 Each search builds its own ``ProblemData`` in its process from ``load(*args)`` (a top-level
 function, as the spawn start method needs), so nothing large crosses the pipes but solutions
-(a few kB pickled).
+(a few kB: the routes' visits, rebuilt on arrival; see :func:`rebuild`).
 """
 
 from __future__ import annotations
@@ -44,20 +44,40 @@ class SearchResult:
     seed: int
 
 
+Recipe = list[tuple[int, list[tuple[int, int]]]]  # per route: vehicle type, (activity type, index) of each visit
+
+
+def recipe(solution: pyvrp.Solution) -> Recipe:
+    """What a solution visits, route by route (reload depots included, the start and end depots
+    left out), to be rebuilt against the receiver's own ``ProblemData``."""
+    return [(route.vehicle_type(), [(int(a.type), a.idx) for a in list(route)[1:-1]]) for route in solution.routes()]
+
+
+def rebuild(data: pyvrp.ProblemData, routes: Recipe) -> pyvrp.Solution:
+    """The solution of :func:`recipe`, evaluated afresh on ``data``. A pickled
+    ``pyvrp.Solution`` is not good enough: PyVRP 0.14.1's ``CostEvaluator.cost`` of an unpickled
+    solution leaves out the vehicles' fixed costs (on the Gothenburg 1000-order day 26.6e9 against
+    40.4e9 for the same routes), so the receiving search takes it for a plan it can never beat."""
+    return pyvrp.Solution(data, [
+        pyvrp.Route(data, [pyvrp.Activity(pyvrp.ActivityType(kind), idx) for kind, idx in visits], vehicle_type)
+        for vehicle_type, visits in routes
+    ])
+
+
 class Mailboxes:
     """This search's inbox and the others' (``multiprocessing`` queues); posts are (tag, cost,
-    pickled solution). ``tag`` names the solve: queues that outlive one solve (the portfolio's
+    :func:`recipe`). ``tag`` names the solve: queues that outlive one solve (the portfolio's
     persistent worker) carry a late post of an earlier solve, which is read and ignored."""
 
     def __init__(self, inbox, outboxes: Sequence, tag: object = None) -> None:
         self.inbox, self.outboxes, self.tag = inbox, list(outboxes), tag
 
     def post(self, cost: float, solution: pyvrp.Solution) -> None:
-        payload = (self.tag, cost, pickle.dumps(solution))
+        payload = (self.tag, cost, recipe(solution))
         for box in self.outboxes:
             box.put(payload)
 
-    def best_offer(self) -> tuple[float, bytes] | None:
+    def best_offer(self) -> tuple[float, Recipe] | None:
         """The cheapest post of this solve waiting in the inbox (all of them read), or None."""
         best = None
         while True:
@@ -90,9 +110,9 @@ class _Epochs:
     exchange; returns True to end the current run when a better solution has arrived
     (``taken`` holds it). Only feasible solutions are posted, and none after ``post_until``."""
 
-    def __init__(self, deadline: float, interval_s: float, mail: Mailboxes | None, watch: _Watch,
-                 should_stop: Callable[[], bool] | None, post_until: float) -> None:
-        self.deadline, self.interval_s, self.mail, self.watch = deadline, interval_s, mail, watch
+    def __init__(self, data: pyvrp.ProblemData, deadline: float, interval_s: float, mail: Mailboxes | None,
+                 watch: _Watch, should_stop: Callable[[], bool] | None, post_until: float) -> None:
+        self.data, self.deadline, self.interval_s, self.mail, self.watch = data, deadline, interval_s, mail, watch
         self.should_stop, self.post_until = should_stop, post_until
         self.next_exchange = time.perf_counter() + interval_s
         self.posted = float("inf")
@@ -113,7 +133,7 @@ class _Epochs:
             self.posted = best_cost
         offer = self.mail.best_offer()
         if offer is not None and offer[0] < best_cost:
-            self.taken = pickle.loads(offer[1])
+            self.taken = rebuild(self.data, offer[1])
             return True
         return False
 
@@ -155,7 +175,7 @@ def search(
         exhaustive_on_best=params.ils.exhaustive_on_best,
         callbacks=watch,
     )
-    stop = _Epochs(deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
+    stop = _Epochs(data, deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
     best, best_cost, iterations, adopted = current, float("inf"), 0, 0
     while True:
         watch.best = current

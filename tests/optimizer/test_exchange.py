@@ -3,15 +3,15 @@ better one it receives, a search ahead posts its best, and several searches run 
 
 from __future__ import annotations
 
-import pickle
 import queue
 import time
 from pathlib import Path
 
+import numpy as np
 import pyvrp
 import pytest
 
-from optimizer.engine.exchange import Mailboxes, search, search_on_cores
+from optimizer.engine.exchange import Mailboxes, rebuild, recipe, search, search_on_cores
 
 R101 = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "solomon" / "R101.vrp"
 
@@ -49,7 +49,7 @@ def test_without_mail_it_is_one_plain_pyvrp_search_that_ends_at_its_deadline(dat
 
 def test_a_search_behind_restarts_from_the_better_solution_it_receives(data, good):
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((None, good.distance(), pickle.dumps(good)))
+    inbox.put((None, good.distance(), recipe(good)))
     random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
     found = search(data, time.perf_counter() + 0.5, seed=1, initial=random_start,
                    mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
@@ -68,7 +68,7 @@ def test_a_search_posts_its_improving_bests_and_each_post_is_the_solution_it_pri
     costs = [cost for _, cost, _ in posts]
     assert costs == sorted(costs, reverse=True) and len(set(costs)) == len(costs)  # only improvements
     for _, cost, payload in posts:
-        solution = pickle.loads(payload)
+        solution = rebuild(data, payload)
         assert solution.is_feasible() and solution.distance() == cost
     assert found.cost <= costs[-1]
     assert found.adopted == 0  # nobody posted anything to it
@@ -77,7 +77,7 @@ def test_a_search_posts_its_improving_bests_and_each_post_is_the_solution_it_pri
 def test_a_search_ahead_ignores_a_worse_offer(data, good):
     inbox, outbox = queue.Queue(), queue.Queue()
     worse = search(data, time.perf_counter() + 0.05, seed=5).best
-    inbox.put((None, good.distance() + 1_000, pickle.dumps(worse)))
+    inbox.put((None, good.distance() + 1_000, recipe(worse)))
     found = search(data, time.perf_counter() + 0.3, seed=1, initial=good,
                    mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
     assert found.adopted == 0
@@ -86,7 +86,7 @@ def test_a_search_ahead_ignores_a_worse_offer(data, good):
 
 def test_a_post_of_another_solve_is_read_and_ignored(data, good):
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put(("solve 1", good.distance(), pickle.dumps(good)))  # late, from the solve before
+    inbox.put(("solve 1", good.distance(), recipe(good)))  # late, from the solve before
     random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
     found = search(data, time.perf_counter() + 0.3, seed=1, initial=random_start,
                    mail=Mailboxes(inbox, [outbox], tag="solve 2"), interval_s=0.0)
@@ -106,7 +106,7 @@ def test_the_callers_callbacks_hear_every_new_best_the_adopted_one_included(data
     heard = Bests()
     params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=heard))
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((None, good.distance(), pickle.dumps(good)))
+    inbox.put((None, good.distance(), recipe(good)))
     random_start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
     found = search(data, time.perf_counter() + 0.5, seed=1, params=params, initial=random_start,
                    mail=Mailboxes(inbox, [outbox]), interval_s=0.0)
@@ -137,3 +137,22 @@ def load_broken(path: str) -> pyvrp.ProblemData:
 def test_a_search_that_cannot_load_its_data_is_reported_with_its_seed_and_reason():
     with pytest.raises(RuntimeError, match=r"seed 4 failed: ValueError\('cannot read nowhere.vrp'\)"):
         search_on_cores(load_broken, ("nowhere.vrp",), 30.0, [4], exchange=False)
+
+
+def test_a_plan_crosses_to_another_search_with_its_fixed_vehicle_costs():
+    """A pickled pyvrp.Solution would arrive with CostEvaluator.cost missing the fixed costs
+    (PyVRP 0.14.1): the receiver would take it for a plan it can never beat and stop improving."""
+    from optimizer.engine.pyvrp_solver import build_data
+    from optimizer.problem import VehicleSpec
+    from tests.optimizer.builders import make_problem
+
+    rng = np.random.default_rng(1)
+    coords = [(500, 500)] + [tuple(p) for p in rng.integers(0, 1000, size=(30, 2))]
+    vans = [VehicleSpec(0, 8, 0, 5 * 3600, cost_per_m=4, cost_per_s=1, fixed_cost=2000)] * 6
+    with_fixed = build_data(make_problem(coords, vehicles=vans, service=[0] + [120] * 30)).data
+    sent = search(with_fixed, time.perf_counter() + 0.3, seed=1).best
+    arrived = rebuild(with_fixed, recipe(sent))
+    cost = pyvrp.CostEvaluator([0], 0, 0).cost
+    assert sent.fixed_vehicle_cost() > 0
+    assert cost(arrived) == cost(sent) == sent.distance_cost() + sent.duration_cost() + sent.fixed_vehicle_cost()
+    assert recipe(arrived) == recipe(sent)
