@@ -8,10 +8,10 @@
   (:mod:`optimizer.engine.exchange`). Two cores so buy one search spread over both, not a
   second core that rarely helps (the OR-Tools half of the former race-and-polish relay kept
   PyVRP's own plan on 13 of 15 instances: ``docs/engine.md``);
-* OR-Tools, where it pays: when PyVRP searches a relaxation (soft windows, drivers' breaks,
-  pickup-and-delivery pairs: :func:`~optimizer.engine.pyvrp_solver.relaxed`) this process's
-  search ends at :data:`RELAXED_PYVRP_SHARE` of the search time and OR-Tools polishes its plan
-  under the exact model while the worker searches on; when this process's search holds no
+* OR-Tools, where it pays (:func:`polish_pays`: soft windows and pickup-and-delivery pairs,
+  where PyVRP's relaxation is loose): this process's search ends at
+  :data:`RELAXED_PYVRP_SHARE` of the search time and OR-Tools polishes its plan under the
+  exact model while the worker searches on; when this process's search holds no
   feasible plan one exchange after :data:`SAFETY_NET_SHARE` of the search time (a day PyVRP
   cannot serve whole), OR-Tools solves from scratch for the rest;
 * judge: every plan is re-walked by :mod:`optimizer.checker` and priced with one cost
@@ -71,6 +71,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
@@ -83,6 +85,7 @@ from optimizer.problem import RoutingProblem, RoutingSolution
 ENGINES = ("auto", "ortools", "pyvrp")
 SAFETY_NET_SHARE = 0.5  # two cores: no feasible PyVRP plan by this share of the search, OR-Tools from scratch
 JUDGE_RESERVE = (0.02, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
+REPAIR_S_PER_NODE = 0.001  # more kept where PyVRP's plan is re-walked and repaired under the exact model
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
 RELAXED_PYVRP_SHARE = 0.6  # relaxed problems: this process's PyVRP share of the search before OR-Tools polishes
 
@@ -188,12 +191,18 @@ def _stop_wanted() -> bool:
     return _STOP in _asked
 
 
-def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int, tag: object, interval_s: float) -> RoutingSolution:
+def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int, tag: object,
+                 interval_s: float) -> tuple[RoutingSolution, CheckReport, dict]:
     """Worker entry point: run PyVRP until the wall-clock ``deadline`` (epoch seconds), exchanging
-    solutions every ``interval_s`` with the parent's search of solve ``tag``."""
+    solutions every ``interval_s`` with the parent's search of solve ``tag``; then judge the plan
+    here, repaired if need be (:func:`_judged`), while the parent judges its own: the plan, the
+    checker's report and the repair's record."""
     inbox, outbox = _mail
-    return solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, should_stop=_stop_wanted,
-                       mail=Mailboxes(inbox, [outbox], tag), exchange_interval_s=interval_s)
+    sol = solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, should_stop=_stop_wanted,
+                      mail=Mailboxes(inbox, [outbox], tag), exchange_interval_s=interval_s)
+    record: dict = {}
+    sol, rep = _judged(problem, sol, "pyvrp_worker", record)
+    return sol, rep, record.get("repaired", {})
 
 
 _worker: _Worker | None = None
@@ -382,9 +391,23 @@ def exchange_interval(search_s: float) -> float:
 
 def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
     """Seconds kept at the end for judging: re-building the OR-Tools model to validate PyVRP's
-    plan takes about 1 s per 1000 nodes."""
+    plan takes about 1 s per 1000 nodes; where PyVRP searched a relaxation, re-walking and
+    repairing its plan about 1 s more (Gothenburg 1000-order day, drivers' breaks; the worker
+    judges its own plan at the same time)."""
     share, minimum, per_node = JUDGE_RESERVE
+    if relaxed(problem):
+        per_node += REPAIR_S_PER_NODE
     return max(share * time_limit_s, minimum + per_node * problem.n)
+
+
+def polish_pays(problem: RoutingProblem) -> bool:
+    """Whether OR-Tools polishes PyVRP's plan: where PyVRP's relaxation is loose, soft windows
+    (lateness unpriced) and pickup-and-delivery pairs (PyVRP leaves out an optional shipment
+    that fits only after a delivery has made room). With drivers' breaks only, the repaired
+    PyVRP plan is close: on the Gothenburg 1000-order day at 30 s the polish never won
+    (docs/engine.md), so both cores search with PyVRP for the whole budget."""
+    soft = problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
+    return soft or bool(problem.pairs)
 
 
 def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools_only) -> RoutingSolution:
@@ -397,7 +420,7 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
     sound plans is kept."""
     reserve = _judge_reserve(problem, time_limit_s)
     search_s = max(0.1, time_limit_s - reserve)
-    is_relaxed = relaxed(problem)
+    is_relaxed = polish_pays(problem)
     pyvrp_s = RELAXED_PYVRP_SHARE * search_s if is_relaxed else search_s
     sol = solve_pyvrp(problem, pyvrp_s, seed, progress=progress, should_stop=should_stop)
     sol, rep = _judged(problem, sol, "pyvrp", meta)
@@ -429,15 +452,15 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
 def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools_only) -> RoutingSolution:
     """Two PyVRP searches, the worker's (``seed``) and this process's (``seed + 1``), that hand
     each other their best solution every :func:`exchange_interval`; then every plan is judged
-    and the winner validated by the OR-Tools model of record. Where PyVRP searched a relaxation
-    (:func:`~optimizer.engine.pyvrp_solver.relaxed`) this process stops at
+    and the winner validated by the OR-Tools model of record. Where a polish pays
+    (:func:`polish_pays`) this process stops at
     :data:`RELAXED_PYVRP_SHARE` of the search and OR-Tools polishes its (repaired) plan under the
     exact model while the worker searches on. If this process's search holds no feasible plan at
     :data:`SAFETY_NET_SHARE` of the search (a day PyVRP cannot serve whole), OR-Tools solves
     from scratch for the rest."""
     reserve = _judge_reserve(problem, time_limit_s)
     search_s = max(0.1, time_limit_s - reserve)  # every search ends by then
-    is_relaxed = relaxed(problem)
+    is_relaxed = polish_pays(problem)
     tag = (seed, time.time())
     interval_s = exchange_interval(search_s)
     worker: _Worker | None
@@ -457,10 +480,11 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
     def stopping() -> bool:
         return should_stop is not None and should_stop()
 
-    def consider(sol: RoutingSolution, name: str, label: str) -> tuple[RoutingSolution, CheckReport]:
-        if label.startswith("pyvrp"):  # repaired first if it breaks windows PyVRP only saw relaxed
+    def consider(sol: RoutingSolution, name: str, label: str,
+                 rep: CheckReport | None = None) -> tuple[RoutingSolution, CheckReport]:
+        if rep is None and label.startswith("pyvrp"):  # repaired first if it breaks windows PyVRP only saw relaxed
             sol, rep = _judged(problem, sol, label, meta)
-        else:
+        elif rep is None:
             rep = check_solution(problem, sol)
         meta["engines"][label] = _entry(sol, rep, t0)
         if _sound(rep):
@@ -510,12 +534,15 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
         try:
             if stopping():
                 worker.request_stop()
-            theirs = worker.result(timeout_s=max(1.0, reserve) + max(0.0, t0 + search_s - time.perf_counter()))
+            answer = worker.result(timeout_s=max(1.0, reserve) + max(0.0, t0 + search_s - time.perf_counter()))
         except Exception as exc:
             shutdown()
-            theirs, meta["pyvrp_error"] = None, repr(exc)
-        if theirs is not None:
-            consider(theirs, "pyvrp+ortools", "pyvrp_worker")
+            answer, meta["pyvrp_error"] = None, repr(exc)
+        if answer is not None:
+            theirs, their_rep, repaired = answer
+            if repaired:
+                meta.setdefault("repaired", {}).update(repaired)
+            consider(theirs, "pyvrp+ortools", "pyvrp_worker", their_rep)
             meta["exchange"]["pyvrp_worker"] = theirs.meta.get("adopted", 0)
         mark("worker")
 
