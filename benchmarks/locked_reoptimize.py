@@ -44,7 +44,7 @@ from optimizer.dayplan import DayModel, build_day_model  # noqa: E402
 from optimizer.engine.portfolio import shutdown, solve, warm_up  # noqa: E402
 from optimizer.problem import RoutingProblem, RoutingSolution  # noqa: E402
 from scenarios.dayorders import generate_day  # noqa: E402
-from scenarios.planning import day_stops, network_for, snap_day  # noqa: E402
+from scenarios.planning import day_stops, day_travel, network_for, snap_day  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
 
 LOCK_SHARE = 0.10
@@ -83,10 +83,10 @@ def draw_locks(model: DayModel, routes: list[list[int]], rng: np.random.Generato
 
 
 def reoptimize(model: DayModel, start: list[list[int]], locks: dict[str, str], limit_s: float, seed: int, orders, stops,
-               vans, depots, duration, distance, penalties, engine: str) -> dict:
+               vans, depots, duration, distance, build: dict, engine: str) -> dict:
     """Re-optimize ``model``'s day from ``start`` (node routes) with ``locks`` (stop id -> van id)."""
     initial = {v.id: [model.node_stop(n).id for n in start[k]] for k, v in enumerate(model.vehicles)}
-    day = build_day_model(orders, stops, vans, depots, duration, distance, drop_penalty=penalties, locks=locks,
+    day = build_day_model(orders, stops, vans, depots, duration, distance, **build, locks=locks,
                           initial_routes=initial)
     t0 = time.perf_counter()
     sol = solve(day.problem, limit_s, engine=engine, seed=seed)
@@ -122,9 +122,12 @@ def main(argv=None) -> int:
     stops = day_stops(scenario, orders)
     network = network_for(scenario)
     nodes = snap_day(network, scenario, stops)
-    duration, distance = network.travel_matrices(nodes)
-    vans, depots, penalties = scenario.vehicles(), scenario.depots(), scenario.drop_penalties()
-    model = build_day_model(orders, stops, vans, depots, duration, distance, drop_penalty=penalties)
+    vans, depots = scenario.vehicles(), scenario.depots()
+    travel = day_travel(network, nodes, vans, scenario.traffic_bands())  # the bikes' streets, the rush hours
+    duration, distance = travel.duration, travel.distance
+    build = dict(drop_penalty=scenario.drop_penalties(), carriers=scenario.carriers(), profiles=travel.profiles,
+                 traffic=travel.traffic)
+    model = build_day_model(orders, stops, vans, depots, duration, distance, **build)
     print(f"{len(orders)} orders, {len(stops)} stops, {len(vans)} vans; re-optimizations {args.limit_s:.0f} s, "
           f"engine {args.engine}, {LOCK_SHARE:.0%} of the routed stops locked to their vans "
           f"(degraded start: locks drawn on the {'starting' if args.locks_from == 'plan' else 'degraded'} plan)")
@@ -140,12 +143,12 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         rng = np.random.default_rng(seed)
         locks = draw_locks(model, plan.routes, rng)
-        locked_day = build_day_model(orders, stops, vans, depots, duration, distance, drop_penalty=penalties, locks=locks)
+        locked_day = build_day_model(orders, stops, vans, depots, duration, distance, **build, locks=locks)
         degraded = degrade(locked_day.problem, plan.routes, HAND_MOVES, rng)
         for name, start in (("plan", plan.routes), ("degraded", degraded)):
             if name == "degraded" and args.locks_from == "degraded":
                 locks = draw_locks(model, degraded, rng)
-            common = (args.limit_s, seed, orders, stops, vans, depots, duration, distance, penalties, args.engine)
+            common = (args.limit_s, seed, orders, stops, vans, depots, duration, distance, build, args.engine)
             free = reoptimize(model, start, {}, *common)
             locked = reoptimize(model, start, locks, *common)
             start_cost = model.cost_scale.currency(check_solution(model.problem, RoutingSolution(start, [], 0, "start", 0.0)).objective)

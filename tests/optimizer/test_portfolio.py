@@ -357,3 +357,23 @@ def test_auto_serves_a_stop_ten_minutes_late_and_prices_the_lateness(cores):
     report = check_solution(p, solution)
     assert report.feasible and solution.dropped == []
     assert report.late == [(1, 600, 1200)] and solution.objective == 8600 + 8600 + 1200
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_reoptimization_never_returns_a_plan_dearer_than_its_start(monkeypatch, cores):
+    """Should this core's PyVRP end on a plan the checker prices above the starting plan (it
+    judges plans on its relaxation), the starting plan is kept."""
+    from optimizer.engine import portfolio
+    from optimizer.problem import RoutingSolution
+
+    def zigzag(problem, *args, **kwargs):
+        return RoutingSolution([[3, 1, 2]], [], 0, "pyvrp", 0.0, meta={"feasible": True})
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", zigzag)
+    problem = make_problem([(0, 0), (10, 0), (20, 0), (30, 0)])
+    problem.initial_routes = [[1, 2, 3]]
+    solution = solve(problem, 1.0, cores=cores)
+    start = check_solution(problem, RoutingSolution([[1, 2, 3]], [], 0, "t", 0.0))
+    assert solution.routes == [[1, 2, 3]] and solution.objective == start.objective
+    assert solution.engine in ("initial", "pyvrp+ortools")  # the worker (real PyVRP) may find it too
+    assert solution.meta["engines"]["initial"]["sound"]
