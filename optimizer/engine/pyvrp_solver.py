@@ -478,6 +478,7 @@ def solve_pyvrp(
     mail: Mailboxes | None = None,
     exchange_interval_s: float = DEFAULT_INTERVAL_S,
     quiet_last_s: float = 0.0,
+    from_scratch: bool = False,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -493,12 +494,14 @@ def solve_pyvrp(
     ``mail``: this search is one of several on other cores that hand each other their best
     solution every ``exchange_interval_s`` (:mod:`optimizer.engine.exchange`; ``meta["adopted"]``
     counts the ones it took); it posts nothing in its last ``quiet_last_s`` seconds.
+    ``from_scratch``: ignore ``problem.initial_routes`` (the search starts from PyVRP's own
+    random start).
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
     ils = None if progress is None else pyvrp.IteratedLocalSearchParams(callbacks=_Progress(t0, progress))
     params = solve_params(problem, ils)
-    seed_routes = initial.routes if initial is not None else problem.initial_routes
+    seed_routes = initial.routes if initial is not None else None if from_scratch else problem.initial_routes
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     stop = Deadline(t0 + time_limit_s, should_stop)
     found = search(model.data, stop.deadline, seed, params, initial=init, mail=mail, interval_s=exchange_interval_s,
