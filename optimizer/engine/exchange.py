@@ -29,19 +29,23 @@ from dataclasses import dataclass
 import pyvrp
 from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 
+from optimizer.engine.tuning import PROBE_SHARE, history_length
+
 DEFAULT_INTERVAL_S = 5.0
 
 
 @dataclass
 class SearchResult:
     """One search's end: its best solution, PyVRP's cost of it (``inf`` if infeasible), the
-    iterations it made, how many solutions it took from the others, and its seed."""
+    iterations it made, how many solutions it took from the others, its seed, and the
+    late-acceptance history length it searched with after its probe (see ``tune_history``)."""
 
     best: pyvrp.Solution
     cost: float
     iterations: int
     adopted: int
     seed: int
+    history_length: int | None = None
 
 
 Recipe = list[tuple[int, list[tuple[int, int]]]]  # per route: vehicle type, (activity type, index) of each visit
@@ -118,11 +122,14 @@ class _Epochs:
         self.posted = float("inf")
         self.taken: pyvrp.Solution | None = None
         self.finished = False
+        self.pause_at = float("inf")  # the end of a probe: the run ends, the search goes on
 
     def __call__(self, best_cost: float) -> bool:
         now = time.perf_counter()
         if now >= self.deadline or (self.should_stop is not None and self.should_stop()):
             self.finished = True
+            return True
+        if now >= self.pause_at:
             return True
         if self.mail is None or now < self.next_exchange:
             return False
@@ -149,6 +156,7 @@ def search(
     interval_s: float = DEFAULT_INTERVAL_S,
     should_stop: Callable[[], bool] | None = None,
     post_until: float | None = None,
+    tune_history: bool = False,
 ) -> SearchResult:
     """PyVRP's iterated local search until ``deadline`` (a ``time.perf_counter()`` value),
     restarted from the others' better solutions as the module docstring says. Without ``mail``
@@ -156,7 +164,11 @@ def search(
     ``on_best`` (for the starting solution too, and for a received one it restarts from) and
     ``on_iteration``. ``post_until`` (a ``time.perf_counter()`` value, default the deadline):
     no posts after it, for a process that then holds the GIL in a long call (OR-Tools), which
-    would keep its queue's feeder thread from finishing a post the others are reading."""
+    would keep its queue's feeder thread from finishing a post the others are reading.
+    ``tune_history``: the first :data:`~optimizer.engine.tuning.PROBE_SHARE` of the time left
+    after the starting solution is a probe with ``params``' history length that measures the
+    iteration rate; the rest of the search uses
+    :func:`~optimizer.engine.tuning.history_length` of it, from the probe's best."""
     params = params if params is not None else pyvrp.SolveParams()
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
@@ -169,27 +181,43 @@ def search(
         current = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
     watch = _Watch(params.ils.callbacks)
     watch.inner.on_best(current)  # the first best: a search that never improves on it still reports it
-    ils_params = pyvrp.IteratedLocalSearchParams(
-        num_iters_no_improvement=params.ils.num_iters_no_improvement,
-        history_length=params.ils.history_length,
-        exhaustive_on_best=params.ils.exhaustive_on_best,
-        callbacks=watch,
-    )
+
+    def ils_params(history: int) -> pyvrp.IteratedLocalSearchParams:
+        return pyvrp.IteratedLocalSearchParams(
+            num_iters_no_improvement=params.ils.num_iters_no_improvement,
+            history_length=history,
+            exhaustive_on_best=params.ils.exhaustive_on_best,
+            callbacks=watch,
+        )
+
     stop = _Epochs(data, deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
+    history, tuned = params.ils.history_length, None
+    probe_from = time.perf_counter()
+    if tune_history:
+        stop.pause_at = probe_from + PROBE_SHARE * max(0.0, deadline - probe_from)
     best, best_cost, iterations, adopted = current, float("inf"), 0, 0
     while True:
         watch.best = current
-        result = pyvrp.IteratedLocalSearch(data, pm, ls, current, ils_params).run(stop, collect_stats=False)
+        result = pyvrp.IteratedLocalSearch(data, pm, ls, current, ils_params(history)).run(stop, collect_stats=False)
         iterations += result.num_iterations
         cost = result.cost()
         if cost < best_cost or best_cost == float("inf"):
             best, best_cost = result.best, cost
-        if stop.finished or stop.taken is None:
+        if stop.finished:
+            break
+        if stop.pause_at != float("inf") and time.perf_counter() >= stop.pause_at:  # the probe is over
+            now = time.perf_counter()
+            stop.pause_at = float("inf")
+            history = tuned = history_length(iterations / max(1e-9, now - probe_from), deadline - now, data.num_clients)
+            if stop.taken is None:
+                current = best
+                continue
+        if stop.taken is None:
             break
         current, stop.taken = stop.taken, None
         adopted += 1
         watch.inner.on_best(current)  # cheaper than this search's best, or it would not be taken
-    return SearchResult(best, best_cost, iterations, adopted, seed)
+    return SearchResult(best, best_cost, iterations, adopted, seed, tuned)
 
 
 def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Callable | None,

@@ -78,6 +78,7 @@ import numpy as np
 from optimizer.checker import CheckReport, check_solution
 from optimizer.engine.cores import solve_cores
 from optimizer.engine.ortools_solver import read_in_ortools, solve_ortools
+from optimizer.engine.pace import machine_pace
 from optimizer.engine.exchange import DEFAULT_INTERVAL_S, Mailboxes
 from optimizer.engine.pyvrp_solver import relaxed, solve_pyvrp, unsupported_reason
 from optimizer.engine.repair import reinsert_stops, repair_windows
@@ -88,6 +89,7 @@ ENGINES = ("auto", "ortools", "pyvrp")
 SAFETY_NET_SHARE = 0.5  # two cores: no feasible PyVRP plan by this share of the search, OR-Tools from scratch
 JUDGE_RESERVE = (0.02, 0.2, 0.001)  # (share of budget, minimum s, s per node) kept for judging
 REPAIR_S_PER_NODE = 0.001  # more kept where PyVRP's plan is re-walked and repaired under the exact model
+BREAKS_S_PER_NODE = 0.0032  # and on days with drivers' breaks, whose re-walk is the slowest (reference machine)
 MIN_POLISH_S = 0.3  # below this much time left, skip the polish
 RELAXED_PYVRP_SHARE = 0.6  # relaxed problems: this process's PyVRP share of the search before OR-Tools polishes
 
@@ -201,7 +203,7 @@ def _pyvrp_until(problem: RoutingProblem, deadline: float, seed: int, tag: objec
     checker's report and the repair's record."""
     inbox, outbox = _mail
     sol = solve_pyvrp(problem, max(0.05, deadline - time.time()), seed, should_stop=_stop_wanted,
-                      mail=Mailboxes(inbox, [outbox], tag), exchange_interval_s=interval_s)
+                      mail=Mailboxes(inbox, [outbox], tag), exchange_interval_s=interval_s, tune_history=True)
     record: dict = {}
     sol, rep = _judged(problem, sol, "pyvrp_worker", record)
     return sol, rep, record.get("repaired", {})
@@ -394,11 +396,16 @@ def exchange_interval(search_s: float) -> float:
 def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
     """Seconds kept at the end for judging: re-building the OR-Tools model to validate PyVRP's
     plan takes about 1 s per 1000 nodes; where PyVRP searched a relaxation, re-walking and
-    repairing its plan about 1 s more (Gothenburg 1000-order day, drivers' breaks; the worker
-    judges its own plan at the same time)."""
+    repairing its plan about 1 s more, and with drivers' breaks the checker's re-walk alone
+    3.2 s on the reference machine (Gothenburg 1000-order day; the worker judges its own plan
+    at the same time). The re-walk is pure Python, so that part follows
+    :func:`~optimizer.engine.pace.machine_pace`: a fixed reserve made the call overrun a 30 s
+    limit by 2-3 s on a machine a third slower."""
     share, minimum, per_node = JUDGE_RESERVE
     if relaxed(problem):
         per_node += REPAIR_S_PER_NODE
+    if any(v.work.breaks for v in problem.vehicles):
+        per_node += BREAKS_S_PER_NODE * machine_pace()
     return max(share * time_limit_s, minimum + per_node * problem.n)
 
 
@@ -441,7 +448,7 @@ def _one_core(problem, time_limit_s, seed, progress, t0, meta, should_stop, orto
     search_s = max(0.1, time_limit_s - reserve)
     is_relaxed = polish_pays(problem)
     pyvrp_s = RELAXED_PYVRP_SHARE * search_s if is_relaxed else search_s
-    sol = solve_pyvrp(problem, pyvrp_s, seed, progress=progress, should_stop=should_stop)
+    sol = solve_pyvrp(problem, pyvrp_s, seed, progress=progress, should_stop=should_stop, tune_history=True)
     sol, rep = _judged(problem, sol, "pyvrp", meta)
     meta["engines"]["pyvrp"] = _entry(sol, rep, t0)
     candidates: list[tuple[RoutingSolution, CheckReport, str]] = []
@@ -533,8 +540,10 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
     # 24,117 SEK, from scratch at 13,987 (Gothenburg 300-order day, 30 s).
     own = solve_pyvrp(problem, max(0.1, own_s), seed + 1, progress=found, should_stop=own_stop, mail=mail,
                       exchange_interval_s=interval_s, quiet_last_s=interval_s if is_relaxed else 0.0,
-                      from_scratch=bool(problem.initial_routes))
+                      from_scratch=bool(problem.initial_routes), tune_history=True)
+    judging_from = time.perf_counter()
     own, own_rep = consider(own, "pyvrp+ortools", "pyvrp")
+    own_judge_s = time.perf_counter() - judging_from
     meta["exchange"] = {"pyvrp": own.meta.get("adopted", 0)}
     mark("pyvrp")
 
@@ -558,7 +567,9 @@ def _relay(problem, time_limit_s, seed, progress, t0, meta, should_stop, ortools
         try:
             if stopping():
                 worker.request_stop()
-            answer = worker.result(timeout_s=max(1.0, reserve) + max(0.0, t0 + search_s - time.perf_counter()))
+            # the worker judges its plan as this process did its own: give it at least as long
+            answer = worker.result(timeout_s=max(1.0, reserve, 2.0 * own_judge_s)
+                                   + max(0.0, t0 + search_s - time.perf_counter()))
         except Exception as exc:
             shutdown()
             answer, meta["pyvrp_error"] = None, repr(exc)

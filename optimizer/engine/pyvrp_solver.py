@@ -479,6 +479,7 @@ def solve_pyvrp(
     exchange_interval_s: float = DEFAULT_INTERVAL_S,
     quiet_last_s: float = 0.0,
     from_scratch: bool = False,
+    tune_history: bool = False,
 ) -> RoutingSolution:
     """Solve with PyVRP's iterated local search for ``time_limit_s`` wall-clock seconds.
 
@@ -495,7 +496,9 @@ def solve_pyvrp(
     solution every ``exchange_interval_s`` (:mod:`optimizer.engine.exchange`; ``meta["adopted"]``
     counts the ones it took); it posts nothing in its last ``quiet_last_s`` seconds.
     ``from_scratch``: ignore ``problem.initial_routes`` (the search starts from PyVRP's own
-    random start).
+    random start). ``tune_history``: the search's late-acceptance memory follows the iterations
+    its budget buys (:mod:`optimizer.engine.tuning`; ``meta["history_length"]``); without it,
+    PyVRP's own parameters.
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
     model = build_data(problem)
@@ -505,7 +508,8 @@ def solve_pyvrp(
     init = _initial_solution(model, problem, seed_routes) if seed_routes else None
     stop = Deadline(t0 + time_limit_s, should_stop)
     found = search(model.data, stop.deadline, seed, params, initial=init, mail=mail, interval_s=exchange_interval_s,
-                   should_stop=lambda: stop(float("inf")), post_until=stop.deadline - quiet_last_s)
+                   should_stop=lambda: stop(float("inf")), post_until=stop.deadline - quiet_last_s,
+                   tune_history=tune_history)
     best, iterations, adopted = found.best, found.iterations, found.adopted
     routes, dropped = read_solution(model, problem, best)
     cost = _cost(best)
@@ -526,6 +530,7 @@ def solve_pyvrp(
             "cpu_s": round(time.process_time() - cpu0, 2),  # < wall_s when the machine is shared
             "iterations": int(iterations),
             "adopted": adopted,
+            "history_length": found.history_length,
             "unservable": model.unservable,
             "seeded": init is not None,
             "stopped_early": stop.stopped,
