@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pyvrp
 from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 
-from optimizer.engine.tuning import PROBE_SHARE, history_length
+from optimizer.engine.tuning import PROBE_SHARE, history_length, trades_plans
 
 DEFAULT_INTERVAL_S = 5.0
 
@@ -168,7 +168,8 @@ def search(
     ``tune_history``: the first :data:`~optimizer.engine.tuning.PROBE_SHARE` of the time left
     after the starting solution is a probe with ``params``' history length that measures the
     iteration rate; the rest of the search uses
-    :func:`~optimizer.engine.tuning.history_length` of it, from the probe's best."""
+    :func:`~optimizer.engine.tuning.history_length` of it, from the probe's best, and trades
+    plans with the others only while :func:`~optimizer.engine.tuning.trades_plans` says so."""
     params = params if params is not None else pyvrp.SolveParams()
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
@@ -208,7 +209,10 @@ def search(
         if stop.pause_at != float("inf") and time.perf_counter() >= stop.pause_at:  # the probe is over
             now = time.perf_counter()
             stop.pause_at = float("inf")
-            history = tuned = history_length(iterations / max(1e-9, now - probe_from), deadline - now, data.num_clients)
+            rate = iterations / max(1e-9, now - probe_from)
+            history = tuned = history_length(rate, deadline - now, data.num_clients)
+            if not trades_plans(rate, deadline - now, data.num_clients):
+                stop.mail = None  # near convergence two independent seeds beat two that trade
             if stop.taken is None:
                 current = best
                 continue

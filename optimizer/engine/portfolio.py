@@ -5,7 +5,8 @@
 * core 1, worker process, and core 2, this process: PyVRP searches with seeds ``seed`` and
   ``seed + 1``; every :func:`exchange_interval` each posts its best solution if it improved and
   the one behind restarts from the one ahead, perturbed its own way
-  (:mod:`optimizer.engine.exchange`); with a starting plan (``problem.initial_routes``) the
+  (:mod:`optimizer.engine.exchange`), each with the late-acceptance memory its budget
+  calls for (:mod:`optimizer.engine.tuning`); with a starting plan (``problem.initial_routes``) the
   worker starts from it and this process from scratch. Two cores so buy one search spread over both, not a
   second core that rarely helps (the OR-Tools half of the former race-and-polish relay kept
   PyVRP's own plan on 13 of 15 instances: ``docs/engine.md``);

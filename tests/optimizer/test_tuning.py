@@ -70,3 +70,48 @@ def test_the_judging_reserve_of_a_day_with_breaks_follows_the_machines_pace(monk
 
     assert reserve(2.0, ["lunch"]) > reserve(1.0, ["lunch"]) > reserve(0.5, ["lunch"])
     assert reserve(2.0, []) == reserve(0.5, [])  # without breaks the re-walk is quick: no scaling
+
+
+def test_searches_near_convergence_run_as_independent_seeds():
+    from optimizer.engine.tuning import INDEPENDENT_FROM, trades_plans
+
+    assert INDEPENDENT_FROM == 60.0
+    assert trades_plans(320.0, 57.0, 1000)  # RAND1000 at 60 s: 18 iterations per client
+    assert not trades_plans(1300.0, 9.5, 100)  # Solomon at 10 s: 124 per client
+    assert trades_plans(0.0, 9.5, 100)  # rate unknown: trade, as an untuned search does
+
+
+def _better_solution_waiting(data):
+    import queue
+
+    from optimizer.engine.exchange import Mailboxes, recipe
+
+    good = search(data, time.perf_counter() + 1.5, seed=7).best
+    inbox, outbox = queue.Queue(), queue.Queue()
+    inbox.put((None, good.distance(), recipe(good)))
+    return good, Mailboxes(inbox, [outbox])
+
+
+def test_a_tuned_search_that_still_trades_takes_the_better_plan_waiting(monkeypatch):
+    from optimizer.engine import exchange
+
+    data = pyvrp.read(str(R101), round_func="dimacs")
+    good, mail = _better_solution_waiting(data)
+    monkeypatch.setattr(exchange, "trades_plans", lambda *args: True)
+    start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 1.0, seed=1, initial=start, mail=mail, interval_s=0.2, tune_history=True)
+    assert found.adopted == 1
+    assert found.cost <= good.distance()
+
+
+def test_a_tuned_search_near_convergence_ignores_the_others_plans(monkeypatch):
+    from optimizer.engine import exchange
+
+    data = pyvrp.read(str(R101), round_func="dimacs")
+    _, mail = _better_solution_waiting(data)
+    monkeypatch.setattr(exchange, "trades_plans", lambda *args: False)
+    start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 1.0, seed=1, initial=start, mail=mail, interval_s=0.2, tune_history=True)
+    assert found.adopted == 0
+    assert mail.inbox.qsize() == 1  # never read
+    assert mail.outboxes[0].empty()  # never posted
