@@ -122,15 +122,23 @@ class _Epochs:
         self.posted = float("inf")
         self.taken: pyvrp.Solution | None = None
         self.finished = False
-        self.pause_at = float("inf")  # the end of a probe: the run ends, the search goes on
+        self.calls = 0  # one per iteration of the runs so far
+        # The probe's end (see search): ``on_probe(iterations)`` says whether the run must end
+        # there (the search goes on with other parameters, ``restart`` set) or carry on.
+        self.probe_at, self.on_probe = float("inf"), None
+        self.restart = False
 
     def __call__(self, best_cost: float) -> bool:
         now = time.perf_counter()
+        self.calls += 1
         if now >= self.deadline or (self.should_stop is not None and self.should_stop()):
             self.finished = True
             return True
-        if now >= self.pause_at:
-            return True
+        if now >= self.probe_at:
+            self.probe_at = float("inf")
+            if self.on_probe(self.calls - 1):
+                self.restart = True
+                return True
         if self.mail is None or now < self.next_exchange:
             return False
         self.next_exchange = now + self.interval_s
@@ -168,8 +176,9 @@ def search(
     ``tune_history``: the first :data:`~optimizer.engine.tuning.PROBE_SHARE` of the time left
     after the starting solution is a probe with ``params``' history length that measures the
     iteration rate; the rest of the search uses
-    :func:`~optimizer.engine.tuning.history_length` of it, from the probe's best, and trades
-    plans with the others only while :func:`~optimizer.engine.tuning.trades_plans` says so."""
+    :func:`~optimizer.engine.tuning.history_length` of it (restarting from the probe's best
+    only if that differs), and trades plans with the others only while
+    :func:`~optimizer.engine.tuning.trades_plans` says so."""
     params = params if params is not None else pyvrp.SolveParams()
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
@@ -192,10 +201,24 @@ def search(
         )
 
     stop = _Epochs(data, deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
-    history, tuned = params.ils.history_length, None
+    history = params.ils.history_length
+    tuned: list[int] = []
     probe_from = time.perf_counter()
+
+    def probed(iterations_so_far: int) -> bool:
+        """At the probe's end: the tuned memory and whether to go on trading; True if the run
+        must restart for a new memory (with PyVRP's own it carries on undisturbed, so a search
+        near convergence is the very search PyVRP's seed makes)."""
+        now = time.perf_counter()
+        rate = iterations_so_far / max(1e-9, now - probe_from)
+        tuned.append(history_length(rate, deadline - now, data.num_clients))
+        if not trades_plans(rate, deadline - now, data.num_clients):
+            stop.mail = None  # near convergence two independent seeds beat two that trade
+        return tuned[0] != history
+
     if tune_history:
-        stop.pause_at = probe_from + PROBE_SHARE * max(0.0, deadline - probe_from)
+        stop.probe_at = probe_from + PROBE_SHARE * max(0.0, deadline - probe_from)
+        stop.on_probe = probed
     best, best_cost, iterations, adopted = current, float("inf"), 0, 0
     while True:
         watch.best = current
@@ -206,22 +229,16 @@ def search(
             best, best_cost = result.best, cost
         if stop.finished:
             break
-        if stop.pause_at != float("inf") and time.perf_counter() >= stop.pause_at:  # the probe is over
-            now = time.perf_counter()
-            stop.pause_at = float("inf")
-            rate = iterations / max(1e-9, now - probe_from)
-            history = tuned = history_length(rate, deadline - now, data.num_clients)
-            if not trades_plans(rate, deadline - now, data.num_clients):
-                stop.mail = None  # near convergence two independent seeds beat two that trade
-            if stop.taken is None:
-                current = best
-                continue
+        if stop.restart:  # the probe is over: on from the best so far with the tuned memory
+            stop.restart, history = False, tuned[0]
+            current = best
+            continue
         if stop.taken is None:
             break
         current, stop.taken = stop.taken, None
         adopted += 1
         watch.inner.on_best(current)  # cheaper than this search's best, or it would not be taken
-    return SearchResult(best, best_cost, iterations, adopted, seed, tuned)
+    return SearchResult(best, best_cost, iterations, adopted, seed, tuned[0] if tuned else None)
 
 
 def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Callable | None,
