@@ -88,7 +88,7 @@ def _better_solution_waiting(data):
 
     good = search(data, time.perf_counter() + 1.5, seed=7).best
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((None, good.distance(), recipe(good)))
+    inbox.put((None, 0, recipe(good)))  # posted as cheaper than anything, so a search that reads it takes it
     return good, Mailboxes(inbox, [outbox])
 
 
