@@ -81,37 +81,32 @@ def test_searches_near_convergence_run_as_independent_seeds():
     assert trades_plans(0.0, 9.5, 100)  # rate unknown: trade, as an untuned search does
 
 
-def _better_solution_waiting(data):
+def _tuned_search_with_a_better_plan_waiting(monkeypatch, trading: bool):
+    """A 1 s tuned search from a random start whose inbox holds a better plan, with the probe's
+    verdict on trading forced to ``trading``: (the plan waiting, the search's result, its mail)."""
     import queue
 
+    from optimizer.engine import exchange
     from optimizer.engine.exchange import Mailboxes, recipe
 
+    data = pyvrp.read(str(R101), round_func="dimacs")
     good = search(data, time.perf_counter() + 1.5, seed=7).best
-    inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((None, 0, recipe(good)))  # posted as cheaper than anything, so a search that reads it takes it
-    return good, Mailboxes(inbox, [outbox])
+    mail = Mailboxes(queue.Queue(), [queue.Queue()])
+    mail.inbox.put((None, 0, recipe(good)))  # posted as cheaper than anything, so a search that reads it takes it
+    monkeypatch.setattr(exchange, "trades_plans", lambda *args: trading)
+    start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
+    found = search(data, time.perf_counter() + 1.0, seed=1, initial=start, mail=mail, interval_s=0.2, tune_history=True)
+    return good, found, mail
 
 
 def test_a_tuned_search_that_still_trades_takes_the_better_plan_waiting(monkeypatch):
-    from optimizer.engine import exchange
-
-    data = pyvrp.read(str(R101), round_func="dimacs")
-    good, mail = _better_solution_waiting(data)
-    monkeypatch.setattr(exchange, "trades_plans", lambda *args: True)
-    start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
-    found = search(data, time.perf_counter() + 1.0, seed=1, initial=start, mail=mail, interval_s=0.2, tune_history=True)
+    good, found, _ = _tuned_search_with_a_better_plan_waiting(monkeypatch, trading=True)
     assert found.adopted == 1
     assert found.cost <= good.distance()
 
 
 def test_a_tuned_search_near_convergence_ignores_the_others_plans(monkeypatch):
-    from optimizer.engine import exchange
-
-    data = pyvrp.read(str(R101), round_func="dimacs")
-    _, mail = _better_solution_waiting(data)
-    monkeypatch.setattr(exchange, "trades_plans", lambda *args: False)
-    start = pyvrp.Solution.make_random(data, pyvrp.RandomNumberGenerator(seed=3))
-    found = search(data, time.perf_counter() + 1.0, seed=1, initial=start, mail=mail, interval_s=0.2, tune_history=True)
+    _, found, mail = _tuned_search_with_a_better_plan_waiting(monkeypatch, trading=False)
     assert found.adopted == 0
     assert mail.inbox.qsize() == 1  # never read
     assert mail.outboxes[0].empty()  # never posted
