@@ -206,6 +206,10 @@ class RoutingProblem:
         """Whether any vehicle has breaks, a maximum route duration or overtime."""
         return any(v.work != NO_RULES for v in self.vehicles)
 
+    def has_breaks(self) -> bool:
+        """Whether any vehicle's driver takes breaks (PyVRP has none; the checker's re-walk of them is the slowest)."""
+        return any(v.work.breaks for v in self.vehicles)
+
     def has_reloads(self) -> bool:
         """Whether any vehicle may reload at its depot mid-route (multi-trip)."""
         return any(v.max_reloads > 0 for v in self.vehicles)

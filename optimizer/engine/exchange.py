@@ -202,19 +202,20 @@ def search(
 
     stop = _Epochs(data, deadline, interval_s, mail, watch, should_stop, deadline if post_until is None else post_until)
     history = params.ils.history_length
-    tuned: list[int] = []
+    tuned: int | None = None  # the memory the probe chose
     probe_from = time.perf_counter()
 
     def probed(iterations_so_far: int) -> bool:
         """At the probe's end: the tuned memory and whether to go on trading; True if the run
         must restart for a new memory (with PyVRP's own it carries on undisturbed, so a search
         near convergence is the very search PyVRP's seed makes)."""
+        nonlocal tuned
         now = time.perf_counter()
         rate = iterations_so_far / max(1e-9, now - probe_from)
-        tuned.append(history_length(rate, deadline - now, data.num_clients))
+        tuned = history_length(rate, deadline - now, data.num_clients)
         if not trades_plans(rate, deadline - now, data.num_clients):
             stop.mail = None  # near convergence two independent seeds beat two that trade
-        return tuned[0] != history
+        return tuned != history
 
     if tune_history:
         stop.probe_at = probe_from + PROBE_SHARE * max(0.0, deadline - probe_from)
@@ -230,7 +231,7 @@ def search(
         if stop.finished:
             break
         if stop.restart:  # the probe is over: on from the best so far with the tuned memory
-            stop.restart, history = False, tuned[0]
+            stop.restart, history = False, tuned
             current = best
             continue
         if stop.taken is None:
@@ -238,7 +239,7 @@ def search(
         current, stop.taken = stop.taken, None
         adopted += 1
         watch.inner.on_best(current)  # cheaper than this search's best, or it would not be taken
-    return SearchResult(best, best_cost, iterations, adopted, seed, tuned[0] if tuned else None)
+    return SearchResult(best, best_cost, iterations, adopted, seed, tuned)
 
 
 def _run(load: Callable, args: tuple, ends_at: float, seed: int, params_of: Callable | None,

@@ -315,7 +315,7 @@ def _add_breaks(routing, manager, time_dim, problem: RoutingProblem, service: np
     ``[earliest, latest - duration]``. A break may interrupt driving or waiting but not a service
     (the node visit transits are the service times); OR-Tools lets it fall before the route starts
     or after it ends, which is the rule the checker's walk follows (:mod:`optimizer.departure`)."""
-    if not any(v.work.breaks for v in problem.vehicles):
+    if not problem.has_breaks():
         return
     solver = routing.solver()
     visit = [int(service[manager.IndexToNode(index)]) for index in range(routing.Size())]

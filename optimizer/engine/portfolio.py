@@ -405,7 +405,7 @@ def _judge_reserve(problem: RoutingProblem, time_limit_s: float) -> float:
     share, minimum, per_node = JUDGE_RESERVE
     if relaxed(problem):
         per_node += REPAIR_S_PER_NODE
-    if any(v.work.breaks for v in problem.vehicles):
+    if problem.has_breaks():
         per_node += BREAKS_S_PER_NODE * machine_pace()
     return max(share * time_limit_s, minimum + per_node * problem.n)
 

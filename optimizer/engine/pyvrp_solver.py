@@ -363,7 +363,7 @@ def relaxed(problem: RoutingProblem) -> bool:
     (mutually exclusive client groups, see :func:`build_data`); so are the maximum route duration
     and overtime (:func:`_working_time`)."""
     soft = problem.late_allowed is not None and bool(np.any(problem.late_allowed > 0))
-    return soft or any(v.work.breaks for v in problem.vehicles) or bool(problem.pairs)
+    return soft or problem.has_breaks() or bool(problem.pairs)
 
 
 def search_factor(problem: RoutingProblem) -> float:

@@ -53,8 +53,7 @@ def iterations_per_client(iterations_per_s: float, remaining_s: float, num_clien
 def trades_plans(iterations_per_s: float, remaining_s: float, num_clients: int) -> bool:
     """Whether searches on several cores should go on trading plans (see the module docstring):
     below :data:`INDEPENDENT_FROM` expected iterations per client, or when the rate is unknown."""
-    per_client = iterations_per_client(iterations_per_s, remaining_s, num_clients)
-    return per_client == 0.0 or per_client < INDEPENDENT_FROM
+    return iterations_per_client(iterations_per_s, remaining_s, num_clients) < INDEPENDENT_FROM
 
 
 def history_length(iterations_per_s: float, remaining_s: float, num_clients: int) -> int:

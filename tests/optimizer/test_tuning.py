@@ -65,7 +65,7 @@ def test_the_judging_reserve_of_a_day_with_breaks_follows_the_machines_pace(monk
     def reserve(pace: float, breaks: list) -> float:  # a 1000-node day, 30 s
         monkeypatch.setattr(portfolio, "machine_pace", lambda: pace)
         monkeypatch.setattr(portfolio, "relaxed", lambda problem: bool(breaks))
-        day = SimpleNamespace(n=1000, vehicles=[SimpleNamespace(work=SimpleNamespace(breaks=breaks))])
+        day = SimpleNamespace(n=1000, has_breaks=lambda: bool(breaks))
         return portfolio._judge_reserve(day, 30.0)
 
     assert reserve(2.0, ["lunch"]) > reserve(1.0, ["lunch"]) > reserve(0.5, ["lunch"])
